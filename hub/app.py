@@ -1,0 +1,85 @@
+"""`create_app(settings)`: the hub's Litestar application. Nothing happens at import time."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, AsyncIterator, Sequence
+
+from litestar import Litestar, Router
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.spec import Components, SecurityScheme
+
+import hub
+from hub.apidocs import ApiDocsController, annotate_access
+from hub.auth.access import public
+from hub.auth.identity import access_guard, provide_identity
+from hub.errors import EXCEPTION_HANDLERS
+from hub.health.api import HealthController
+from hub.http import RequestContextMiddleware
+from hub.settings import Settings
+from hub.subsystems import Uptime, default_subsystems
+
+log = logging.getLogger(__name__)
+
+
+def api_handlers() -> list[Any]:
+    """Every controller of the API; later features add theirs here."""
+    from hub.audit.api import AuditController
+
+    return [HealthController, AuditController]
+
+
+def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:
+    """Build the app; its lifespan starts `subsystems` in order and stops them in reverse."""
+    parts = list(subsystems) if subsystems is not None else default_subsystems(settings)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        started = []
+        try:
+            for part in parts:
+                await part.start(app.state)
+                started.append(part)
+                log.debug("started %s", part.name)
+            app.state.uptime = Uptime()
+            annotate_access(app)
+            yield
+        finally:
+            for part in reversed(started):
+                try:
+                    await part.stop()
+                except Exception:  # keep stopping the rest
+                    log.exception("stopping %s failed", part.name)
+
+    openapi = OpenAPIConfig(
+        title="Soko Hub API",
+        version=hub.__version__,
+        description="The store hub's local API. Errors are RFC 9457 problem documents with a stable `code`.",
+        path="/schema",
+        render_plugins=[],  # the bundled UIs load JavaScript from the internet; see ApiDocsController
+        components=Components(security_schemes={
+            "bearer": SecurityScheme(type="http", scheme="bearer",
+                                     description="A token from POST /api/v1/auth/login or an API token"),
+        }),
+        use_handler_docstrings=True,
+        openapi_router=Router(path="/schema", route_handlers=[], opt=public(), include_in_schema=False),
+    )
+    app = Litestar(
+        route_handlers=[*api_handlers(), ApiDocsController],
+        lifespan=[lifespan],
+        guards=[access_guard],
+        dependencies={"identity": Provide(provide_identity, sync_to_thread=False)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        openapi_config=openapi,
+        request_max_body_size=settings.max_body_bytes,
+        state=State({"settings": settings}),
+        logging_config=None,
+        debug=False,
+    )
+    # Outermost, so unmatched routes (404/405) and body-size refusals get a request id too.
+    app.asgi_handler = RequestContextMiddleware(app.asgi_handler)
+    return app

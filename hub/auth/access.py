@@ -1,0 +1,29 @@
+"""Access rules on routes: every route declares exactly one, and one guard enforces them.
+
+    @get("/users", opt=requires("users.view"))
+
+A route with no rule is refused (fail closed), and the endpoint x role test fails on it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+ACCESS_KEY = "access"
+
+
+def requires(permission: str) -> dict[str, Any]:
+    """Route opt for a route that needs a named permission."""
+    return {ACCESS_KEY: permission}
+
+
+def public() -> dict[str, Any]:
+    """Route opt for a route anyone may call (health, login)."""
+    return {ACCESS_KEY: PUBLIC}
+
+
+def authenticated() -> dict[str, Any]:
+    """Route opt for a route any signed-in user may call (their own profile)."""
+    return {ACCESS_KEY: AUTHENTICATED}

@@ -1,0 +1,87 @@
+"""Who is calling: resolved from the bearer token on every request, by the access guard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from litestar.connection import ASGIConnection
+from litestar.handlers.base import BaseRouteHandler
+
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, PUBLIC
+from hub.clock import format_ts, utc_now
+from hub.db import tokens
+from hub.db.audit import Actor
+from hub.errors import AuthenticationError, PermissionDeniedError
+from hub.http import current_request_id
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    user_id: str
+    username: str
+    display_name: str
+    role_id: str
+    role: str
+    permissions: frozenset[str]
+    token_id: str
+    token_kind: str
+    device_id: str | None = None
+
+    def can(self, permission: str) -> bool:
+        return permission in self.permissions
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(user_id=self.user_id, username=self.username, device_id=self.device_id,
+                     request_id=current_request_id())
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    header = connection.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()
+
+
+async def resolve_identity(connection: ASGIConnection) -> Identity | None:
+    """The Identity behind the request's bearer token, or None when there is none."""
+    token = bearer_token(connection)
+    if token is None:
+        return None
+    db = connection.app.state.db
+    row = await db.read(tokens.identity_for, token, format_ts(utc_now()))
+    if row is None or row["kind"] == "refresh":
+        raise AuthenticationError("the token is unknown, expired or revoked, or its user is deactivated",
+                                  code="invalid_token")
+    return Identity(
+        user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
+        role_id=row["role_id"], role=row["role"], permissions=row["permissions"],
+        token_id=row["token_id"], token_kind=row["kind"], device_id=row["device_id"],
+    )
+
+
+async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
+    """Enforce the route's declared access rule; a route without one is refused."""
+    rule = handler.opt.get(ACCESS_KEY)
+    if rule is None:
+        raise PermissionDeniedError(f"route {handler.handler_name} declares no access rule",
+                                    code="undeclared_access")
+    if rule == PUBLIC:
+        connection.state.identity = None
+        return
+    identity = await resolve_identity(connection)
+    connection.state.identity = identity
+    if identity is None:
+        raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")
+    if rule != AUTHENTICATED and not identity.can(rule):
+        raise PermissionDeniedError(f"your role ({identity.role}) lacks the permission {rule!r}",
+                                    extra={"permission": rule})
+
+
+def provide_identity(request: ASGIConnection) -> Identity:
+    """Dependency: the caller's identity on an authenticated route."""
+    identity = getattr(request.state, "identity", None)
+    if identity is None:
+        raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")
+    return identity

@@ -1,0 +1,39 @@
+"""The named permissions and the built-in roles.
+
+Every route declares one access rule (see hub.auth.access). Later features add their permissions
+here and to the committed oracle `tests/fixtures/access.toml`; the endpoint x role test compares
+the running app against that oracle.
+"""
+
+from __future__ import annotations
+
+PERMISSIONS: dict[str, str] = {
+    "users.view": "See users and their roles",
+    "users.manage": "Create, edit, deactivate users; reset passwords and PINs",
+    "roles.view": "See roles and their permissions",
+    "roles.manage": "Create, edit and delete custom roles",
+    "audit.view": "Read the audit log",
+    "settings.view": "See store settings",
+    "settings.manage": "Change store settings",
+    "backups.manage": "Create, list and verify backups",
+}
+
+_ALL = frozenset(PERMISSIONS)
+
+BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
+    "admin": ("Everything, including roles, settings and backups", _ALL),
+    "manager": (
+        "Runs the store: users, reports, audit log, settings",
+        frozenset({"users.view", "users.manage", "roles.view", "audit.view",
+                   "settings.view", "settings.manage", "backups.manage"}),
+    ),
+    "supervisor": (
+        "Leads a shift: approves overrides, sees users and settings",
+        frozenset({"users.view", "roles.view", "settings.view"}),
+    ),
+    "cashier": ("Sells at a till", frozenset()),
+}
+
+
+def unknown(permissions: set[str] | frozenset[str]) -> set[str]:
+    return set(permissions) - _ALL

@@ -1,0 +1,134 @@
+"""Creating a hub database: a real, empty store (`soko-hub init`) or the demo store."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+import zoneinfo
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from hub.auth.passwords import SecretHasher, check_password_rules
+from hub.db import audit, meta, roles, users
+from hub.db.connection import DatabaseError, connect, transaction
+from hub.db.migrations import migrate
+from hub.db.settings import put_setting
+from hub.ids import new_id
+
+STORE_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
+DEMO_STORE = {"name": "Soko Demo Store", "code": "DEMO", "timezone": "Africa/Harare"}
+DEMO_USERS = (
+    ("admin", "Demo Admin", "admin"),
+    ("manager", "Demo Manager", "manager"),
+    ("supervisor", "Demo Supervisor", "supervisor"),
+    ("cashier", "Demo Cashier", "cashier"),
+)
+
+
+class SetupError(ValueError):
+    """The store cannot be created as asked; the message says why."""
+
+
+@dataclass
+class NewStore:
+    hub_id: str
+    store_id: str
+    epoch: str
+    demo: bool
+    credentials: list[tuple[str, str, str, str]] = field(default_factory=list)  # user, role, password, pin
+
+
+def validate_store(name: str, code: str, timezone: str) -> None:
+    if not name.strip() or len(name) > 120:
+        raise SetupError("the store name must be 1 to 120 characters")
+    if not STORE_CODE.match(code):
+        raise SetupError("the store code is 2 to 8 capital letters or digits (it starts every invoice number)")
+    try:
+        zoneinfo.ZoneInfo(timezone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError) as err:
+        raise SetupError(f"unknown time zone {timezone!r} (use an IANA name such as Africa/Harare)") from err
+
+
+def _random_password() -> str:
+    alphabet = string.ascii_letters + string.digits
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
+
+
+def _random_pin() -> str:
+    while True:
+        pin = "".join(secrets.choice(string.digits) for _ in range(4))
+        if len(set(pin)) > 1:
+            return pin
+
+
+def create_database(
+    path: Path, *, store_name: str, store_code: str, timezone: str, hasher: SecretHasher,
+    admin_username: str | None = None, admin_password: str | None = None, demo: bool = False,
+) -> NewStore:
+    """Create and migrate a new hub.db; refuses to touch an existing file."""
+    validate_store(store_name, store_code, timezone)
+    if not demo:
+        if not admin_username or admin_password is None:
+            raise SetupError("a new store needs its first administrator's username and password")
+        try:
+            check_password_rules(admin_password)
+        except ValueError as err:
+            raise SetupError(str(err)) from err
+    if path.exists():
+        raise SetupError(f"{path} already exists; the hub never overwrites a database")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = connect(path)
+    try:
+        migrate(conn)
+        store = NewStore(hub_id=new_id(), store_id=new_id(), epoch="", demo=demo)
+        system = audit.Actor.system("setup")
+        with transaction(conn):
+            meta.put(conn, "hub_id", store.hub_id)
+            meta.put(conn, "store_id", store.store_id)
+            store.epoch = meta.new_epoch(conn)
+            meta.put(conn, "demo", "1" if demo else "0")
+            meta.put(conn, "created_at", conn.stamp())
+            for key, value in (("store.name", store_name), ("store.code", store_code),
+                               ("store.timezone", timezone)):
+                put_setting(conn, key, value)
+            builtin = roles.seed_builtin_roles(conn)
+            audit.append(conn, system, "store.created", "store", store.store_id,
+                         after={"name": store_name, "code": store_code, "timezone": timezone,
+                                "demo": demo, "hub_id": store.hub_id})
+            if demo:
+                for username, display, role in DEMO_USERS:
+                    password, pin = _random_password(), _random_pin()
+                    user = users.create_user(conn, username=username, display_name=display,
+                                             role_id=builtin[role]["id"],
+                                             password_hash=hasher.hash(password), pin_hash=hasher.hash(pin))
+                    audit.append(conn, system, "user.created", "user", user["id"], after=user)
+                    store.credentials.append((username, role, password, pin))
+            else:
+                assert admin_username and admin_password is not None
+                user = users.create_user(conn, username=admin_username, display_name=admin_username,
+                                         role_id=builtin["admin"]["id"],
+                                         password_hash=hasher.hash(admin_password))
+                audit.append(conn, system, "user.created", "user", user["id"], after=user)
+        return store
+    except Exception:
+        conn.close()
+        for suffix in ("", "-wal", "-shm"):
+            Path(str(path) + suffix).unlink(missing_ok=True)
+        raise
+    finally:
+        try:
+            conn.close()
+        except Exception:  # already closed above
+            pass
+
+
+def require_not_demo(conn, what: str) -> None:
+    """Raise DemoDatabaseError (via hub.errors) when the database is a demo database."""
+    from hub.errors import DemoDatabaseError
+
+    if meta.is_demo(conn):
+        raise DemoDatabaseError(f"{what} is refused on a demo database: set up a real store with `soko-hub init`")
+
+
+__all__ = ["NewStore", "SetupError", "create_database", "require_not_demo", "DatabaseError"]

@@ -1,0 +1,80 @@
+"""Subsystems the app starts and stops in order: database, drivers, discovery, bridge, ...
+
+Each is a small object with `start(state)` and `stop()`; tests replace any with a fake.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Protocol
+
+from hub.db import meta
+from hub.db.connection import Database, DatabaseError, quick_check
+from hub.db.migrations import migrate
+from hub.db.connection import connect
+from hub.settings import Settings
+
+log = logging.getLogger(__name__)
+
+
+class Subsystem(Protocol):
+    name: str
+
+    async def start(self, state: Any) -> None: ...
+
+    async def stop(self) -> None: ...
+
+
+class DatabaseSubsystem:
+    """Checks, migrates and opens hub.db; puts `db` and the hub's identity on app state."""
+
+    name = "database"
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.db: Database | None = None
+
+    async def start(self, state: Any) -> None:
+        path = self.settings.db_path
+        if not path.exists():
+            raise DatabaseError(
+                f"no database at {path}: run `soko-hub init` to set up a store, "
+                "or `soko-hub serve --demo` for the demo store"
+            )
+        quick_check(path)
+        conn = connect(path)
+        try:
+            applied = migrate(conn)
+            for m in applied:
+                log.info("applied migration %04d %s", m.number, m.name)
+            identity = meta.all_values(conn)
+        finally:
+            conn.close()
+        if "hub_id" not in identity:
+            raise DatabaseError(f"{path} has no hub identity: it was not created by `soko-hub init`")
+        self.db = Database(path, readers=self.settings.reader_connections)
+        self.db.open()
+        state.db = self.db
+        state.identity = {k: identity.get(k) for k in ("hub_id", "store_id", "epoch", "demo")}
+        behind = self.db.floor.behind_by()
+        if behind.total_seconds() > 0:
+            log.warning("system clock is %s behind the latest recorded fact (%s); new facts are "
+                        "stamped at that floor until the clock is corrected", behind, self.db.floor.value)
+
+    async def stop(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+def default_subsystems(settings: Settings) -> list[Any]:
+    return [DatabaseSubsystem(settings)]
+
+
+class Uptime:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started

@@ -1,0 +1,111 @@
+"""Test helpers: a real hub served by uvicorn on 127.0.0.1 in a thread, and signed-in clients."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+
+from hub.app import create_app
+from hub.auth.passwords import SecretHasher
+from hub.settings import Settings
+from hub.setup import DEMO_STORE, NewStore, create_database
+
+FAST_KDF = {"kdf_time_cost": 1, "kdf_memory_kib": 8}
+
+
+def fast_hasher() -> SecretHasher:
+    return SecretHasher(FAST_KDF["kdf_time_cost"], FAST_KDF["kdf_memory_kib"])
+
+
+def make_settings(data_dir: Path, **overrides: Any) -> Settings:
+    values = {"data_dir": str(data_dir), **FAST_KDF, **overrides}
+    return Settings(**values)
+
+
+def make_demo_store(settings: Settings) -> NewStore:
+    return create_database(settings.db_path, store_name=DEMO_STORE["name"],
+                           store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
+                           hasher=fast_hasher(), demo=True)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class HubServer:
+    """uvicorn serving create_app(settings) on 127.0.0.1:<free port>, in a thread."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.port = free_port()
+        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
+                                log_config=None, access_log=False, lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="test-uvicorn", daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> "HubServer":
+        self.thread.start()
+        deadline = time.monotonic() + 15
+        while not self.server.started:
+            if not self.thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the hub did not start")
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(15)
+        assert not self.thread.is_alive(), "the hub did not stop"
+
+    @property
+    def app(self):
+        return self.server.config.app
+
+
+class Hub:
+    """A running demo hub with its credentials, for API tests."""
+
+    def __init__(self, server: HubServer, store: NewStore) -> None:
+        self.server = server
+        self.store = store
+        self.credentials = {u: (pw, pin) for u, _role, pw, pin in store.credentials}
+        self._clients: list[httpx.Client] = []
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def db_path(self) -> Path:
+        return self.server.settings.db_path
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        client = httpx.Client(base_url=self.url, headers=headers, timeout=10)
+        self._clients.append(client)
+        return client
+
+    def login(self, username: str, password: str | None = None) -> dict[str, Any]:
+        password = password if password is not None else self.credentials[username][0]
+        r = self.client().post("/api/v1/auth/login", json={"username": username, "password": password})
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    def as_user(self, username: str) -> httpx.Client:
+        return self.client(self.login(username)["access_token"])
+
+    def close(self) -> None:
+        for client in self._clients:
+            client.close()
