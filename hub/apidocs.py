@@ -1,7 +1,9 @@
-"""The API contract: access rules written into OpenAPI, and an offline page that lists it.
+"""The API contract: OpenAPI 3.1 with each route's access rule, and an offline page listing it.
 
-Litestar's bundled doc UIs load JavaScript from a CDN and do not render offline, so the hub
-serves `/schema/openapi.json` and a plain server-rendered index at `/api/docs` instead.
+Litestar's bundled doc UIs load JavaScript from a CDN and do not render offline, and its schema
+router answers unknown paths with a 200 page. So the hub serves the document itself at
+`/schema/openapi.json` and a plain server-rendered index at `/api/docs`; Litestar's own schema
+router is mounted out of the way and answers 404 to everything (see `hidden_router`).
 """
 
 from __future__ import annotations
@@ -9,11 +11,18 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from litestar import Controller, Litestar, Request, get
+from litestar import Controller, Litestar, Request, Router, get
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, PUBLIC, public
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, PUBLIC, hidden, public
+
+LITESTAR_SCHEMA_PATH = "/schema/_litestar"
+
+
+def hidden_router() -> Router:
+    """Where Litestar's own schema routes go: present (Litestar insists) but always 404."""
+    return Router(path=LITESTAR_SCHEMA_PATH, route_handlers=[], opt=hidden(), include_in_schema=False)
 
 
 def access_rule(app: Litestar, path: str, method: str) -> str | None:
@@ -25,24 +34,17 @@ def access_rule(app: Litestar, path: str, method: str) -> str | None:
     return None
 
 
-def openapi_document(app: Litestar) -> dict[str, Any]:
-    """The dict Litestar serves at /schema/openapi.json (built once, then cached by Litestar)."""
-    # Litestar keeps its OpenAPI plugin in a private module; find it by what it provides.
-    plugin = next(p for p in app.plugins.init if hasattr(p, "provide_openapi_schema"))
-    return plugin.provide_openapi_schema()
+def build_document(app: Litestar) -> dict[str, Any]:
+    """The OpenAPI document, with every operation's access rule written in.
 
-
-def annotate_access(app: Litestar) -> None:
-    """Write each operation's access rule into the served OpenAPI document.
-
-    Every operation gets `x-permission` (a permission name, `public` or `authenticated`),
-    `security` and a sentence in its description, so the Flutter app's developers see what each
+    Each operation gets `x-permission` (a permission name, `public` or `authenticated`),
+    `security` and a sentence in its description, so the till app's developers see what each
     call needs.
     """
-    document = openapi_document(app)
+    document = app.openapi_schema.to_schema()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():
-            if method not in ("get", "put", "post", "delete", "patch") or "x-permission" in operation:
+            if method not in ("get", "put", "post", "delete", "patch"):
                 continue
             rule = access_rule(app, path, method)
             if rule is None:
@@ -52,17 +54,26 @@ def annotate_access(app: Litestar) -> None:
             operation["description"] = f"{operation.get('description', '')}\n\n{note}".strip()
             operation["security"] = [] if rule == PUBLIC else [{"bearer": []}]
             operation["x-permission"] = rule
+    return document
+
+
+def _document(app: Litestar) -> dict[str, Any]:
+    if getattr(app.state, "openapi", None) is None:
+        app.state.openapi = build_document(app)
+    return app.state.openapi
 
 
 class ApiDocsController(Controller):
-    path = "/api/docs"
     include_in_schema = False
 
-    @get(opt=public(), media_type="text/html")
+    @get("/schema/openapi.json", opt=public(), media_type="application/vnd.oai.openapi+json")
+    async def openapi(self, request: Request) -> dict[str, Any]:
+        return _document(request.app)
+
+    @get("/api/docs", opt=public(), media_type="text/html")
     async def index(self, request: Request) -> Response:
-        document = openapi_document(request.app)
         rows: list[str] = []
-        for path, item in sorted(document.get("paths", {}).items()):
+        for path, item in sorted(_document(request.app).get("paths", {}).items()):
             for method in ("get", "post", "put", "patch", "delete"):
                 op: dict[str, Any] | None = item.get(method)
                 if op is None:

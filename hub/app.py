@@ -6,7 +6,7 @@ import contextlib
 import logging
 from typing import Any, AsyncIterator, Sequence
 
-from litestar import Litestar, Router
+from litestar import Litestar
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.di import Provide
@@ -14,8 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 import hub
-from hub.apidocs import ApiDocsController, annotate_access
-from hub.auth.access import public
+from hub.apidocs import LITESTAR_SCHEMA_PATH, ApiDocsController, hidden_router
 from hub.auth.identity import access_guard, provide_identity
 from hub.errors import EXCEPTION_HANDLERS
 from hub.health.api import HealthController
@@ -46,7 +45,6 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
                 started.append(part)
                 log.debug("started %s", part.name)
             app.state.uptime = Uptime()
-            annotate_access(app)
             yield
         finally:
             for part in reversed(started):
@@ -59,14 +57,14 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
         title="Soko Hub API",
         version=hub.__version__,
         description="The store hub's local API. Errors are RFC 9457 problem documents with a stable `code`.",
-        path="/schema",
-        render_plugins=[],  # the bundled UIs load JavaScript from the internet; see ApiDocsController
+        render_plugins=[],  # the bundled UIs load JavaScript from the internet; see hub.apidocs
         components=Components(security_schemes={
             "bearer": SecurityScheme(type="http", scheme="bearer",
                                      description="A token from POST /api/v1/auth/login or an API token"),
         }),
         use_handler_docstrings=True,
-        openapi_router=Router(path="/schema", route_handlers=[], opt=public(), include_in_schema=False),
+        path=LITESTAR_SCHEMA_PATH,
+        openapi_router=hidden_router(),
     )
     app = Litestar(
         route_handlers=[*api_handlers(), ApiDocsController],

@@ -28,7 +28,8 @@ class RequestIdFilter(logging.Filter):
     """Adds `request_id` to every record ('-' outside a request)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = _request_id.get() or "-"
+        if not hasattr(record, "request_id"):
+            record.request_id = _request_id.get() or "-"
         return True
 
 
@@ -64,6 +65,6 @@ class RequestContextMiddleware:
             if scope["type"] == "http":
                 access_log.info(
                     "%s %s %s %.1fms", scope["method"], scope["path"], status,
-                    (time.perf_counter() - started) * 1000,
+                    (time.perf_counter() - started) * 1000, extra={"request_id": request_id},
                 )
             _request_id.reset(token)

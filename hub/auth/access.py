@@ -11,6 +11,7 @@ from typing import Any
 
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
+HIDDEN = "hidden"
 ACCESS_KEY = "access"
 
 
@@ -27,3 +28,8 @@ def public() -> dict[str, Any]:
 def authenticated() -> dict[str, Any]:
     """Route opt for a route any signed-in user may call (their own profile)."""
     return {ACCESS_KEY: AUTHENTICATED}
+
+
+def hidden() -> dict[str, Any]:
+    """Route opt for a route that must look absent (404 to everyone)."""
+    return {ACCESS_KEY: HIDDEN}

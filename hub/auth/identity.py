@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from litestar.connection import ASGIConnection
 from litestar.handlers.base import BaseRouteHandler
 
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, PUBLIC
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
 from hub.clock import format_ts, utc_now
 from hub.db import tokens
 from hub.db.audit import Actor
-from hub.errors import AuthenticationError, PermissionDeniedError
+from hub.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from hub.http import current_request_id
 
 
@@ -67,6 +67,8 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     if rule is None:
         raise PermissionDeniedError(f"route {handler.handler_name} declares no access rule",
                                     code="undeclared_access")
+    if rule == HIDDEN:
+        raise NotFoundError("no such resource")
     if rule == PUBLIC:
         connection.state.identity = None
         return
