@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 import string
 import zoneinfo
 from dataclasses import dataclass, field
@@ -11,9 +12,10 @@ from pathlib import Path
 
 from hub.auth.passwords import SecretHasher, check_password_rules
 from hub.db import audit, meta, roles, users
-from hub.db.connection import DatabaseError, connect, transaction
+from hub.db.connection import connect, transaction
 from hub.db.migrations import migrate
 from hub.db.settings import put_setting
+from hub.errors import DemoDatabaseError
 from hub.ids import new_id
 
 STORE_CODE = re.compile(r"^[A-Z0-9]{2,8}$")
@@ -110,25 +112,18 @@ def create_database(
                                          role_id=builtin["admin"]["id"],
                                          password_hash=hasher.hash(admin_password))
                 audit.append(conn, system, "user.created", "user", user["id"], after=user)
-        return store
-    except Exception:
+    except BaseException:
         conn.close()
-        for suffix in ("", "-wal", "-shm"):
+        for suffix in ("", "-wal", "-shm"):  # a half-made store must not look like a real one
             Path(str(path) + suffix).unlink(missing_ok=True)
         raise
-    finally:
-        try:
-            conn.close()
-        except Exception:  # already closed above
-            pass
+    conn.close()
+    return store
 
 
-def require_not_demo(conn, what: str) -> None:
-    """Raise DemoDatabaseError (via hub.errors) when the database is a demo database."""
-    from hub.errors import DemoDatabaseError
-
+def require_not_demo(conn: sqlite3.Connection, what: str) -> None:
+    """Refuse `what` (HQ enrolment, fiscal registration) on a demo database."""
     if meta.is_demo(conn):
         raise DemoDatabaseError(f"{what} is refused on a demo database: set up a real store with `soko-hub init`")
 
 
-__all__ = ["NewStore", "SetupError", "create_database", "require_not_demo", "DatabaseError"]
