@@ -57,6 +57,7 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
 
     from hub import logs
     from hub.app import create_app
+    from hub.db.connection import DatabaseError, quick_check
     from hub.db.lock import InstanceLock, InstanceLockedError
 
     settings = ctx.settings(host=host, port=port)
@@ -75,6 +76,10 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
         elif demo:
             click.echo("Using the existing database in "
                        f"{settings.data_path} (its demo users were printed when it was created).")
+        try:
+            quick_check(settings.db_path)
+        except DatabaseError as err:
+            raise click.ClickException(str(err)) from err
         shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
         click.echo(f"Soko Hub {hub.__version__} at http://{shown_host}:{settings.port}/ "
                    f"(health: /api/v1/health, API: /api/docs)")

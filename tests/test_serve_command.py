@@ -1,0 +1,92 @@
+"""`soko-hub serve` as a technician meets it: a real process, real port, real files."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from hub.cli import main
+from hub.db.lock import InstanceLock
+from tests.hubtest import FAST_KDF, free_port
+
+START_TIMEOUT_S = 30
+
+
+def serve(data_dir, *args, port):
+    env = {**os.environ, "SOKO_HUB_KDF_TIME_COST": str(FAST_KDF["kdf_time_cost"]),
+           "SOKO_HUB_KDF_MEMORY_KIB": str(FAST_KDF["kdf_memory_kib"])}
+    return subprocess.Popen(
+        [sys.executable, "-m", "hub", "--data-dir", str(data_dir), "serve", "--port", str(port), *args],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+
+
+def wait_healthy(port, proc):
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited early: {proc.stdout.read()}")
+        try:
+            r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+            if r.status_code == 200:
+                return r.json()
+        except httpx.TransportError:
+            time.sleep(0.05)
+    raise AssertionError("no healthy hub in time")
+
+
+def stop(proc):
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=20)
+    return out
+
+
+def test_demo_serve_prints_users_once_then_reuses_the_store(tmp_path):
+    port = free_port()
+    proc = serve(tmp_path, "--demo", port=port)
+    try:
+        health = wait_healthy(port, proc)
+    finally:
+        first = stop(proc)
+    assert health["demo"] is True
+    assert "shown only now" in first and "password" in first
+    assert f"http://127.0.0.1:{port}/" in first
+    proc = serve(tmp_path, "--demo", port=port)
+    try:
+        assert wait_healthy(port, proc)["hub_id"] == health["hub_id"]
+    finally:
+        second = stop(proc)
+    assert "shown only now" not in second
+
+
+def test_serve_without_a_database_explains_what_to_do(tmp_path):
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve"])
+    assert result.exit_code == 1
+    assert "soko-hub init" in result.output and "--demo" in result.output
+    assert not (tmp_path / "hub.db").exists()
+
+
+def test_serve_refuses_a_corrupt_database_and_leaves_it(tmp_path):
+    garbage = b"SQLite format 3\x00" + b"\x42" * 8192
+    (tmp_path / "hub.db").write_bytes(garbage)
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve", "--demo"])
+    assert result.exit_code == 1
+    assert "backup restore" in result.output
+    assert (tmp_path / "hub.db").read_bytes() == garbage
+
+
+def test_a_second_hub_on_the_same_data_directory_is_refused(tmp_path):
+    with InstanceLock(tmp_path / "hub.lock").acquire("serve"):
+        result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve", "--demo"])
+    assert result.exit_code == 1 and "in use" in result.output
+    assert not (tmp_path / "hub.db").exists()
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["serve", "--help"], ["--version"]])
+def test_help_and_version(argv):
+    result = CliRunner().invoke(main, argv)
+    assert result.exit_code == 0 and result.output.strip()
