@@ -138,8 +138,9 @@ def migrate(ctx: Context, show: bool) -> None:
 
 def _register_groups() -> None:
     from hub.audit.cli import audit
+    from hub.bench.cli import bench
 
-    for command in (audit,):
+    for command in (audit, bench):
         main.add_command(command)
 
 
