@@ -25,7 +25,25 @@ VALUES (:id, :user_id, :kind, :token_hash, :name, :family, :device_id, :created_
 """
 API_TOKENS_SQL = """
 SELECT id, name, created_at, expires_at, revoked_at, last_used_at FROM tokens
-WHERE user_id = :user_id AND kind = 'api' ORDER BY created_at DESC
+WHERE user_id = :user_id AND kind = 'api' AND (:all OR revoked_at IS NULL)
+ORDER BY created_at DESC
+"""
+LIVE_API_TOKENS_SQL = """
+SELECT count(*) FROM tokens WHERE user_id = :user_id AND kind = 'api' AND revoked_at IS NULL
+  AND (expires_at IS NULL OR expires_at > :now)
+"""
+# A refresh token with its user, for rotation.
+REFRESH_SQL = """
+SELECT t.id, t.user_id, t.kind, t.family, t.expires_at, t.revoked_at,
+       u.username, u.active
+FROM tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = :hash
+"""
+# A rotated refresh token has a successor: a refresh token of its family issued when it was revoked.
+SUCCESSOR_SQL = """
+SELECT 1 FROM tokens
+WHERE family = :family AND kind = 'refresh' AND id != :id AND created_at >= :revoked_at
+LIMIT 1
 """
 
 
@@ -73,9 +91,11 @@ def get(conn: sqlite3.Connection, token_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def revoke(conn: sqlite3.Connection, token_id: str) -> None:
-    conn.execute("UPDATE tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
-                 {"id": token_id, "now": conn.stamp()})
+def revoke(conn: sqlite3.Connection, token_id: str) -> int:
+    """Revoke one token; returns 1 when it was live, 0 when already revoked."""
+    cur = conn.execute("UPDATE tokens SET revoked_at = :now WHERE id = :id AND revoked_at IS NULL",
+                       {"id": token_id, "now": conn.stamp()})
+    return cur.rowcount
 
 
 def revoke_family(conn: sqlite3.Connection, family: str) -> int:
@@ -85,14 +105,40 @@ def revoke_family(conn: sqlite3.Connection, family: str) -> int:
     return cur.rowcount
 
 
-def revoke_all_for_user(conn: sqlite3.Connection, user_id: str, *, keep_family: str | None = None) -> int:
+def revoke_all_for_user(conn: sqlite3.Connection, user_id: str, *, keep_family: str | None = None,
+                        keep_token: str | None = None) -> int:
+    """Revoke every live token of a user except one login (`keep_family`) or one token."""
     cur = conn.execute(
         "UPDATE tokens SET revoked_at = :now WHERE user_id = :u AND revoked_at IS NULL"
-        " AND (:keep IS NULL OR family IS NOT :keep)",
-        {"u": user_id, "now": conn.stamp(), "keep": keep_family},
+        " AND (:keep IS NULL OR family IS NOT :keep) AND (:keep_token IS NULL OR id != :keep_token)",
+        {"u": user_id, "now": conn.stamp(), "keep": keep_family, "keep_token": keep_token},
     )
     return cur.rowcount
 
 
-def list_api_tokens(conn: sqlite3.Connection, user_id: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(API_TOKENS_SQL, {"user_id": user_id})]
+def list_api_tokens(conn: sqlite3.Connection, user_id: str, *,
+                    include_revoked: bool = False) -> list[dict[str, Any]]:
+    params = {"user_id": user_id, "all": int(include_revoked)}
+    return [dict(r) for r in conn.execute(API_TOKENS_SQL, params)]
+
+
+def count_live_api_tokens(conn: sqlite3.Connection, user_id: str, now: str) -> int:
+    return int(conn.execute(LIVE_API_TOKENS_SQL, {"user_id": user_id, "now": now}).fetchone()[0])
+
+
+def find_refresh(conn: sqlite3.Connection, token: str) -> dict[str, Any] | None:
+    """The token row behind `token` with its user's name and state, or None."""
+    row = conn.execute(REFRESH_SQL, {"hash": hash_token(token)}).fetchone()
+    if row is None:
+        return None
+    found = dict(row)
+    found["active"] = bool(found["active"])
+    return found
+
+
+def was_rotated(conn: sqlite3.Connection, token: dict[str, Any]) -> bool:
+    """True when a revoked refresh token was replaced by a newer one (not merely logged out)."""
+    if token["revoked_at"] is None or token["family"] is None:
+        return False
+    params = {"family": token["family"], "id": token["id"], "revoked_at": token["revoked_at"]}
+    return conn.execute(SUCCESSOR_SQL, params).fetchone() is not None

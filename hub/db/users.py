@@ -107,3 +107,11 @@ def count_active_with_permission(conn: sqlite3.Connection, permission: str) -> i
         "SELECT count(*) FROM users u JOIN role_permissions p ON p.role_id = u.role_id"
         " WHERE u.active = 1 AND p.permission = :p", {"p": permission},
     ).fetchone()[0])
+
+
+def permissions_of(conn: sqlite3.Connection, user_id: str) -> frozenset[str]:
+    """The permissions a user holds through their role."""
+    return frozenset(r[0] for r in conn.execute(
+        "SELECT p.permission FROM users u JOIN role_permissions p ON p.role_id = u.role_id"
+        " WHERE u.id = :id", {"id": user_id},
+    ))
