@@ -28,8 +28,9 @@ log = logging.getLogger(__name__)
 def api_handlers() -> list[Any]:
     """Every controller of the API; later features add theirs here."""
     from hub.audit.api import AuditController
+    from hub.backup.api import BackupController
 
-    return [HealthController, AuditController]
+    return [HealthController, AuditController, BackupController]
 
 
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:

@@ -137,8 +137,9 @@ def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
         finally:
             source.close()
         if facts["integrity"] != ["ok"]:
-            raise BackupError(f"the copy of {db_path} failed integrity_check: "
-                              f"{'; '.join(facts['integrity'][:3])}; no backup was kept")
+            found = "; ".join(" ".join(r.split()) for r in facts["integrity"][:3])
+            raise BackupError(f"the copy of {db_path} failed integrity_check: {found}; "
+                              "no backup was kept")
         chain = facts["chain"]
         if not chain.ok:
             raise BackupError(f"the audit chain of {db_path} is broken at entry {chain.first_broken_seq} "
@@ -162,6 +163,15 @@ def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
     _files.write_private(manifest_path(path), msgspec.json.format(msgspec.json.encode(manifest)) + b"\n")
     _files.fsync_dir(backup_dir)
     return BackupInfo(path, manifest)
+
+
+def record_created(conn: sqlite3.Connection, actor: audit.Actor, info: BackupInfo) -> dict[str, Any]:
+    """Append the one audit entry "backup.created"; call in a transaction on hub.db."""
+    m = info.manifest
+    detail = {"backup": info.name}
+    if m is not None:
+        detail.update(sha256=m.sha256, size=m.size, audit_entries=m.audit_entries)
+    return audit.append(conn, actor, "backup.created", "backup", info.name, detail=detail)
 
 
 def sha256_of(path: Path) -> tuple[str, int]:
@@ -256,7 +266,9 @@ def verify_backup(path: Path) -> VerifyReport:
 
 def _probe_integrity(conn: sqlite3.Connection) -> tuple[bool, str]:
     rows = [r[0] for r in conn.execute("PRAGMA integrity_check").fetchall()]
-    return (True, "integrity_check ok") if rows == ["ok"] else (False, "; ".join(rows[:5]))
+    if rows == ["ok"]:
+        return True, "integrity_check ok"
+    return False, "; ".join(" ".join(r.split()) for r in rows[:5])  # one line per report
 
 
 def _probe_chain(conn: sqlite3.Connection) -> tuple[bool, str]:
