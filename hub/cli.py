@@ -138,9 +138,11 @@ def migrate(ctx: Context, show: bool) -> None:
 
 def _register_groups() -> None:
     from hub.audit.cli import audit
+    from hub.backup.cli import backup
     from hub.bench.cli import bench
+    from hub.users.cli import init, user
 
-    for command in (audit, bench):
+    for command in (init, user, audit, backup, bench):
         main.add_command(command)
 
 
