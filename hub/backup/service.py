@@ -114,6 +114,23 @@ def _moment(time_floor: str | None) -> dt.datetime:
     return max(now, parse_ts(time_floor)) if time_floor else now
 
 
+def _copy(db_path: Path, tmp: Path) -> dict[str, Any]:
+    source = connect(db_path, readonly=True)
+    try:
+        copy = sqlite3.connect(tmp, isolation_level=None)
+        copy.row_factory = sqlite3.Row
+        try:
+            # One step (pages=-1) reads the whole database inside one read transaction: a single
+            # consistent snapshot, while WAL lets the hub's writer go on committing beside it.
+            source.backup(copy, pages=-1)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal to carry along
+            return examine(copy)
+        finally:
+            copy.close()
+    finally:
+        source.close()
+
+
 def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
     """Copy the live database consistently into backup_dir, check the copy, write its manifest."""
     db_path, backup_dir = Path(db_path), Path(backup_dir)
@@ -122,20 +139,10 @@ def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
     backup_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     tmp = _files.private_temp(backup_dir, ".hub-backup-")
     try:
-        source = connect(db_path, readonly=True)
         try:
-            copy = sqlite3.connect(tmp, isolation_level=None)
-            copy.row_factory = sqlite3.Row
-            try:
-                # One step (pages=-1) reads the whole database inside one read transaction: a
-                # single consistent snapshot, while WAL lets the hub's writer go on committing.
-                source.backup(copy, pages=-1)
-                copy.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal to carry along
-                facts = examine(copy)
-            finally:
-                copy.close()
-        finally:
-            source.close()
+            facts = _copy(db_path, tmp)
+        except sqlite3.DatabaseError as err:
+            raise BackupError(f"could not copy {db_path}: {err}; no backup was kept") from err
         if facts["integrity"] != ["ok"]:
             found = "; ".join(" ".join(r.split()) for r in facts["integrity"][:3])
             raise BackupError(f"the copy of {db_path} failed integrity_check: {found}; "

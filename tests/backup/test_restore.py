@@ -70,6 +70,7 @@ def test_restore_puts_the_backup_back_and_keeps_the_replaced_database_whole(sett
 
     assert read(settings.db_path, lambda c: users.get_user_by_username(c, "late-cashier")) is None
     assert result.kept is not None and result.kept.name.startswith("hub.db.before-restore-")
+    assert not Path(str(result.kept) + "-wal").exists()  # checkpointed: the kept file alone is whole
     kept = sqlite3.connect(f"file:{result.kept}?mode=ro", uri=True)
     try:
         assert kept.execute("SELECT count(*) FROM users WHERE username = 'late-cashier'").fetchone()[0] == 1

@@ -226,3 +226,13 @@ def test_audit_entry_for_a_backup_names_it(settings, demo_store):
         conn.close()
     assert (entry["action"], entry["entity_id"], entry["username"]) == ("backup.created", info.name, "cli")
     assert entry["summary"]["detail"]["sha256"] == info.manifest.sha256
+
+
+def test_an_unreadable_database_is_refused_with_a_clear_error(settings, tmp_path):
+    settings.data_path.mkdir(parents=True)
+    settings.db_path.write_bytes(b"not a database at all " * 300)
+
+    with pytest.raises(BackupError, match="could not copy .*no backup was kept"):
+        create_backup(settings.db_path, settings.backup_path)
+
+    assert list(settings.backup_path.iterdir()) == []
