@@ -1,0 +1,187 @@
+"""The endpoint x role test: every route of the app against the committed oracle, then called as
+every built-in role and anonymously (DESIGN.md section 5, Security).
+
+The oracle (tests/fixtures/access.toml) is written by hand; nothing here is generated from the
+code it checks. A route missing from the oracle, or declaring another rule, fails.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+
+from litestar import Litestar
+from litestar.routes import HTTPRoute
+
+from hub.app import create_app
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
+from hub.auth.permissions import PERMISSIONS
+from hub.ids import new_id
+from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
+
+ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
+SKIPPED_METHODS = {"HEAD", "OPTIONS"}
+
+
+def routes_of(app: Litestar) -> dict[str, str | None]:
+    """'METHOD /path/{param}' -> declared access rule, for every HTTP route of the app."""
+    found: dict[str, str | None] = {}
+    for route in app.routes:
+        if not isinstance(route, HTTPRoute):
+            continue
+        for handler in route.route_handlers:
+            for method in sorted(handler.http_methods - SKIPPED_METHODS):
+                found[f"{method} {route.path_format}"] = handler.opt.get(ACCESS_KEY)
+    return found
+
+
+def test_every_route_of_the_app_is_in_the_oracle_with_the_same_rule(settings):
+    routes = routes_of(create_app(settings))
+    oracle = ORACLE["routes"]
+    assert routes, "the app has no routes?"
+    missing = sorted(set(routes) - set(oracle))
+    assert not missing, f"routes missing from tests/fixtures/access.toml: {missing}"
+    differ = {k: (routes[k], oracle[k]) for k in routes if routes[k] != oracle[k]}
+    assert not differ, f"declared rule differs from the oracle (code, oracle): {differ}"
+    stale = sorted(set(oracle) - set(routes))
+    assert not stale, f"the oracle lists routes the app does not have: {stale}"
+
+
+def test_the_oracle_names_only_known_permissions_rules_and_roles():
+    assert set(ORACLE["permissions"]) == set(PERMISSIONS)
+    for permission, holders in ORACLE["permissions"].items():
+        assert set(holders) <= set(ROLES), permission
+    known = {PUBLIC, AUTHENTICATED, HIDDEN, *PERMISSIONS}
+    assert {rule for rule in ORACLE["routes"].values()} <= known
+
+
+def test_built_in_roles_in_the_database_hold_what_the_oracle_says(hub):
+    expected = {role: {p for p, holders in ORACLE["permissions"].items() if role in holders} for role in ROLES}
+    rows = query(hub, "SELECT r.name, p.permission FROM roles r"
+                      " LEFT JOIN role_permissions p ON p.role_id = r.id WHERE r.builtin = 1")
+    actual: dict[str, set[str]] = {}
+    for role, permission in rows:
+        actual.setdefault(role, set()).update({permission} if permission else set())
+    assert actual == expected
+
+
+@dataclass
+class Call:
+    path: str
+    body: Any = None
+    strict: bool = True  # a caller who is allowed must succeed (2xx), not merely pass the guard
+
+
+Recipe = Callable[["Matrix", "str | None", "str | None"], Call]
+
+
+class Matrix:
+    """Objects the calls need; `who` is a role name (its demo user) or None (anonymous)."""
+
+    def __init__(self, hub) -> None:
+        self.hub = hub
+        self.people = People(hub)
+        self.target = self.people.new_user()
+
+    def password(self, who: str | None) -> str:
+        return self.hub.credentials[who or "cashier"][0]
+
+    def pin(self, who: str | None) -> str:
+        return self.hub.credentials[who or "cashier"][1]
+
+
+def _api_token(m: Matrix, token: str | None) -> str:
+    """An API token id of the caller (of root for an anonymous caller)."""
+    owner = token or m.people.login(ROOT, ROOT_PASSWORD)["access_token"]
+    r = m.people.call("POST", "/api/v1/auth/tokens", owner, {"name": "matrix"})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+RECIPES: dict[str, Recipe] = {
+    "POST /api/v1/auth/login": lambda m, who, t: Call(
+        "/api/v1/auth/login", {"username": who or "cashier", "password": m.password(who)}),
+    "POST /api/v1/auth/refresh": lambda m, who, t: Call(
+        "/api/v1/auth/refresh", {"refresh_token": m.people.login(who or "cashier")["refresh_token"]}),
+    "POST /api/v1/auth/logout": lambda m, who, t: Call("/api/v1/auth/logout"),
+    "GET /api/v1/auth/me": lambda m, who, t: Call("/api/v1/auth/me"),
+    "PATCH /api/v1/auth/me": lambda m, who, t: Call("/api/v1/auth/me", {"display_name": "Matrix Name"}),
+    "POST /api/v1/auth/me/password": lambda m, who, t: Call(
+        "/api/v1/auth/me/password", {"current_password": m.password(who), "new_password": m.password(who)}),
+    "POST /api/v1/auth/me/pin": lambda m, who, t: Call(
+        "/api/v1/auth/me/pin", {"current_password": m.password(who), "new_pin": m.pin(who)}),
+    "GET /api/v1/auth/tokens": lambda m, who, t: Call("/api/v1/auth/tokens"),
+    "POST /api/v1/auth/tokens": lambda m, who, t: Call("/api/v1/auth/tokens", {"name": "matrix"}),
+    "DELETE /api/v1/auth/tokens/{token_id}": lambda m, who, t: Call(
+        f"/api/v1/auth/tokens/{_api_token(m, t)}"),
+    "GET /api/v1/users": lambda m, who, t: Call("/api/v1/users"),
+    "GET /api/v1/users/{user_id}": lambda m, who, t: Call(f"/api/v1/users/{m.target['id']}"),
+    "POST /api/v1/users": lambda m, who, t: Call("/api/v1/users", {
+        "username": unique("matrix"), "display_name": "Matrix", "role_id": m.people.role_id("cashier"),
+        "pin": "2580"}),
+    "PATCH /api/v1/users/{user_id}": lambda m, who, t: Call(
+        f"/api/v1/users/{m.people.new_user()['id']}", {"display_name": "Matrix Edit"}),
+    "POST /api/v1/users/{user_id}/deactivate": lambda m, who, t: Call(
+        f"/api/v1/users/{m.people.new_user()['id']}/deactivate"),
+    "POST /api/v1/users/{user_id}/activate": lambda m, who, t: Call(
+        f"/api/v1/users/{m.people.new_user(active=False)['id']}/activate"),
+    "POST /api/v1/users/{user_id}/password": lambda m, who, t: Call(
+        f"/api/v1/users/{m.people.new_user()['id']}/password", {"password": "matrix-pass-1"}),
+    "POST /api/v1/users/{user_id}/pin": lambda m, who, t: Call(
+        f"/api/v1/users/{m.people.new_user()['id']}/pin", {"pin": "2468"}),
+    "GET /api/v1/roles": lambda m, who, t: Call("/api/v1/roles"),
+    "GET /api/v1/roles/{role_id}": lambda m, who, t: Call(f"/api/v1/roles/{m.people.role_id('cashier')}"),
+    "GET /api/v1/permissions": lambda m, who, t: Call("/api/v1/permissions"),
+    "POST /api/v1/roles": lambda m, who, t: Call("/api/v1/roles", {"name": unique("Matrix"), "permissions": []}),
+    "PATCH /api/v1/roles/{role_id}": lambda m, who, t: Call(
+        f"/api/v1/roles/{m.people.new_role()['id']}", {"description": "matrix"}),
+    "DELETE /api/v1/roles/{role_id}": lambda m, who, t: Call(f"/api/v1/roles/{m.people.new_role()['id']}"),
+}
+
+
+def default_call(key: str) -> Call:
+    """Any other route: path parameters get fresh ids (so nothing real is touched), bodies `{}`."""
+    method, path = key.split(" ", 1)
+    parts = [new_id() if p.startswith("{") else p for p in path.split("/")]
+    body = {} if method in ("POST", "PUT", "PATCH") else None
+    return Call("/".join(parts), body, strict=method == "GET" and "{" not in path)
+
+
+def expected(rule: str, who: str | None) -> str:
+    if rule == HIDDEN:
+        return "hidden"
+    if rule == PUBLIC:
+        return "allowed"
+    if who is None:
+        return "unauthenticated"
+    if rule == AUTHENTICATED or who in ORACLE["permissions"][rule]:
+        return "allowed"
+    return "forbidden"
+
+
+def test_every_route_answers_every_role_as_the_oracle_says(hub):
+    matrix = Matrix(hub)
+    routes = {k: ORACLE["routes"][k] for k in routes_of(hub.server.app) if k in ORACLE["routes"]}
+    problems = []
+    for key, rule in sorted(routes.items()):
+        method = key.split(" ", 1)[0]
+        for who in (None, *ROLES):
+            token = matrix.people.login(who)["access_token"] if who else None
+            recipe = RECIPES.get(key)
+            call = recipe(matrix, who, token) if recipe else default_call(key)
+            r = matrix.people.call(method, call.path, token, call.body)
+            want = expected(rule, who)
+            got = r.status_code
+            code = r.json().get("code") if r.headers.get("content-type", "").endswith("json") and got >= 400 else None
+            ok = {
+                "hidden": got == 404,
+                "unauthenticated": got == 401 and code == "unauthenticated",
+                "forbidden": got == 403 and code == "forbidden",
+                "allowed": got not in (401, 403) and (got < 400 or not call.strict),
+            }[want]
+            if not ok:
+                problems.append(f"{key} as {who or 'anonymous'}: expected {want}, got {got} {code}")
+    assert not problems, "\n".join(problems)
+    assert set(RECIPES) <= set(routes), f"recipes for routes that no longer exist: {set(RECIPES) - set(routes)}"
