@@ -28,7 +28,10 @@ def login_method(password: str | None, pin: str | None) -> tuple[str, str]:
     if (password is None) == (pin is None):
         raise InvalidInputError("send either `password` or `pin`, not both and not neither",
                                 code="invalid_credentials_shape")
-    return ("password", password) if password is not None else ("pin", pin)  # type: ignore[return-value]
+    if password is not None:
+        return "password", password
+    assert pin is not None
+    return "pin", pin
 
 
 def expiry(now: str, seconds: int) -> str:
@@ -85,15 +88,15 @@ def login_failed(conn: sqlite3.Connection, *, username: str, user_id: str | None
 
 def refresh(conn: sqlite3.Connection, token: str, *, address: str | None, request_id: str | None,
             ttl: tuple[int, int]) -> dict[str, Any]:
-    """Rotate a refresh token: {"session": ...}, or {"error": code} (the reuse of a rotated one
-    revokes its whole family, since either the client or a thief holds a copy)."""
+    """Rotate a refresh token: {"session": ...} or {"error": code}; reuse revokes the family."""
     found = tokens.find_refresh(conn, token)
     if found is None or found["kind"] != "refresh":
         return {"error": "invalid_token"}
     user = {"id": found["user_id"], "username": found["username"]}
     if found["revoked_at"] is not None:
-        if not tokens.was_rotated(conn, found):
+        if not tokens.was_rotated(conn, found):  # signed out or deactivated: simply dead
             return {"error": "invalid_token"}
+        # A rotated token came back: the client or a thief holds a copy, and we cannot tell which.
         revoked = tokens.revoke_family(conn, found["family"])
         audit.append(conn, _actor(user, request_id), "auth.refresh_reused", "user", user["id"],
                      detail={"family": found["family"], "revoked_tokens": revoked, "address": address})
