@@ -28,9 +28,13 @@ log = logging.getLogger(__name__)
 def api_handlers() -> list[Any]:
     """Every controller of the API; later features add theirs here."""
     from hub.audit.api import AuditController
+    from hub.auth.api import AuthController
     from hub.backup.api import BackupController
+    from hub.roles.api import PermissionController, RoleController
+    from hub.users.api import UserController
 
-    return [HealthController, AuditController, BackupController]
+    return [HealthController, AuditController, BackupController, AuthController, UserController,
+            RoleController, PermissionController]
 
 
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:
