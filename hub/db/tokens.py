@@ -142,3 +142,9 @@ def was_rotated(conn: sqlite3.Connection, token: dict[str, Any]) -> bool:
         return False
     params = {"family": token["family"], "id": token["id"], "revoked_at": token["revoked_at"]}
     return conn.execute(SUCCESSOR_SQL, params).fetchone() is not None
+
+
+def count_unrevoked(conn: sqlite3.Connection, user_id: str) -> int:
+    """Tokens of a user not yet revoked (what a deactivation or reset will revoke)."""
+    return int(conn.execute("SELECT count(*) FROM tokens WHERE user_id = ? AND revoked_at IS NULL",
+                            (user_id,)).fetchone()[0])

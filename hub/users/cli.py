@@ -7,19 +7,21 @@ hub, each change one transaction with exactly one audit entry, made as the syste
 from __future__ import annotations
 
 import contextlib
-import re
 import sys
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import click
 
+from hub.auth.permissions import PERMISSIONS
 from hub.db.audit import Actor
+from hub.errors import HubError
+from hub.users.service import normalise_username
 
-# Same shape the users API accepts; usernames are stored in lower case.
-USERNAME = re.compile(r"^[a-z0-9._-]{3,32}$")
-ADMIN_PERMISSION = "roles.manage"  # whoever holds it can repair everything else
 CLI_ACTOR = Actor.system("cli")
+# A shell on the hub is the technician's last resort: it holds every permission, and the
+# service's other rules (last administrator, taken usernames) still apply.
+CLI_PERMISSIONS = frozenset(PERMISSIONS)
 
 
 def _interactive() -> bool:
@@ -49,19 +51,20 @@ def _checked(check: Callable[[str], Any], value: str) -> str:
     return value
 
 
-def normalise_username(username: str) -> str:
-    """The stored form of a username; ValueError when it cannot be one."""
-    name = username.strip().lower()
-    if not USERNAME.match(name):
-        raise ValueError("a username is 3 to 32 letters, digits, dots, dashes or underscores")
-    return name
-
-
 def _username(value: str) -> str:
     try:
         return normalise_username(value)
-    except ValueError as err:
-        raise click.ClickException(str(err)) from err
+    except HubError as err:
+        raise click.ClickException(err.detail) from err
+
+
+@contextlib.contextmanager
+def _rules() -> Iterator[None]:
+    """A refusal by the users service becomes a one-line CLI error."""
+    try:
+        yield
+    except HubError as err:
+        raise click.ClickException(err.detail) from err
 
 
 def _read_secret_file(path: str) -> str:
@@ -112,7 +115,7 @@ def init(ctx, store_name: str | None, store_code: str | None, timezone: str, adm
     except SetupError as err:
         raise click.ClickException(str(err)) from err
     admin = _username(admin_username or _ask("--admin-username", "Administrator's username",
-                                             normalise_username))
+                                             _username))
     if admin_password is None:
         admin_password = _ask("--admin-password", "Administrator's password", check_password_rules,
                               hide_input=True, confirmation_prompt=True)
@@ -186,23 +189,23 @@ def _target(conn, username: str) -> dict[str, Any]:
 def create(ctx, username: str, role: str, display_name: str | None, password: str | None,
            pin: str | None) -> None:
     """Add a user with a role, a password and/or a till PIN."""
-    from hub.db import audit, roles, users
+    from hub.db import roles
     from hub.db.connection import transaction
+    from hub.users import service
 
     name = _username(username)
     if password is None and pin is None:
         raise click.ClickException("give --password or --pin (or both): a user needs a way to sign in")
     hashes = _hashes(ctx, password, pin)
-    with _database(ctx) as conn, transaction(conn):
+    with _database(ctx) as conn, transaction(conn), _rules():
         found = roles.get_role_by_name(conn, role)
         if found is None:
             names = ", ".join(r["name"] for r in roles.list_roles(conn))
             raise click.ClickException(f"there is no role {role!r} (roles: {names})")
-        if users.get_user_by_username(conn, name) is not None:
-            raise click.ClickException(f"the username {name!r} is taken")
-        new = users.create_user(conn, username=name, display_name=display_name or name,
-                                role_id=found["id"], **hashes)
-        audit.append(conn, CLI_ACTOR, "user.created", "user", new["id"], after=new)
+        service.create_user(conn, CLI_ACTOR, CLI_PERMISSIONS, username=name,
+                            display_name=display_name or name, role_id=found["id"],
+                            password_hash=hashes.get("password_hash"), pin_hash=hashes.get("pin_hash"),
+                            tills=None)
     click.echo(f"created {name} with role {found['name']}")
 
 
@@ -240,25 +243,18 @@ def reset_password(ctx, username: str, password: str | None, pin: str | None) ->
 @click.pass_obj
 def deactivate(ctx, username: str) -> None:
     """Refuse a user at once and end their sessions (never the last one who can manage roles)."""
-    from hub.db import audit, roles, tokens, users
+    from hub.db import tokens
     from hub.db.connection import transaction
+    from hub.users import service
 
-    with _database(ctx) as conn, transaction(conn):
+    with _database(ctx) as conn, transaction(conn), _rules():
         before = _target(conn, username)
         if not before["active"]:
             click.echo(f"{before['username']} is already deactivated")
             return
-        role = roles.get_role(conn, before["role_id"]) or {"permissions": []}
-        if ADMIN_PERMISSION in role["permissions"] and \
-                users.count_active_with_permission(conn, ADMIN_PERMISSION) <= 1:
-            raise click.ClickException(
-                f"{before['username']} is the last active user who can manage roles; give another "
-                "user the admin role first (`soko-hub user create NAME --role admin --password`)")
-        after = users.update_user(conn, before["id"], active=False)
-        revoked = tokens.revoke_all_for_user(conn, before["id"])
-        audit.append(conn, CLI_ACTOR, "user.deactivated", "user", before["id"], before=before,
-                     after=after, detail={"revoked_tokens": revoked})
-    click.echo(f"deactivated {before['username']}; {revoked} session(s) ended")
+        live = tokens.count_unrevoked(conn, before["id"])
+        service.set_active(conn, CLI_ACTOR, CLI_PERMISSIONS, before["id"], False)
+    click.echo(f"deactivated {before['username']}; {live} session(s) ended")
 
 
 @user.command("list")

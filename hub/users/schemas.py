@@ -7,10 +7,11 @@ from typing import Annotated
 import msgspec
 
 from hub.auth.passwords import MAX_PASSWORD_LENGTH
+from hub.users.service import USERNAME_PATTERN
 
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 # Checked case-insensitively and stored in lower case (see hub.users.service.normalise_username).
-Username = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=r"^[A-Za-z0-9._-]+$")]
+Username = Annotated[str, msgspec.Meta(min_length=3, max_length=32, pattern=USERNAME_PATTERN)]
 DisplayName = Annotated[str, msgspec.Meta(min_length=1, max_length=80)]
 Password = Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_PASSWORD_LENGTH)]
 Pin = Annotated[str, msgspec.Meta(min_length=1, max_length=8)]

@@ -6,6 +6,7 @@ append exactly one audit entry, or raise (and the transaction rolls back, changi
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from typing import Any, Iterable
 
@@ -18,8 +19,17 @@ from hub.errors import ConflictError, InvalidInputError, NotFoundError, Permissi
 ADMIN_PERMISSION = "roles.manage"
 
 
+USERNAME_PATTERN = r"^[A-Za-z0-9._-]{3,32}$"
+_USERNAME = re.compile(USERNAME_PATTERN)
+
+
 def normalise_username(username: str) -> str:
-    return username.strip().lower()
+    """The stored form of a username (lower case); InvalidInputError when it cannot be one."""
+    name = username.strip()
+    if not _USERNAME.match(name):
+        raise InvalidInputError("a username is 3 to 32 letters, digits, dots, dashes or underscores",
+                                code="invalid_username")
+    return name.lower()
 
 
 def normalise_tills(tills: Iterable[str] | None) -> list[str] | None:
