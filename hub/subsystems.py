@@ -9,10 +9,9 @@ import logging
 import time
 from typing import Any, Protocol
 
-from hub.db import meta
-from hub.db.connection import Database, DatabaseError, quick_check
+from hub.db import audit, meta, roles
+from hub.db.connection import Database, DatabaseError, connect, quick_check, transaction
 from hub.db.migrations import migrate
-from hub.db.connection import connect
 from hub.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -48,6 +47,12 @@ class DatabaseSubsystem:
             applied = migrate(conn)
             for m in applied:
                 log.info("applied migration %04d %s", m.number, m.name)
+            with transaction(conn):
+                granted = roles.introduce_new_permissions(conn)
+                if granted:
+                    audit.append(conn, audit.Actor.system("upgrade"), "permissions.introduced",
+                                 "roles", None, detail={"granted": granted})
+                    log.info("new permissions granted to built-in roles: %s", granted)
             identity = meta.all_values(conn)
         finally:
             conn.close()

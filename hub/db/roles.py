@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 from typing import Any
 
-from hub.auth.permissions import BUILTIN_ROLES
+from hub.auth.permissions import BUILTIN_ROLES, PERMISSIONS
+from hub.db import meta
 from hub.db.changes import record_change
 from hub.ids import new_id
 
 ROLE_SQL = "SELECT id, name, description, builtin, version, created_at, updated_at FROM roles"
 PERMS_SQL = "SELECT permission FROM role_permissions WHERE role_id = :id ORDER BY permission"
+KNOWN_PERMISSIONS_KEY = "known_permissions"
 
 
 def _with_permissions(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
@@ -96,4 +99,28 @@ def seed_builtin_roles(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
         if role is None:
             role = create_role(conn, name, description, set(permissions), builtin=True)
         roles[name] = role
+    meta.put(conn, KNOWN_PERMISSIONS_KEY, json.dumps(sorted(PERMISSIONS)))
     return roles
+
+
+def introduce_new_permissions(conn: sqlite3.Connection) -> dict[str, list[str]]:
+    """Grant permissions this database has never seen to the built-in roles that hold them by default.
+
+    A later release adds permissions with its features. A database made before then must not
+    leave its admin (or manager, ...) without them, yet a permission a store took away from a
+    built-in role on purpose stays taken away: only never-seen permissions are granted, once.
+    Returns role name -> permissions granted.
+    """
+    known = set(json.loads(meta.get(conn, KNOWN_PERMISSIONS_KEY) or "[]"))
+    new = set(PERMISSIONS) - known
+    granted: dict[str, list[str]] = {}
+    if not new:
+        return granted
+    for name, (_description, defaults) in BUILTIN_ROLES.items():
+        role = get_role_by_name(conn, name)
+        add = (defaults & new) if role is not None and role["builtin"] else set()
+        if add:
+            update_role(conn, role["id"], permissions=set(role["permissions"]) | add)
+            granted[name] = sorted(add)
+    meta.put(conn, KNOWN_PERMISSIONS_KEY, json.dumps(sorted(PERMISSIONS)))
+    return granted

@@ -1,0 +1,56 @@
+import json
+
+import hub.auth.permissions as permissions
+from hub.db import audit, meta, roles
+from hub.db.connection import connect, transaction
+from tests.hubtest import HubServer
+
+
+def role_permissions(path, name):
+    conn = connect(path, readonly=True)
+    try:
+        return set(roles.get_role_by_name(conn, name)["permissions"])
+    finally:
+        conn.close()
+
+
+def test_a_permission_added_by_a_release_reaches_the_builtin_roles_once(settings, demo_store, monkeypatch):
+    # The store took audit.view away from its managers on purpose.
+    conn = connect(settings.db_path)
+    with transaction(conn):
+        manager = roles.get_role_by_name(conn, "manager")
+        roles.update_role(conn, manager["id"], permissions=set(manager["permissions"]) - {"audit.view"})
+    conn.close()
+    # A new release brings "reports.view", granted by default to admin and manager.
+    monkeypatch.setitem(permissions.PERMISSIONS, "reports.view", "See reports")
+    builtin = dict(permissions.BUILTIN_ROLES)
+    for name in ("admin", "manager"):
+        description, granted = builtin[name]
+        builtin[name] = (description, granted | {"reports.view"})
+    monkeypatch.setattr(permissions, "BUILTIN_ROLES", builtin)
+    monkeypatch.setattr(roles, "BUILTIN_ROLES", builtin)
+
+    server = HubServer(settings).start()
+    server.stop()
+
+    assert "reports.view" in role_permissions(settings.db_path, "admin")
+    assert "reports.view" in role_permissions(settings.db_path, "manager")
+    assert "reports.view" not in role_permissions(settings.db_path, "cashier")
+    assert "audit.view" not in role_permissions(settings.db_path, "manager")  # not given back
+    conn = connect(settings.db_path, readonly=True)
+    try:
+        assert "reports.view" in json.loads(meta.get(conn, "known_permissions"))
+        (entry,) = [e for e in audit.list_entries(conn) if e["action"] == "permissions.introduced"]
+        assert entry["summary"]["detail"]["granted"] == {"admin": ["reports.view"], "manager": ["reports.view"]}
+    finally:
+        conn.close()
+
+    # A second start grants nothing again, even after a manager removed it.
+    conn = connect(settings.db_path)
+    with transaction(conn):
+        manager = roles.get_role_by_name(conn, "manager")
+        roles.update_role(conn, manager["id"], permissions=set(manager["permissions"]) - {"reports.view"})
+    conn.close()
+    server = HubServer(settings).start()
+    server.stop()
+    assert "reports.view" not in role_permissions(settings.db_path, "manager")
