@@ -16,7 +16,7 @@ from hub.auth.identity import Identity
 from hub.auth.schemas import (ApiToken, ApiTokenCreate, ApiTokenCreated, Credentials, Me, MeUpdate,
                               PasswordChange, PinChange, RefreshRequest, Session)
 from hub.db import tokens, users
-from hub.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+from hub.errors import AuthenticationError, InvalidInputError, PermissionDeniedError, RateLimitedError
 from hub.http import current_request_id
 from hub.users.service import check_secrets
 
@@ -40,13 +40,13 @@ def _acquire_attempt(request: Request, username: str) -> None:
                                headers={"Retry-After": str(wait)}, extra={"retry_after_s": wait})
 
 
-async def _check_own_password(request: Request, identity: Identity, password: str) -> None:
-    """Refuse (403) unless `password` is the caller's; wrong guesses count like failed logins."""
+async def _check_own_secret(request: Request, identity: Identity, secret: str, kind: str = "password") -> None:
+    """Refuse (403) unless `secret` is the caller's password (or PIN); wrong guesses count like failed logins."""
     _acquire_attempt(request, identity.username)
     state = request.app.state
     found = await state.db.read(users.get_secrets, user_id=identity.user_id)
-    if not await verify_secret(state, found["password_hash"] if found else None, password):
-        raise PermissionDeniedError("the current password is wrong", code="wrong_password")
+    if not await verify_secret(state, found[f"{kind}_hash"] if found else None, secret):
+        raise PermissionDeniedError(f"the current {kind} is wrong", code=f"wrong_{kind}")
     limiter_for(state).succeeded(identity.username, _address(request))
 
 
@@ -107,7 +107,7 @@ class AuthController(Controller):
     async def change_password(self, request: Request, identity: Caller,
                               data: JSONBody[PasswordChange]) -> None:
         check_secrets(data.new_password, None)
-        await _check_own_password(request, identity, data.current_password)
+        await _check_own_secret(request, identity, data.current_password)
         new_hash = await hash_secret(request.app.state, data.new_password)
         await request.app.state.db.write(service.change_password, identity.actor, identity.user_id,
                                          new_hash, keep_token_id=identity.token_id)
@@ -116,7 +116,13 @@ class AuthController(Controller):
     async def change_pin(self, request: Request, identity: Caller,
                          data: JSONBody[PinChange]) -> None:
         check_secrets(None, data.new_pin)
-        await _check_own_password(request, identity, data.current_password)
+        if (data.current_password is None) == (data.current_pin is None):
+            raise InvalidInputError("give current_password or current_pin (exactly one)",
+                                    code="current_secret_required")
+        if data.current_password is not None:
+            await _check_own_secret(request, identity, data.current_password)
+        else:
+            await _check_own_secret(request, identity, data.current_pin or "", kind="pin")
         new_hash = await hash_secret(request.app.state, data.new_pin)
         await request.app.state.db.write(service.change_pin, identity.actor, identity.user_id,
                                          new_hash)

@@ -49,8 +49,11 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class PinChange(msgspec.Struct, forbid_unknown_fields=True):
-    current_password: Password
+    """Proves who you are with your password or, for a user who has only a PIN, the current PIN."""
+
     new_pin: Pin
+    current_password: Password | None = None
+    current_pin: Pin | None = None
 
 
 class ApiToken(msgspec.Struct):

@@ -173,3 +173,21 @@ def test_changing_the_pin_needs_the_current_password(hub):
     assert r.status_code == 204
     assert login(hub, "cashier", pin="2468").status_code == 201
     assert login(hub, "cashier", pin=hub.credentials["cashier"][1]).status_code == 401
+
+
+def test_a_pin_only_cashier_changes_their_pin_with_the_current_pin(hub):
+    admin = hub.as_user("admin")
+    role_id = next(r["id"] for r in admin.get("/api/v1/roles").json() if r["name"] == "cashier")
+    r = admin.post("/api/v1/users", json={"username": "pinonly", "display_name": "Pin Only",
+                                          "role_id": role_id, "pin": "3141"})
+    assert r.status_code == 201, r.text
+    session = login(hub, "pinonly", pin="3141").json()
+    client = hub.client(session["access_token"])
+    r = client.post("/api/v1/auth/me/pin", json={"new_pin": "2718"})
+    assert r.status_code == 422 and r.json()["code"] == "current_secret_required"
+    r = client.post("/api/v1/auth/me/pin", json={"current_pin": "9999", "new_pin": "2718"})
+    assert r.status_code == 403 and r.json()["code"] == "wrong_pin"
+    r = client.post("/api/v1/auth/me/pin", json={"current_pin": "3141", "new_pin": "2718"})
+    assert r.status_code == 204
+    assert login(hub, "pinonly", pin="2718").status_code == 201
+    assert login(hub, "pinonly", pin="3141").status_code == 401
