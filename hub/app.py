@@ -31,10 +31,11 @@ def api_handlers() -> list[Any]:
     from hub.auth.api import AuthController
     from hub.backup.api import BackupController
     from hub.roles.api import PermissionController, RoleController
+    from hub.store.api import StoreSettingsController
     from hub.users.api import UserController
 
     return [HealthController, AuditController, BackupController, AuthController, UserController,
-            RoleController, PermissionController]
+            RoleController, PermissionController, StoreSettingsController]
 
 
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:

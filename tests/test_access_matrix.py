@@ -138,6 +138,8 @@ RECIPES: dict[str, Recipe] = {
     "PATCH /api/v1/roles/{role_id}": lambda m, who, t: Call(
         f"/api/v1/roles/{m.people.new_role()['id']}", {"description": "matrix"}),
     "DELETE /api/v1/roles/{role_id}": lambda m, who, t: Call(f"/api/v1/roles/{m.people.new_role()['id']}"),
+    "PATCH /api/v1/settings/store": lambda m, who, t: Call("/api/v1/settings/store", {"phone": "+263 77 000 0000"}),
+    "GET /api/v1/settings/store/logo.png": lambda m, who, t: Call("/api/v1/settings/store/logo.png", strict=False),
 }
 
 

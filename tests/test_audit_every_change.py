@@ -90,6 +90,8 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "DELETE /api/v1/roles/{role_id}": lambda p: Change(
         f"/api/v1/roles/{p.new_role()['id']}", "role.deleted", token=_root(p)),
     "POST /api/v1/backups": lambda p: Change("/api/v1/backups", "backup.created", token=_root(p)),
+    "PATCH /api/v1/settings/store": lambda p: Change(
+        "/api/v1/settings/store", "settings.store_updated", {"receipt_footer": unique("Thank you ")}, _root(p)),
 }
 
 
