@@ -53,12 +53,10 @@ def main(ctx: click.Context, data_dir: str | None, config: str | None) -> None:
 @pass_ctx
 def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
     """Run the hub: check and migrate the database, then serve the API and portal."""
-    import uvicorn
-
     from hub import logs
-    from hub.app import create_app
     from hub.db.connection import DatabaseError, quick_check
     from hub.db.lock import InstanceLock, InstanceLockedError
+    from hub.server import build_server
 
     settings = ctx.settings(host=host, port=port)
     logs.configure(settings.log_level)
@@ -80,13 +78,11 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
             quick_check(settings.db_path)
         except DatabaseError as err:
             raise click.ClickException(str(err)) from err
+        server = build_server(settings)
+        scheme = "https" if settings.tls else "http"
         shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        click.echo(f"Soko Hub {hub.__version__} at http://{shown_host}:{settings.port}/ "
+        click.echo(f"Soko Hub {hub.__version__} at {scheme}://{shown_host}:{settings.port}/ "
                    f"(health: /api/v1/health, API: /api/docs)")
-        config = uvicorn.Config(create_app(settings), host=settings.host, port=settings.port,
-                                log_config=None, access_log=False, lifespan="on",
-                                timeout_graceful_shutdown=10)
-        server = uvicorn.Server(config)
         server.run()
         if not server.started:
             sys.exit(1)

@@ -27,7 +27,14 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
     data_dir: Annotated[str, _doc("Directory holding hub.db, backups and the instance lock.")] = "./var"
     host: Annotated[str, _doc("Address the HTTP server binds (the image sets 0.0.0.0).")] = "127.0.0.1"
-    port: Annotated[int, _doc("TCP port of the HTTP server.", ge=1, le=65535)] = 8080
+    port: Annotated[int, _doc("TCP port of the server (the image uses 443).", ge=1, le=65535)] = 8443
+    tls: Annotated[
+        bool, _doc("Serve HTTPS with the hub's own key and certificate; false is a plain-HTTP "
+                   "development mode that the hub announces loudly.")
+    ] = True
+    tls_dir: Annotated[
+        str, _doc("Where the hub keeps its TLS key and certificate; empty means <data_dir>/tls.")
+    ] = ""
     log_level: Annotated[Literal["debug", "info", "warning", "error"], _doc("Log level: debug, info, warning or error.")] = "info"
     reader_connections: Annotated[
         int, _doc("Read-only SQLite connections (threads) serving queries.", ge=1, le=32)
@@ -68,6 +75,10 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     @property
     def backup_path(self) -> Path:
         return Path(self.backup_dir) if self.backup_dir else self.data_path / "backups"
+
+    @property
+    def tls_path(self) -> Path:
+        return Path(self.tls_dir) if self.tls_dir else self.data_path / "tls"
 
     @property
     def lock_path(self) -> Path:

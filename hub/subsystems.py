@@ -74,7 +74,10 @@ class DatabaseSubsystem:
 
 
 def default_subsystems(settings: Settings) -> list[Any]:
-    return [DatabaseSubsystem(settings)]
+    """In start order: the database, then the TLS identity (later: drivers, discovery, bridge)."""
+    from hub.identity.subsystem import TlsSubsystem
+
+    return [DatabaseSubsystem(settings), TlsSubsystem(settings.tls_path)]
 
 
 class Uptime:

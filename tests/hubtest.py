@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import uvicorn
 
-from hub.app import create_app
 from hub.auth.passwords import SecretHasher
+from hub.server import build_server
 from hub.settings import Settings
 from hub.setup import DEMO_STORE, NewStore, create_database
 
 FAST_KDF = {"kdf_time_cost": 1, "kdf_memory_kib": 8}
+PLAIN_HTTP = {"tls": False}  # most tests speak plain HTTP; tests/identity covers HTTPS
 
 
 def fast_hasher() -> SecretHasher:
@@ -24,7 +24,7 @@ def fast_hasher() -> SecretHasher:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values = {"data_dir": str(data_dir), **FAST_KDF, **overrides}
+    values = {"data_dir": str(data_dir), **FAST_KDF, **PLAIN_HTTP, **overrides}
     return Settings(**values)
 
 
@@ -46,14 +46,12 @@ class HubServer:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.port = free_port()
-        config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=self.port,
-                                log_config=None, access_log=False, lifespan="on")
-        self.server = uvicorn.Server(config)
+        self.server = build_server(settings, host="127.0.0.1", port=self.port)
         self.thread = threading.Thread(target=self.server.run, name="test-uvicorn", daemon=True)
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.settings.tls else 'http'}://127.0.0.1:{self.port}"
 
     def start(self) -> "HubServer":
         self.thread.start()

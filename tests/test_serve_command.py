@@ -17,21 +17,22 @@ from tests.hubtest import FAST_KDF, free_port
 START_TIMEOUT_S = 30
 
 
-def serve(data_dir, *args, port):
+def serve(data_dir, *args, port, env=None):
     env = {**os.environ, "SOKO_HUB_KDF_TIME_COST": str(FAST_KDF["kdf_time_cost"]),
-           "SOKO_HUB_KDF_MEMORY_KIB": str(FAST_KDF["kdf_memory_kib"])}
+           "SOKO_HUB_KDF_MEMORY_KIB": str(FAST_KDF["kdf_memory_kib"]), **(env or {})}
     return subprocess.Popen(
         [sys.executable, "-m", "hub", "--data-dir", str(data_dir), "serve", "--port", str(port), *args],
         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
 
 
-def wait_healthy(port, proc):
+def wait_healthy(port, proc, scheme="https"):
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise AssertionError(f"serve exited early: {proc.stdout.read()}")
         try:
-            r = httpx.get(f"http://127.0.0.1:{port}/api/v1/health", timeout=1)
+            # The hub's certificate is its own: a till trusts it by pinning the key, not by a CA.
+            r = httpx.get(f"{scheme}://127.0.0.1:{port}/api/v1/health", timeout=1, verify=False)
             if r.status_code == 200:
                 return r.json()
         except httpx.TransportError:
@@ -52,9 +53,10 @@ def test_demo_serve_prints_users_once_then_reuses_the_store(tmp_path):
         health = wait_healthy(port, proc)
     finally:
         first = stop(proc)
-    assert health["demo"] is True
+    assert health["demo"] is True and health["tls"]["enabled"] is True
     assert "shown only now" in first and "password" in first
-    assert f"http://127.0.0.1:{port}/" in first
+    assert f"https://127.0.0.1:{port}/" in first
+    assert health["tls"]["key_pin"] in first  # the technician sees the pin tills will hold
     proc = serve(tmp_path, "--demo", port=port)
     try:
         assert wait_healthy(port, proc)["hub_id"] == health["hub_id"]
@@ -90,3 +92,33 @@ def test_a_second_hub_on_the_same_data_directory_is_refused(tmp_path):
 def test_help_and_version(argv):
     result = CliRunner().invoke(main, argv)
     assert result.exit_code == 0 and result.output.strip()
+
+
+def test_https_by_default_with_the_published_pin(tmp_path):
+    """A till's view: the certificate's key matches the pin the hub publishes in health."""
+    import ssl
+
+    from cryptography import x509
+
+    from hub.identity.tls import spki_pin
+
+    port = free_port()
+    proc = serve(tmp_path, "--demo", port=port)
+    try:
+        health = wait_healthy(port, proc)
+        der = ssl.get_server_certificate(("127.0.0.1", port))
+    finally:
+        stop(proc)
+    cert = x509.load_pem_x509_certificate(der.encode())
+    assert spki_pin(cert.public_key()) == health["tls"]["key_pin"]
+
+
+def test_plain_http_mode_says_so_loudly(tmp_path):
+    port = free_port()
+    proc = serve(tmp_path, "--demo", port=port, env={"SOKO_HUB_TLS": "false"})
+    try:
+        health = wait_healthy(port, proc, scheme="http")
+    finally:
+        out = stop(proc)
+    assert health["tls"]["enabled"] is False
+    assert "PLAIN HTTP DEVELOPMENT MODE" in out and f"http://127.0.0.1:{port}/" in out

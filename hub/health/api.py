@@ -20,6 +20,11 @@ class ClockHealth(msgspec.Struct):
     floor: str | None
 
 
+class TlsHealth(msgspec.Struct):
+    enabled: bool
+    key_pin: str | None  # base64 SHA-256 of the key's SubjectPublicKeyInfo; tills pin it
+
+
 class Health(msgspec.Struct):
     status: str
     version: str
@@ -30,6 +35,7 @@ class Health(msgspec.Struct):
     uptime_s: float
     database: DatabaseHealth
     clock: ClockHealth
+    tls: TlsHealth
 
 
 def _ping(conn) -> None:
@@ -60,4 +66,5 @@ class HealthController(Controller):
             uptime_s=round(state.uptime.seconds(), 3),
             database=db_health,
             clock=ClockHealth(ok=behind == 0, behind_floor_s=round(behind, 3), floor=state.db.floor.value),
+            tls=TlsHealth(enabled=getattr(state, "tls_enabled", False), key_pin=getattr(state, "tls_pin", None)),
         )
