@@ -36,6 +36,23 @@ class Identity:
                      request_id=current_request_id())
 
 
+# The portal's session cookie holds a hub access token (see hub.portal.session).
+SESSION_COOKIE = "soko_session"
+API_PATH_PREFIXES = ("/api/", "/schema/")
+
+
+def is_api_path(path: str) -> bool:
+    """API paths take bearer tokens only: a cookie never reaches them, so CSRF cannot either."""
+    return path == "/api" or path.startswith(API_PATH_PREFIXES)
+
+
+def request_token(connection: ASGIConnection) -> str | None:
+    """The caller's token: the bearer token on API paths, the portal's session cookie elsewhere."""
+    if is_api_path(connection.scope["path"]):
+        return bearer_token(connection)
+    return connection.cookies.get(SESSION_COOKIE) or None
+
+
 def bearer_token(connection: ASGIConnection) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -45,8 +62,8 @@ def bearer_token(connection: ASGIConnection) -> str | None:
 
 
 async def resolve_identity(connection: ASGIConnection) -> Identity | None:
-    """The Identity behind the request's bearer token, or None when there is none."""
-    token = bearer_token(connection)
+    """The Identity behind the request's token (see `request_token`), or None when there is none."""
+    token = request_token(connection)
     if token is None:
         return None
     db = connection.app.state.db
