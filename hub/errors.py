@@ -62,6 +62,10 @@ class PermissionDeniedError(HubError):
     status, code, title = 403, "forbidden", "Not allowed"
 
 
+class GoneError(HubError):
+    status, code, title = 410, "gone", "No longer available"
+
+
 class RateLimitedError(HubError):
     status, code, title = 429, "rate_limited", "Too many attempts"
 

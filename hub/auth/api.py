@@ -12,7 +12,7 @@ from litestar.params import JSONBody, Parameter
 from hub.auth import service, signin
 from hub.auth.access import authenticated, public
 from hub.auth.hashing import hash_secret
-from hub.auth.identity import Identity
+from hub.auth.identity import Identity, resolve_device
 from hub.auth.schemas import (ApiToken, ApiTokenCreate, ApiTokenCreated, Credentials, Me, MeUpdate,
                               PasswordChange, PinChange, RefreshRequest, Session)
 from hub.db import tokens
@@ -30,7 +30,9 @@ class AuthController(Controller):
     @post("/login", opt=public(), summary="Sign in with username and password or PIN")
     async def login(self, request: Request, data: JSONBody[Credentials]) -> Session:
         method, secret = service.login_method(data.password, data.pin)
-        session = await signin.sign_in(request, data.username, method, secret)
+        device = await resolve_device(request)  # a till's sign-in is bound to that till
+        session = await signin.sign_in(request, data.username, method, secret,
+                                       device_id=device.id if device else None)
         return msgspec.convert(session, Session)
 
     @post("/refresh", opt=public(), summary="Swap a refresh token for a new token pair")

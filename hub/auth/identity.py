@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
@@ -9,8 +10,9 @@ from litestar.handlers.base import BaseRouteHandler
 
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
 from hub.clock import format_ts, utc_now
-from hub.db import tokens
+from hub.db import devices, tokens
 from hub.db.audit import Actor
+from hub.devices.presence import note_seen
 from hub.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from hub.http import current_request_id
 
@@ -78,6 +80,48 @@ async def resolve_identity(connection: ASGIConnection) -> Identity | None:
     )
 
 
+# A paired till sends its device token in this header on every call (hub.devices).
+DEVICE_HEADER = "x-device-token"
+MAX_DEVICE_TOKEN = 128
+
+
+@dataclass(frozen=True, slots=True)
+class Device:
+    id: str
+    name: str
+
+
+async def resolve_device(connection: ASGIConnection) -> Device | None:
+    """The till behind `X-Device-Token` (also set as `connection.state.device`), None without the
+    header; 401 `invalid_device_token` or `device_revoked` for a token that is no longer good."""
+    token = connection.headers.get(DEVICE_HEADER, "").strip()
+    connection.state.device = None
+    if not token:
+        return None
+    state = connection.app.state
+    found = await state.db.read(devices.find_by_token, token) if len(token) <= MAX_DEVICE_TOKEN else None
+    if found is None:
+        raise AuthenticationError("the device token is unknown; pair this till again",
+                                  code="invalid_device_token")
+    if found["revoked_at"] is not None:
+        raise AuthenticationError("this till was revoked by a manager; pair it again to use it",
+                                  code="device_revoked")
+    device = Device(id=found["id"], name=found["name"])
+    connection.state.device = device
+    await note_seen(state, device.id, connection.client.host if connection.client else None)
+    return device
+
+
+def bind_device(identity: Identity | None, device: Device | None) -> Identity | None:
+    """The identity acting through `device`; a sign-in made on another till is refused."""
+    if identity is None or device is None:
+        return identity
+    if identity.device_id is not None and identity.device_id != device.id:
+        raise AuthenticationError("this sign-in belongs to another till; sign in on this one",
+                                  code="device_mismatch")
+    return dataclasses.replace(identity, device_id=device.id)
+
+
 async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) -> None:
     """Enforce the route's declared access rule; a route without one is refused."""
     rule = handler.opt.get(ACCESS_KEY)
@@ -89,7 +133,8 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     if rule == PUBLIC:
         connection.state.identity = None
         return
-    identity = await resolve_identity(connection)
+    device = await resolve_device(connection)
+    identity = bind_device(await resolve_identity(connection), device)
     connection.state.identity = identity
     if identity is None:
         raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")

@@ -13,7 +13,8 @@ import sqlite3
 from typing import Any
 
 from hub.clock import format_ts, parse_ts
-from hub.db import audit, tokens, users
+from hub.db import audit, devices, tokens, users
+from hub.devices.service import check_till_allowed
 from hub.db.audit import Actor
 from hub.errors import ConflictError, InvalidInputError, NotFoundError
 from hub.ids import new_id
@@ -38,8 +39,9 @@ def expiry(now: str, seconds: int) -> str:
     return format_ts(parse_ts(now) + dt.timedelta(seconds=seconds))
 
 
-def _actor(user: dict[str, Any], request_id: str | None) -> Actor:
-    return Actor(user_id=user["id"], username=user["username"], request_id=request_id)
+def _actor(user: dict[str, Any], request_id: str | None, device_id: str | None = None) -> Actor:
+    return Actor(user_id=user["id"], username=user["username"], device_id=device_id,
+                 request_id=request_id)
 
 
 def me(conn: sqlite3.Connection, user_id: str) -> dict[str, Any]:
@@ -51,12 +53,12 @@ def me(conn: sqlite3.Connection, user_id: str) -> dict[str, Any]:
 
 
 def _token_pair(conn: sqlite3.Connection, user_id: str, family: str,
-                ttl: tuple[int, int]) -> dict[str, Any]:
+                ttl: tuple[int, int], device_id: str | None = None) -> dict[str, Any]:
     now = conn.stamp()
     access, _ = tokens.issue(conn, user_id=user_id, kind="access", family=family,
-                             expires_at=expiry(now, ttl[0]))
+                             expires_at=expiry(now, ttl[0]), device_id=device_id)
     refresh, row = tokens.issue(conn, user_id=user_id, kind="refresh", family=family,
-                                expires_at=expiry(now, ttl[1]))
+                                expires_at=expiry(now, ttl[1]), device_id=device_id)
     return {"access_token": access, "refresh_token": refresh, "token_type": "bearer",
             "expires_at": expiry(now, ttl[0]), "refresh_expires_at": row["expires_at"],
             "user": me(conn, user_id)}
@@ -64,16 +66,17 @@ def _token_pair(conn: sqlite3.Connection, user_id: str, family: str,
 
 def login(conn: sqlite3.Connection, user_id: str, *, method: str, address: str | None,
           request_id: str | None, ttl: tuple[int, int],
-          rehash: str | None = None) -> dict[str, Any] | None:
-    """Issue a new login's token pair (one family); None if the user was deactivated meanwhile."""
+          rehash: str | None = None, device_id: str | None = None) -> dict[str, Any] | None:
+    """Issue a new login's token pair (one family, bound to till `device_id`); None if deactivated meanwhile."""
     user = users.get_user(conn, user_id)
     if user is None or not user["active"]:
         return None
+    check_till_allowed(user, devices.get_device(conn, device_id) if device_id else None)
     if rehash is not None:
         users.update_user(conn, user_id, **{f"{method}_hash": rehash})
     family = new_id()
-    session = _token_pair(conn, user_id, family, ttl)
-    audit.append(conn, _actor(user, request_id), "auth.login", "user", user_id,
+    session = _token_pair(conn, user_id, family, ttl, device_id)
+    audit.append(conn, _actor(user, request_id, device_id), "auth.login", "user", user_id,
                  detail={"method": method, "address": address, "family": family,
                          "rehashed": rehash is not None})
     return session
@@ -101,11 +104,13 @@ def refresh(conn: sqlite3.Connection, token: str, *, address: str | None, reques
         audit.append(conn, _actor(user, request_id), "auth.refresh_reused", "user", user["id"],
                      detail={"family": found["family"], "revoked_tokens": revoked, "address": address})
         return {"error": "refresh_token_reused"}
-    if not found["active"] or (found["expires_at"] is not None and found["expires_at"] <= conn.stamp()):
+    expired = found["expires_at"] is not None and found["expires_at"] <= conn.stamp()
+    if not found["active"] or expired or found["device_revoked_at"] is not None:
         return {"error": "invalid_token"}
     tokens.revoke(conn, found["id"])
-    session = _token_pair(conn, user["id"], found["family"], ttl)
-    audit.append(conn, _actor(user, request_id), "auth.refresh", "user", user["id"],
+    # The new pair stays bound to the till the login was made on, so revoking the till ends it.
+    session = _token_pair(conn, user["id"], found["family"], ttl, found["device_id"])
+    audit.append(conn, _actor(user, request_id, found["device_id"]), "auth.refresh", "user", user["id"],
                  detail={"family": found["family"], "address": address})
     return {"session": session}
 

@@ -47,8 +47,9 @@ async def check_own_secret(request: Request, identity: Identity, secret: str,
     limiter_for(state).succeeded(identity.username, client_address(request))
 
 
-async def sign_in(request: Request, username: str, method: str, secret: str) -> dict[str, Any]:
-    """A new login's session (token pair and user); AuthenticationError or RateLimitedError otherwise."""
+async def sign_in(request: Request, username: str, method: str, secret: str, *,
+                  device_id: str | None = None) -> dict[str, Any]:
+    """A new login's session (token pair and user), bound to the till `device_id` if any; else 401/403/429."""
     acquire_attempt(request, username)
     state, address, request_id = request.app.state, client_address(request), current_request_id()
     found = await state.db.read(users.get_secrets, username=username)
@@ -59,7 +60,8 @@ async def sign_in(request: Request, username: str, method: str, secret: str) -> 
         stale = (await hasher_for(state)).needs_rehash(stored)
         session = await state.db.write(
             service.login, found["id"], method=method, address=address, request_id=request_id,
-            ttl=token_ttl(request), rehash=await hash_secret(state, secret) if stale else None)
+            ttl=token_ttl(request), rehash=await hash_secret(state, secret) if stale else None,
+            device_id=device_id)
     if session is None:
         reason = "unknown_user" if found is None else "wrong_secret" if not ok else "inactive"
         await state.db.write(service.login_failed, username=username,

@@ -11,12 +11,15 @@ from hub.ids import new_id
 
 TOKEN_PREFIX = {"access": "sha_", "refresh": "shr_", "api": "shk_"}
 
+# A token issued through a till dies with the till: revoking it revokes the tokens too, and the
+# join refuses any that a concurrent sign-in issued while the revocation committed.
 IDENTITY_SQL = """
 SELECT t.id AS token_id, t.kind, t.device_id, t.expires_at,
        u.id AS user_id, u.username, u.display_name, u.role_id, r.name AS role, u.tills
 FROM tokens t JOIN users u ON u.id = t.user_id JOIN roles r ON r.id = u.role_id
+LEFT JOIN devices d ON d.id = t.device_id
 WHERE t.token_hash = :hash AND t.revoked_at IS NULL AND u.active = 1
-  AND (t.expires_at IS NULL OR t.expires_at > :now)
+  AND (t.expires_at IS NULL OR t.expires_at > :now) AND d.revoked_at IS NULL
 """
 PERMISSIONS_SQL = "SELECT permission FROM role_permissions WHERE role_id = :role_id"
 INSERT_SQL = """
@@ -34,9 +37,9 @@ SELECT count(*) FROM tokens WHERE user_id = :user_id AND kind = 'api' AND revoke
 """
 # A refresh token with its user, for rotation.
 REFRESH_SQL = """
-SELECT t.id, t.user_id, t.kind, t.family, t.expires_at, t.revoked_at,
-       u.username, u.active
-FROM tokens t JOIN users u ON u.id = t.user_id
+SELECT t.id, t.user_id, t.kind, t.family, t.device_id, t.expires_at, t.revoked_at,
+       u.username, u.active, d.revoked_at AS device_revoked_at
+FROM tokens t JOIN users u ON u.id = t.user_id LEFT JOIN devices d ON d.id = t.device_id
 WHERE t.token_hash = :hash
 """
 # A rotated refresh token has a successor: a refresh token of its family issued when it was revoked.
@@ -102,6 +105,13 @@ def revoke_family(conn: sqlite3.Connection, family: str) -> int:
     """Revoke every token of one login (its access and refresh tokens)."""
     cur = conn.execute("UPDATE tokens SET revoked_at = :now WHERE family = :f AND revoked_at IS NULL",
                        {"f": family, "now": conn.stamp()})
+    return cur.rowcount
+
+
+def revoke_all_for_device(conn: sqlite3.Connection, device_id: str) -> int:
+    """Revoke every live token issued through a device (sign-ins on a till)."""
+    cur = conn.execute("UPDATE tokens SET revoked_at = :now WHERE device_id = :d AND revoked_at IS NULL",
+                       {"d": device_id, "now": conn.stamp()})
     return cur.rowcount
 
 

@@ -1,0 +1,16 @@
+"""The pairing QR code as SVG (qrcode's own SVG path factory: no Pillow, no JavaScript)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import qrcode
+from qrcode.image.svg import SvgPathImage
+
+
+def qr_svg(payload: dict[str, Any]) -> str:
+    """An SVG QR code of `payload` as compact JSON. CPU-bound (tens of ms): call it off the loop."""
+    text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
+    image = qrcode.make(text, image_factory=SvgPathImage)
+    return image.to_string(encoding="unicode")
