@@ -30,12 +30,15 @@ def api_handlers() -> list[Any]:
     from hub.audit.api import AuditController
     from hub.auth.api import AuthController
     from hub.backup.api import BackupController
+    from hub.devices.api import DeviceController
+    from hub.licenses.api import LicenseController
     from hub.roles.api import PermissionController, RoleController
     from hub.store.api import StoreSettingsController
     from hub.users.api import UserController
 
     return [HealthController, AuditController, BackupController, AuthController, UserController,
-            RoleController, PermissionController, StoreSettingsController]
+            RoleController, PermissionController, StoreSettingsController, DeviceController,
+            LicenseController]
 
 
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:

@@ -19,6 +19,7 @@ from hub.app import create_app
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
 from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
+from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
@@ -100,6 +101,17 @@ def _api_token(m: Matrix, token: str | None) -> str:
     return r.json()["id"]
 
 
+def _tills(m: Matrix) -> Tills:
+    """Pairing under a big test license, made on first use: the trial's seats would run out."""
+    if getattr(m, "tills", None) is None:
+        m.tills = Tills.licensed(m.hub, m.people.root)  # type: ignore[attr-defined]
+    return m.tills  # type: ignore[attr-defined]
+
+
+def _device(m: Matrix) -> str:
+    return _tills(m).pair()["device_id"]
+
+
 RECIPES: dict[str, Recipe] = {
     "POST /api/v1/auth/login": lambda m, who, t: Call(
         "/api/v1/auth/login", {"username": who or "cashier", "password": m.password(who)}),
@@ -140,6 +152,17 @@ RECIPES: dict[str, Recipe] = {
     "DELETE /api/v1/roles/{role_id}": lambda m, who, t: Call(f"/api/v1/roles/{m.people.new_role()['id']}"),
     "PATCH /api/v1/settings/store": lambda m, who, t: Call("/api/v1/settings/store", {"phone": "+263 77 000 0000"}),
     "GET /api/v1/settings/store/logo.png": lambda m, who, t: Call("/api/v1/settings/store/logo.png", strict=False),
+    "POST /api/v1/devices/pairing-codes": lambda m, who, t: Call("/api/v1/devices/pairing-codes"),
+    "POST /api/v1/devices/pair": lambda m, who, t: Call("/api/v1/devices/pair", _tills(m).pair_body()),
+    "GET /api/v1/devices": lambda m, who, t: Call("/api/v1/devices?include_revoked=true"),
+    "GET /api/v1/devices/{device_id}": lambda m, who, t: Call(f"/api/v1/devices/{_device(m)}"),
+    "PATCH /api/v1/devices/{device_id}": lambda m, who, t: Call(
+        f"/api/v1/devices/{_device(m)}", {"name": "Matrix till"}),
+    "POST /api/v1/devices/{device_id}/revoke": lambda m, who, t: Call(f"/api/v1/devices/{_device(m)}/revoke"),
+    "POST /api/v1/devices/{device_id}/license": lambda m, who, t: Call(
+        f"/api/v1/devices/{_device(m)}/license", {"license_id": None}),
+    "GET /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses"),
+    "POST /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses", {"text": _tills(m).vendor.issue()}),
 }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from hub.db.audit import verify_chain
+from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.test_access_matrix import routes_of
 
@@ -56,6 +57,17 @@ def _delete_api_token(p: People) -> Change:
     return Change(f"/api/v1/auth/tokens/{_api_token_id(p, token)}", "token.revoked", token=token)
 
 
+def _tills(p: People) -> Tills:
+    """Pairing under a big test license, made on first use: the trial's seats would run out."""
+    if getattr(p, "tills", None) is None:
+        p.tills = Tills.licensed(p.hub, p.root)  # type: ignore[attr-defined]
+    return p.tills  # type: ignore[attr-defined]
+
+
+def _device(p: People) -> str:
+    return _tills(p).pair()["device_id"]
+
+
 RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/auth/login": lambda p: Change(
         "/api/v1/auth/login", "auth.login", {"username": ROOT, "password": ROOT_PASSWORD}),
@@ -92,6 +104,17 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/backups": lambda p: Change("/api/v1/backups", "backup.created", token=_root(p)),
     "PATCH /api/v1/settings/store": lambda p: Change(
         "/api/v1/settings/store", "settings.store_updated", {"receipt_footer": unique("Thank you ")}, _root(p)),
+    "POST /api/v1/devices/pairing-codes": lambda p: Change(
+        "/api/v1/devices/pairing-codes", "device.pairing_code_created", token=_root(p)),
+    "POST /api/v1/devices/pair": lambda p: Change("/api/v1/devices/pair", "device.paired", _tills(p).pair_body()),
+    "PATCH /api/v1/devices/{device_id}": lambda p: Change(
+        f"/api/v1/devices/{_device(p)}", "device.updated", {"name": unique("Till ")}, _root(p)),
+    "POST /api/v1/devices/{device_id}/revoke": lambda p: Change(
+        f"/api/v1/devices/{_device(p)}/revoke", "device.revoked", token=_root(p)),
+    "POST /api/v1/devices/{device_id}/license": lambda p: Change(
+        f"/api/v1/devices/{_device(p)}/license", "device.license_linked", {"license_id": None}, _root(p)),
+    "POST /api/v1/licenses": lambda p: Change(
+        "/api/v1/licenses", "license.installed", {"text": _tills(p).vendor.issue(seats=2)}, _root(p)),
 }
 
 
@@ -149,5 +172,5 @@ def test_secrets_never_reach_the_audit_log(hub):
             people.call(key.split(" ", 1)[0], change.path, change.token, change.body)
     summaries = " ".join(e["summary"] for e in audit_entries(hub))
     for secret in ("audited-pass-1", "reset-pass-1", "changed-password-1", "throwaway-pw-1", ROOT_PASSWORD,
-                   "$argon2", "shk_", "sha_", "shr_"):
+                   "$argon2", "shk_", "sha_", "shr_", "shd_"):
         assert secret not in summaries, secret

@@ -16,6 +16,10 @@ PERMISSIONS: dict[str, str] = {
     "settings.view": "See store settings",
     "settings.manage": "Change store settings",
     "backups.manage": "Create, list and verify backups",
+    "devices.view": "See paired tills, when they were last seen and what they still hold",
+    "devices.manage": "Make pairing codes; rename and revoke tills",
+    "licenses.view": "See licenses, seats and expiry",
+    "licenses.manage": "Install licenses and give tills their seats",
 }
 
 _ALL = frozenset(PERMISSIONS)
@@ -25,11 +29,12 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
     "manager": (
         "Runs the store: users, reports, audit log, settings",
         frozenset({"users.view", "users.manage", "roles.view", "audit.view",
-                   "settings.view", "settings.manage", "backups.manage"}),
+                   "settings.view", "settings.manage", "backups.manage",
+                   "devices.view", "devices.manage", "licenses.view", "licenses.manage"}),
     ),
     "supervisor": (
         "Leads a shift: approves overrides, sees users and settings",
-        frozenset({"users.view", "roles.view", "settings.view"}),
+        frozenset({"users.view", "roles.view", "settings.view", "devices.view"}),
     ),
     "cashier": ("Sells at a till", frozenset()),
 }
