@@ -92,8 +92,7 @@ class Device:
 
 
 async def resolve_device(connection: ASGIConnection) -> Device | None:
-    """The till behind `X-Device-Token` (also set as `connection.state.device`), None without the
-    header; 401 `invalid_device_token` or `device_revoked` for a token that is no longer good."""
+    """The till behind `X-Device-Token` (also put on `connection.state.device`); 401 if unknown or revoked."""
     token = connection.headers.get(DEVICE_HEADER, "").strip()
     connection.state.device = None
     if not token:

@@ -46,6 +46,16 @@ def _addresses(request: Request) -> list[str]:
     return [a for a in (request.url.hostname, server[0] if server else None) if a]
 
 
+async def pairing_qr(request: Request, code: dict[str, Any]) -> str:
+    """The SVG QR code of a new pairing code (a row of service.create_pairing_code) for this request."""
+    scheme = request.url.scheme
+    payload = service.pairing_payload(
+        hub_id=code["hub_id"], store_id=code["store_id"], code=code["code"],
+        key_pin=getattr(request.app.state, "tls_pin", None), scheme=scheme,
+        addresses=_addresses(request), port=request.url.port or (443 if scheme == "https" else 80))
+    return await asyncio.to_thread(qr_svg, payload)  # tens of ms of pure Python on a Pi
+
+
 class DeviceController(Controller):
     path = "/api/v1/devices"
     tags = ["devices"]
@@ -57,17 +67,12 @@ class DeviceController(Controller):
 
         `qr_svg` encodes compact JSON with sorted keys: `{"type": "soko-hub-pairing", "version": 1,
         "hub_id", "store_id", "code" (XXXX-XXXX), "key_pin" (base64 SPKI SHA-256 of the hub's TLS
-        key, null over plain HTTP), "scheme" ("https" | "http"), "addresses" (the host this page was
+        key; null before the hub has one), "scheme" ("https" | "http"), "addresses" (the host this page was
         reached by, then the hub's own address on that connection), "port"}`. A till scanning it
         calls `POST {scheme}://{address}:{port}/api/v1/devices/pair`, pinning `key_pin`.
         """
         row = await request.app.state.db.write(service.create_pairing_code, identity.actor)
-        scheme = request.url.scheme
-        payload = service.pairing_payload(
-            hub_id=row["hub_id"], store_id=row["store_id"], code=row["code"],
-            key_pin=getattr(request.app.state, "tls_pin", None), scheme=scheme,
-            addresses=_addresses(request), port=request.url.port or (443 if scheme == "https" else 80))
-        svg = await asyncio.to_thread(qr_svg, payload)
+        svg = await pairing_qr(request, row)
         return PairingCode(id=row["id"], code=row["code"], expires_at=row["expires_at"], qr_svg=svg)
 
     @post("/pair", opt=public(), summary="A till pairs with a code; its device token is shown once")

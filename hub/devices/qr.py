@@ -10,7 +10,7 @@ from qrcode.image.svg import SvgPathImage
 
 
 def qr_svg(payload: dict[str, Any]) -> str:
-    """An SVG QR code of `payload` as compact JSON. CPU-bound (tens of ms): call it off the loop."""
+    """An SVG QR code of `payload` as compact JSON with sorted keys; CPU-bound, so call it off the loop."""
     text = json.dumps(payload, separators=(",", ":"), sort_keys=True)
     image = qrcode.make(text, image_factory=SvgPathImage)
     return image.to_string(encoding="unicode")

@@ -16,7 +16,8 @@ from typing import Any, Sequence
 from hub.clock import format_ts, parse_ts
 from hub.db import audit, devices, meta, tokens, users
 from hub.db.audit import Actor
-from hub.errors import AuthenticationError, ConflictError, GoneError, NotFoundError, PermissionDeniedError
+from hub.errors import (AuthenticationError, ConflictError, GoneError, InvalidInputError, NotFoundError,
+                        PermissionDeniedError)
 from hub.licenses.service import seat_for_new_device
 
 # Read at call time, so tests can shrink it.
@@ -43,6 +44,14 @@ def normalise_code(text: str) -> str | None:
     if len(code) != CODE_LENGTH or any(c not in CODE_ALPHABET for c in code):
         return None
     return code
+
+
+def normalise_name(name: str) -> str:
+    """A till's name without surrounding blanks; InvalidInputError when nothing is left."""
+    if not name.strip():
+        raise InvalidInputError("give the till a name people recognise, such as 'Front till'",
+                                code="invalid_name")
+    return name.strip()
 
 
 def check_till_allowed(user: dict[str, Any], device: dict[str, Any] | None) -> None:
@@ -88,7 +97,7 @@ def pair(conn: sqlite3.Connection, code: str | None, *, name: str, platform: str
     found = _usable_code(conn, code, now)
     license_id = seat_for_new_device(conn, now)
     secret, device = devices.create_device(
-        conn, name=name, platform=platform, app_version=app_version, serial=serial,
+        conn, name=normalise_name(name), platform=platform, app_version=app_version, serial=serial,
         paired_by=found["created_by"], license_id=license_id, address=address)
     devices.use_code(conn, found["id"], device["id"])
     # The manager who made the code authorised this pairing; the till did it.
@@ -110,7 +119,7 @@ def _device(conn: sqlite3.Connection, device_id: str) -> dict[str, Any]:
 
 
 def rename(conn: sqlite3.Connection, actor: Actor, device_id: str, name: str) -> dict[str, Any]:
-    device = _device(conn, device_id)
+    device, name = _device(conn, device_id), normalise_name(name)
     if device["name"] == name:
         return device
     updated = devices.update_device(conn, device_id, name=name)

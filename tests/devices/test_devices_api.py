@@ -55,6 +55,9 @@ def test_renaming_bumps_the_version_publishes_the_change_and_is_audited(hub, til
     assert entry["action"] == "device.updated" and json.loads(entry["summary"])["after"] == {"name": "Butchery till"}
     bad = tills.manager.patch(f"/api/v1/devices/{till['device_id']}", json={"name": "x" * 81})
     assert bad.status_code == 400
+    blank = tills.manager.patch(f"/api/v1/devices/{till['device_id']}", json={"name": "   "})
+    assert blank.status_code == 422 and blank.json()["code"] == "invalid_name"
+    assert tills.pair_call(name=" ").json()["code"] == "invalid_name"
 
 
 def test_revoking_says_what_the_till_may_still_hold_and_twice_is_a_conflict(hub, tills):
