@@ -28,51 +28,52 @@ def _runs(lines: Sequence[PricedLine], cheapest_first: bool) -> list[Run]:
 
 
 def _capped(lines: Sequence[PricedLine], discounts: dict[int, int]) -> dict[int, int]:
-    """Each line's discount capped at its remaining amount."""
-    by_index = {line.index: line for line in lines}
-    return {index: min(amount, by_index[index].remaining) for index, amount in discounts.items()}
+    """Each line's discount capped at its remaining amount; lines given nothing left out."""
+    remaining = {line.index: line.remaining for line in lines}
+    capped = {index: min(amount, remaining[index]) for index, amount in discounts.items()}
+    return {index: amount for index, amount in capped.items() if amount > 0}
 
 
 def multi_buy(lines: Sequence[PricedLine], size: int, price: int,
               max_groups: int | None) -> dict[int, int]:
-    """"N for price": whole groups of the most expensive units; discount per line index."""
+    """"N for price": whole groups of the most expensive units, each settled on its own."""
     if size < 1:
         return {}
     runs = _runs(lines, cheapest_first=False)
     groups = sum(units for _, _, units in runs) // size
     if max_groups is not None:
         groups = max(0, min(groups, max_groups))
-    discount = 0
-    grouped_value: dict[int, int] = {}  # value of each line's grouped units: the weights
+    shares: dict[int, int] = {}
     run, offset = 0, 0  # the next unused unit is run `run`, `offset` units in
     while groups:
         index, unit_price, units = runs[run]
         whole_groups = min((units - offset) // size, groups)
-        if whole_groups:  # identical groups inside one line
-            discount += whole_groups * max(0, size * unit_price - price)
-            grouped_value[index] = grouped_value.get(index, 0) + whole_groups * size * unit_price
+        if whole_groups:  # identical groups inside one line: each one's discount is all its own
+            saving = max(0, size * unit_price - price)
+            shares[index] = shares.get(index, 0) + whole_groups * saving
             offset += whole_groups * size
             groups -= whole_groups
         else:  # one group that spans lines
-            need, group_sum = size, 0
+            need, members = size, {}
             while need:
                 index, unit_price, units = runs[run]
                 taken = min(need, units - offset)
-                group_sum += taken * unit_price
-                grouped_value[index] = grouped_value.get(index, 0) + taken * unit_price
+                members[index] = taken * unit_price
                 need -= taken
                 offset += taken
                 if offset == units:
                     run, offset = run + 1, 0
-            discount += max(0, group_sum - price)
+            saving = sum(members.values()) - price
+            if saving > 0:
+                # Over the lines of this group's units, by their value in it, in basket order.
+                order = sorted(members)
+                for index, share in zip(order, allocate(saving, [members[i] for i in order])):
+                    shares[index] = shares.get(index, 0) + share
             groups -= 1
         if run < len(runs) and offset == runs[run][2]:
             run, offset = run + 1, 0
-    if not discount:
-        return {}
-    indices = [line.index for line in lines if line.index in grouped_value]
-    shares = allocate(discount, [grouped_value[index] for index in indices])
-    return _capped(lines, dict(zip(indices, shares)))
+    # A line's shares are added, then capped; what the cap cuts off goes to no other line.
+    return _capped(lines, shares)
 
 
 def buy_x_get_y(buy_lines: Sequence[PricedLine], get_lines: Sequence[PricedLine], buy: int,

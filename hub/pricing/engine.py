@@ -24,7 +24,7 @@ def price_basket(catalogue: Mapping, basket: Mapping) -> dict:
     tier = basket.get("tier")
     at = parse_instant(basket["at"])
     local = at.astimezone(store_zone(catalogue["timezone"]))
-    tax_mode = basket.get("tax_mode") or catalogue.get("tax_mode")
+    tax_mode = basket["tax_mode"]  # the store's setting, passed by the caller with the basket
     lines = [_priced_line(catalogue, raw, index, currency, tier)
              for index, raw in enumerate(basket["lines"])]
 

@@ -10,17 +10,16 @@ from .rounding import div_round, percent_of, round_to_step
 def unit_price(catalogue: Mapping, product: Mapping, currency: str, tier: str | None) -> int | None:
     """The product's unit price in `currency` for `tier`, or None when it is unpriced there."""
     price = base_price(catalogue.get("currencies") or {}, product, currency)
-    if price is None:
-        # Step 3: unpriced. The tier never rescues it: the tier applies to the price of 1-3.
-        return None
     if tier is None:
         return price
+    # A tier price is never converted: only one set in `currency` counts, and it prices even a
+    # product that steps 1-3 leave without a price.
     tier_price = ((product.get("tier_prices") or {}).get(tier) or {}).get(currency)
     if tier_price is not None:
         return tier_price
-    rule = (catalogue.get("tiers") or {}).get(tier) or {}
-    percent_off_bp = rule.get("percent_off_bp")
-    if percent_off_bp is not None:
+    percent_off_bp = ((catalogue.get("tiers") or {}).get(tier) or {}).get("percent_off_bp")
+    if percent_off_bp is not None and price is not None:
+        # A rule takes a share of a price; it cannot create one. Not rounded to a step again.
         return price - percent_of(price, percent_off_bp)
     return price
 
@@ -39,7 +38,7 @@ def base_price(currencies: Mapping, product: Mapping, currency: str) -> int | No
 
 
 def derived_price(base_price: int, spec: Mapping, base_spec: Mapping) -> int:
-    """`div_round(p × rate × 10^dec(C), rate_scale × 10^dec(B))`, then to `round_step` by mode."""
+    """`div_round(p × rate × 10^dec(C), rate_scale × 10^dec(B))`, then to a step by mode."""
     raw = div_round(
         base_price * spec["rate"] * 10 ** spec["decimals"],
         spec["rate_scale"] * 10 ** base_spec["decimals"],

@@ -43,10 +43,13 @@ class Promotion:
 def promotions_in_force(catalogue_promotions: Mapping, ids: Iterable[str]) -> list[Promotion]:
     """The basket's promotions in application order: `priority` (smaller first), then `id`.
 
-    An id the catalogue does not hold is skipped; an id given twice applies once.
+    An id the catalogue does not hold refuses the basket; an id given twice applies once.
     """
-    chosen = {pid: Promotion.parse(pid, catalogue_promotions[pid])
-              for pid in ids if pid in catalogue_promotions}
+    chosen = {}
+    for pid in ids:
+        if pid not in catalogue_promotions:
+            raise PricingError("unknown_promotion", None, f"no promotion {pid!r} in the catalogue")
+        chosen[pid] = Promotion.parse(pid, catalogue_promotions[pid])
     return sorted(chosen.values(), key=lambda promotion: (promotion.priority, promotion.id))
 
 

@@ -29,14 +29,18 @@ def class_tax(net: int, rate_bp: int, tax_mode: str) -> int:
         return div_round(net * rate_bp, BP_SCALE + rate_bp)
     if tax_mode == "exclusive":
         return div_round(net * rate_bp, BP_SCALE)
-    raise PricingError("unknown_tax_mode", None, f"tax_mode {tax_mode!r} is not one of {TAX_MODES}")
+    raise _unknown_mode(tax_mode)
+
+
+def _unknown_mode(tax_mode: str) -> PricingError:
+    return PricingError("unknown_tax_mode", None, f"tax_mode {tax_mode!r}: not one of {TAX_MODES}")
 
 
 def taxes(lines: Sequence[PricedLine], tax_classes: Mapping, at: dt.datetime,
           tax_mode: str) -> list[dict]:
     """One entry per tax class in the basket, ordered by tax class id."""
     if tax_mode not in TAX_MODES:
-        raise PricingError("unknown_tax_mode", None, f"tax_mode {tax_mode!r} is not one of {TAX_MODES}")
+        raise _unknown_mode(tax_mode)
     nets: dict[str, int] = {}
     first_line: dict[str, int] = {}
     for line in lines:

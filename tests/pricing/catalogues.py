@@ -9,7 +9,6 @@ WEDNESDAY_NOON_UTC = "2026-11-25T12:30:00Z"
 
 BASE = {
     "timezone": "Africa/Harare",
-    "tax_mode": "inclusive",
     "currencies": {
         "USD": {"decimals": 2},
         "ZWG": {"decimals": 2, "derive_from": "USD", "rate": 26783400, "rate_scale": 1000000,

@@ -20,18 +20,20 @@ def multi_buy(lines: list[PricedLine], size: int, price: int, max_groups: int | 
     count = len(units) // size
     if max_groups is not None:
         count = min(count, max_groups)
-    groups = [units[g * size:(g + 1) * size] for g in range(count)]
-    discount = sum(max(0, sum(u[2] for u in group) - price) for group in groups)
-    if not discount:
-        return {}
-    value: dict[int, int] = {}
-    for group in groups:
+    shares: dict[int, int] = {}
+    for g in range(count):
+        group = units[g * size:(g + 1) * size]
+        saving = sum(u[2] for u in group) - price
+        if saving <= 0:
+            continue
+        value: dict[int, int] = {}
         for index, _, unit_price in group:
             value[index] = value.get(index, 0) + unit_price
-    indices = [line.index for line in lines if line.index in value]
-    shares = allocate(discount, [value[i] for i in indices])
+        indices = sorted(value)
+        for index, share in zip(indices, allocate(saving, [value[i] for i in indices])):
+            shares[index] = shares.get(index, 0) + share
     remaining = {line.index: line.remaining for line in lines}
-    return {i: min(share, remaining[i]) for i, share in zip(indices, shares)}
+    return {i: min(share, remaining[i]) for i, share in shares.items() if min(share, remaining[i])}
 
 
 def buy_x_get_y(buy_lines: list[PricedLine], get_lines: list[PricedLine], buy: int, get: int,
@@ -54,4 +56,4 @@ def buy_x_get_y(buy_lines: list[PricedLine], get_lines: list[PricedLine], buy: i
             got[index] = got.get(index, 0) + percent_of(unit_price, percent_off_bp)
         applications += 1
     remaining = {line.index: line.remaining for line in get_lines}
-    return {i: min(amount, remaining[i]) for i, amount in got.items()}
+    return {i: min(amount, remaining[i]) for i, amount in got.items() if min(amount, remaining[i])}

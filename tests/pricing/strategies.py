@@ -10,6 +10,7 @@ PRODUCTS = ("p0", "p1", "p2", "p3")
 CATEGORIES = {"food": {"parent": None}, "bakery": {"parent": "food"},
               "sweet": {"parent": "bakery"}, "drinks": {"parent": None}}
 TAX_CLASSES = ("VAT", "LOW", "EXEMPT")
+SINCE = "2026-01-01T00:00:00Z"
 KINDS = ("percent_off", "amount_off", "multi_buy", "buy_x_get_y", "spend_threshold")
 
 money = st.integers(0, 100_000)
@@ -75,22 +76,23 @@ def catalogues(draw, kinds=KINDS) -> dict:
     promotions = draw(st.lists(promotion(kinds), min_size=1, max_size=5))
     return {
         "timezone": "Africa/Harare",
-        "tax_mode": "inclusive",
         "currencies": {
             "USD": {"decimals": 2},
-            "ZWG": {"decimals": 2, "derive_from": "USD", "rate": draw(st.integers(1_000_000, 50_000_000)),
-                    "rate_scale": 1_000_000, "round_step": draw(st.sampled_from([1, 5, 10, 100])),
+            "ZWG": {"decimals": 2, "derive_from": "USD",
+                    "rate": draw(st.integers(1_000_000, 50_000_000)), "rate_scale": 1_000_000,
+                    "round_step": draw(st.sampled_from([1, 5, 10, 100])),
                     "round_mode": draw(st.sampled_from(ROUND_MODES))},
         },
         "categories": CATEGORIES,
         "tax_classes": {
             "VAT": {"exempt": False,
-                    "rates": [{"from": "2026-01-01T00:00:00Z", "rate_bp": draw(st.integers(0, 3000))}]},
+                    "rates": [{"from": SINCE, "rate_bp": draw(st.integers(0, 3000))}]},
             "LOW": {"exempt": False,
-                    "rates": [{"from": "2026-01-01T00:00:00Z", "rate_bp": draw(st.integers(0, 800))}]},
+                    "rates": [{"from": SINCE, "rate_bp": draw(st.integers(0, 800))}]},
             "EXEMPT": {"exempt": True, "rates": []},
         },
-        "tiers": {"wholesale": {"percent_off_bp": draw(percent)}, "staff": {"percent_off_bp": None}},
+        "tiers": {"wholesale": {"percent_off_bp": draw(percent)},
+                  "staff": {"percent_off_bp": None}},
         "products": {pid: draw(product()) for pid in PRODUCTS},
         "promotions": {f"P{n}": spec for n, spec in enumerate(promotions)},
     }

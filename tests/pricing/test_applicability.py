@@ -69,6 +69,19 @@ def test_time_window_crossing_midnight(at, expected):
     assert _applies(at, time_from="22:00", time_until="02:00") is expected
 
 
+def test_equal_times_make_an_empty_window():
+    assert not _applies("2026-11-25T12:30:00Z", time_from="14:30", time_until="14:30")
+    assert not _applies("2026-11-25T10:00:00Z", time_from="14:30", time_until="14:30")
+
+
+def test_days_are_read_from_the_instant_even_inside_a_window_from_the_day_before():
+    # Wednesday only, 22:00-02:00: Wednesday 23:00 applies; Thursday 00:30 does not, although
+    # the window opened on Wednesday.
+    assert _applies("2026-11-25T21:00:00Z", days=[3], time_from="22:00", time_until="02:00")
+    assert not _applies("2026-11-25T22:30:00Z", days=[3], time_from="22:00", time_until="02:00")
+    assert _applies("2026-11-25T22:30:00Z", days=[4], time_from="22:00", time_until="02:00")
+
+
 def test_tiers_list_needs_the_baskets_tier():
     assert _applies("2026-11-25T12:30:00Z", tier="wholesale", tiers=["wholesale"])
     assert not _applies("2026-11-25T12:30:00Z", tier="staff", tiers=["wholesale"])

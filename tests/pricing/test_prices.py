@@ -90,11 +90,35 @@ def test_tier_unknown_to_the_catalogue_keeps_the_price():
     assert _price("bun", tier="gold") == 100
 
 
-def test_tier_price_does_not_rescue_an_unpriced_product():
-    # Steps 1-3 come first and step 3 refuses; the tier only adjusts a price it is given.
+def test_tier_price_prices_a_product_without_a_price_in_the_currency():
+    # A line is unpriced only if it still has no price after the tier.
     made = catalogue()
-    made["products"]["bread"]["prices"] = {}
-    assert unit_price(made, made["products"]["bread"], "USD", "staff") is None
+    made["products"]["bread"]["prices"] = {"ZAR": 300}
+    assert unit_price(made, made["products"]["bread"], "USD", "staff") == 120
+
+
+def test_tier_rule_cannot_create_a_price():
+    made = catalogue()
+    made["products"]["bread"]["prices"] = {"ZAR": 300}
+    assert unit_price(made, made["products"]["bread"], "USD", "wholesale") is None
+
+
+def test_tier_rule_on_a_derived_price_is_not_rounded_to_a_step_again():
+    made = catalogue()
+    made["tiers"]["wholesale"]["percent_off_bp"] = 333
+    # 4020 - div_round(4020 × 333, 10000) = 4020 - 134 (133.866) = 3886, not a multiple of 10
+    assert unit_price(made, made["products"]["bread"], "ZWG", "wholesale") == 3886
+
+
+def test_unpriced_line_refused_after_the_tier():
+    made = catalogue()
+    made["products"]["bread"]["prices"] = {"ZAR": 300}
+    made["products"]["bun"]["prices"] = {"ZAR": 300}
+    order = basket(("bread", 1000), ("bun", 1000), tier="staff")
+    # bread is priced by its staff tier price; bun has neither: line 2 is the first unpriced.
+    with pytest.raises(PricingError) as refused:
+        price_basket(made, order)
+    assert (refused.value.code, refused.value.line) == ("unpriced", 2)
 
 
 def test_unpriced_line_refuses_the_basket_naming_that_line():

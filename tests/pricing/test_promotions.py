@@ -106,6 +106,32 @@ def test_multi_buy_groups_the_most_expensive_units_and_allocates_by_their_value(
         1: [("P", 41)], 2: [("P", 109)]}
 
 
+def test_multi_buy_settles_each_group_on_its_own():
+    # Units: juice 200, juice 200, cola 150 | water 100 × 3. Group 1 = 550: 150 off, over
+    # juice 400 and cola 150 (109 and 41, as above). Group 2 = 300 < 400: nothing, so the
+    # water gets nothing although its units are grouped.
+    got = _discounts(_multi_buy(3, 400), ("juice", 2000), ("cola", 1000), ("water", 3000))
+    assert got == {1: [("P", 109)], 2: [("P", 41)], 3: []}
+
+
+def test_multi_buy_adds_a_lines_shares_from_every_group():
+    # Units: juice, juice, cola | cola, cola, cola. Group 1: 150 off, cola 41 and juice 109;
+    # group 2 (450): 50 off, all cola's. Cola 41 + 50 = 91.
+    got = _discounts(_multi_buy(3, 400), ("cola", 4000), ("juice", 2000))
+    assert got == {1: [("P", 91)], 2: [("P", 109)]}
+
+
+def test_multi_buy_cap_at_remaining_is_not_given_to_another_line():
+    made = catalogue({
+        "S": {"kind": "percent_off", "priority": 1, "stackable": True,
+              "target": {"products": ["juice"]}, "percent_off_bp": 9000},
+        "M": {"priority": 2, "stackable": True, **_multi_buy(3, 400)}})
+    result = price_basket(made, basket(("cola", 1000), ("juice", 2000), promotions=["S", "M"]))
+    # Juice 400 - 360 = 40 left. The group (200, 200, 150) saves 150: cola 41, juice 109 -> 40.
+    assert line_discounts(result) == {1: [("M", 41)], 2: [("S", 360), ("M", 40)]}
+    assert result["promotions"][1] == {"promotion": "M", "amount": 81}
+
+
 def test_multi_buy_price_ties_take_the_earlier_line_first():
     # Units: line 1, line 1, line 2 | line 2. Grouped value 300 and 150; 50 off:
     # 50 × 300 / 450 = 33 r 150; 50 × 150 / 450 = 16 r 300: the unit left goes to line 2.

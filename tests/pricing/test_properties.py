@@ -7,8 +7,7 @@ import copy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hub.pricing import price_basket
-from hub.pricing import _units
+from hub.pricing import _units, price_basket
 from hub.pricing.model import PricedLine
 from hub.pricing.rounding import BP_SCALE, allocate
 

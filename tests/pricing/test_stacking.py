@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from hub.pricing import price_basket
+import pytest
+
+from hub.pricing import PricingError, price_basket
 
 from .catalogues import basket, catalogue, line_discounts
 
@@ -120,10 +122,15 @@ def test_max_discount_caps_a_multi_buy():
     assert line_discounts(_price({"M": multi_buy}, ("cola", 7000))) == {1: [("M", 60)]}
 
 
-def test_unknown_and_repeated_promotion_ids_are_harmless():
-    result = _price({"P": _percent(1, BREAD, 1000, True)}, ("bread", 1000),
-                    order=["P", "NOPE", "P"])
+def test_repeated_promotion_id_applies_once():
+    result = _price({"P": _percent(1, BREAD, 1000, True)}, ("bread", 1000), order=["P", "P"])
     assert line_discounts(result) == {1: [("P", 15)]}
+
+
+def test_unknown_promotion_id_refuses_the_basket():
+    with pytest.raises(PricingError) as refused:
+        _price({"P": _percent(1, BREAD, 1000, True)}, ("bread", 1000), order=["P", "NOPE"])
+    assert refused.value.as_result() == {"error": {"code": "unknown_promotion", "line": None}}
 
 
 def test_promotion_not_in_the_basket_list_is_not_applied():

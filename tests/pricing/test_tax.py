@@ -97,10 +97,3 @@ def test_no_rate_in_force_refuses_the_basket():
         price_basket(catalogue(), basket(("milk", 1000), ("bread", 1000),
                                          at="2025-06-01T00:00:00Z"))
     assert (refused.value.code, refused.value.line) == ("no_tax_rate", 2)
-
-
-def test_tax_mode_falls_back_to_the_catalogue():
-    made = catalogue(tax_mode="exclusive")
-    order = basket(("steak", 1000))
-    del order["tax_mode"]
-    assert price_basket(made, order)["total"] == 1155
