@@ -19,18 +19,26 @@ from .tax import taxes
 
 
 def price_basket(catalogue: Mapping, basket: Mapping) -> dict:
-    """Price `basket` against `catalogue`; raises PricingError naming a line it cannot price."""
+    """Price `basket` against `catalogue`; raises PricingError for a basket it refuses.
+
+    Refusals are checked in the document's order, the first failure reported: `unknown_tier`,
+    `unknown_promotion`, then line by line `unknown_product`, `invalid_quantity`, `unpriced`,
+    then `no_tax_rate`.
+    """
     currency = basket["currency"]
     tier = basket.get("tier")
     at = parse_instant(basket["at"])
     local = at.astimezone(store_zone(catalogue["timezone"]))
     tax_mode = basket["tax_mode"]  # the store's setting, passed by the caller with the basket
+    if tier is not None and tier not in (catalogue.get("tiers") or {}):
+        raise PricingError("unknown_tier", None, f"no tier {tier!r} in the catalogue")
+    in_force = promos.promotions_in_force(catalogue.get("promotions") or {},
+                                          basket.get("promotions") or ())
     lines = [_priced_line(catalogue, raw, index, currency, tier)
              for index, raw in enumerate(basket["lines"])]
 
     given: list[tuple[str, int]] = []
-    for promotion in promos.promotions_in_force(catalogue.get("promotions") or {},
-                                                basket.get("promotions") or ()):
+    for promotion in in_force:
         if not promos.applies(promotion, at, local, tier, currency):
             continue
         discounts = promos.discounts(promotion, lines, currency)
@@ -63,10 +71,12 @@ def _priced_line(catalogue: Mapping, raw: Mapping, index: int, currency: str,
                  tier: str | None) -> PricedLine:
     """Section 1 and 2: the unit price and `gross = div_round(unit_price × quantity, 1000)`."""
     number, quantity = raw["line"], raw["quantity"]
-    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 0:
-        raise PricingError("bad_quantity", number, f"quantity {quantity!r} is not a whole >= 0")
     product = (catalogue.get("products") or {}).get(raw["product"])
-    price = None if product is None else unit_price(catalogue, product, currency, tier)
+    if product is None:
+        raise PricingError("unknown_product", number, f"no product {raw['product']!r}")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise PricingError("invalid_quantity", number, f"quantity {quantity!r} is below 1")
+    price = unit_price(catalogue, product, currency, tier)
     if price is None:
         raise PricingError("unpriced", number, f"{raw['product']!r} has no price in {currency}")
     gross = div_round(price * quantity, QUANTITY_SCALE)

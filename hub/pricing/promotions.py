@@ -45,11 +45,11 @@ def promotions_in_force(catalogue_promotions: Mapping, ids: Iterable[str]) -> li
 
     An id the catalogue does not hold refuses the basket; an id given twice applies once.
     """
-    chosen = {}
+    ids = list(ids)
     for pid in ids:
         if pid not in catalogue_promotions:
             raise PricingError("unknown_promotion", None, f"no promotion {pid!r} in the catalogue")
-        chosen[pid] = Promotion.parse(pid, catalogue_promotions[pid])
+    chosen = {pid: Promotion.parse(pid, catalogue_promotions[pid]) for pid in ids}
     return sorted(chosen.values(), key=lambda promotion: (promotion.priority, promotion.id))
 
 

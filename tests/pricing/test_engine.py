@@ -61,10 +61,39 @@ def test_inputs_are_left_untouched():
     assert (made, order) == before
 
 
-def test_negative_quantity_is_refused():
+@pytest.mark.parametrize("quantity", [0, -1000])
+def test_quantity_below_one_is_refused(quantity):
     with pytest.raises(PricingError) as refused:
-        price_basket(catalogue(), basket(("bread", 1000), ("bread", -1000)))
-    assert (refused.value.code, refused.value.line) == ("bad_quantity", 2)
+        price_basket(catalogue(), basket(("bread", 1000), ("bread", quantity)))
+    assert (refused.value.code, refused.value.line) == ("invalid_quantity", 2)
+
+
+def _refusal(order: dict, made: dict | None = None) -> dict:
+    with pytest.raises(PricingError) as refused:
+        price_basket(made or catalogue(), order)
+    return refused.value.as_result()["error"]
+
+
+def test_refusals_are_checked_in_the_documents_order():
+    made = catalogue()
+    made["products"]["bun"]["prices"] = {"ZAR": 100}   # unpriced in USD
+    made["products"]["milk"]["tax_class"] = "LEVY"
+    made["tax_classes"]["LEVY"] = {"exempt": False,
+                                   "rates": [{"from": "2027-01-01T00:00:00Z", "rate_bp": 100}]}
+    # Tier first, then promotions, whatever the lines hold.
+    assert _refusal(basket(("caviar", 0), tier="gold", promotions=["NOPE"]), made) == {
+        "code": "unknown_tier", "line": None}
+    assert _refusal(basket(("caviar", 0), promotions=["NOPE"]), made) == {
+        "code": "unknown_promotion", "line": None}
+    # Then line by line, each line's checks in order: product, quantity, price.
+    assert _refusal(basket(("caviar", 0)), made) == {"code": "unknown_product", "line": 1}
+    assert _refusal(basket(("bun", 0)), made) == {"code": "invalid_quantity", "line": 1}
+    assert _refusal(basket(("bun", 1000), ("caviar", 1000)), made) == {
+        "code": "unpriced", "line": 1}
+    # A class without a rate in force comes last.
+    assert _refusal(basket(("milk", 1000), ("bun", 1000)), made) == {"code": "unpriced", "line": 2}
+    assert _refusal(basket(("bread", 1000), ("milk", 1000)), made) == {
+        "code": "no_tax_rate", "line": 2}
 
 
 def test_unknown_promotion_kind_is_refused():

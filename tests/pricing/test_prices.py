@@ -86,8 +86,10 @@ def test_tier_without_price_or_rule_keeps_the_price():
     assert _price("bun", tier="staff") == 100
 
 
-def test_tier_unknown_to_the_catalogue_keeps_the_price():
-    assert _price("bun", tier="gold") == 100
+def test_tier_unknown_to_the_catalogue_refuses_the_basket():
+    with pytest.raises(PricingError) as refused:
+        price_basket(catalogue(), basket(("bun", 1000), tier="gold"))
+    assert refused.value.as_result() == {"error": {"code": "unknown_tier", "line": None}}
 
 
 def test_tier_price_prices_a_product_without_a_price_in_the_currency():
@@ -130,10 +132,10 @@ def test_unpriced_line_refuses_the_basket_naming_that_line():
     assert refused.value.as_result() == {"error": {"code": "unpriced", "line": 2}}
 
 
-def test_unknown_product_is_unpriced():
+def test_unknown_product_refuses_the_basket_naming_that_line():
     with pytest.raises(PricingError) as refused:
         price_basket(catalogue(), basket(("bread", 1000), ("caviar", 1000)))
-    assert (refused.value.code, refused.value.line) == ("unpriced", 2)
+    assert (refused.value.code, refused.value.line) == ("unknown_product", 2)
 
 
 def test_gross_is_unit_price_times_quantity_in_thousandths():

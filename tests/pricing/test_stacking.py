@@ -80,6 +80,15 @@ def test_a_promotion_giving_nothing_locks_nothing():
     assert result["promotions"] == [{"promotion": "P", "amount": 30}]
 
 
+def test_a_zero_share_of_an_allocation_locks_nothing():
+    amount_off = {"kind": "amount_off", "priority": 1, "target": BASKET, "amounts": {"USD": 1}}
+    result = _price({"A": amount_off, "W": _percent(2, {"products": ["water"]}, 1000)},
+                    ("bread", 1000), ("water", 1000))
+    # 1 over 150 and 100: floors 0, 0; remainders 150, 100: the bread gets it, the water's zero
+    # share is not listed and does not lock the water.
+    assert line_discounts(result) == {1: [("A", 1)], 2: [("W", 10)]}
+
+
 def test_non_stackable_basket_promotion_leaves_out_discounted_lines():
     result = _price({"S": _percent(1, BREAD, 1000, True), "N": _percent(2, BASKET, 1000)},
                     ("bread", 1000), ("steak", 1000))
