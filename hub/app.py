@@ -14,6 +14,7 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.spec import Components, SecurityScheme
 
 import hub
+from hub import portal
 from hub.apidocs import LITESTAR_SCHEMA_PATH, ApiDocsController, hidden_router
 from hub.auth.identity import access_guard, provide_identity
 from hub.errors import EXCEPTION_HANDLERS
@@ -39,6 +40,11 @@ def api_handlers() -> list[Any]:
     return [HealthController, AuditController, BackupController, AuthController, UserController,
             RoleController, PermissionController, StoreSettingsController, DeviceController,
             LicenseController]
+
+
+def portal_handlers() -> list[Any]:
+    """The back-office portal: its pages (one module per feature) and static files."""
+    return portal.portal_handlers()
 
 
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:
@@ -76,11 +82,13 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
         openapi_router=hidden_router(),
     )
     app = Litestar(
-        route_handlers=[*api_handlers(), ApiDocsController],
+        route_handlers=[*api_handlers(), ApiDocsController, *portal_handlers()],
+        template_config=portal.template_config(),
         lifespan=[lifespan],
         guards=[access_guard],
         dependencies={"identity": Provide(provide_identity, sync_to_thread=False)},
-        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        # Problem documents on API paths, HTML error pages on the portal's.
+        exception_handlers=portal.portal_aware(EXCEPTION_HANDLERS),  # type: ignore[arg-type]
         openapi_config=openapi,
         request_max_body_size=settings.max_body_bytes,
         state=State({"settings": settings}),

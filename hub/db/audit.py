@@ -39,7 +39,14 @@ WHERE (:before IS NULL OR seq < :before)
   AND (:entity_id IS NULL OR entity_id = :entity_id)
   AND (:user_id IS NULL OR user_id = :user_id)
   AND (:action IS NULL OR action = :action)
+  AND (:since IS NULL OR at >= :since)
+  AND (:until IS NULL OR at < :until)
 ORDER BY seq DESC LIMIT :limit
+"""
+# Distinct actions among the latest entries, for a filter's choices (bounded: no full scan).
+RECENT_ACTIONS_SQL = """
+SELECT DISTINCT action FROM (SELECT action FROM audit_log ORDER BY seq DESC LIMIT :window)
+ORDER BY action
 """
 
 
@@ -157,13 +164,21 @@ def list_entries(
     entity_id: str | None = None,
     user_id: str | None = None,
     action: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> list[dict[str, Any]]:
+    """Entries newest first; `since` (inclusive) and `until` (exclusive) are UTC stamps."""
     rows = conn.execute(
         LIST_SQL,
         {"before": before, "limit": limit, "entity": entity, "entity_id": entity_id,
-         "user_id": user_id, "action": action},
+         "user_id": user_id, "action": action, "since": since, "until": until},
     ).fetchall()
     return [{**dict(r), "summary": json.loads(r["summary"])} for r in rows]
+
+
+def recent_actions(conn: sqlite3.Connection, window: int = 5000) -> list[str]:
+    """The distinct actions of the latest `window` entries, sorted."""
+    return [r[0] for r in conn.execute(RECENT_ACTIONS_SQL, {"window": window})]
 
 
 def count(conn: sqlite3.Connection) -> int:

@@ -1,0 +1,108 @@
+"""The portal's pages, declared as data by each feature: the sidebar, Home and "Jump to" read them.
+
+A feature's portal module (`hub/<feature>/portal.py`) exports `PAGES` (Page records) and `ROUTES`
+(its controllers); its templates live in `hub/<feature>/templates/` and are named
+`<feature>/<file>.html`. A feature module that does not exist yet (devices, licenses) is
+skipped, so its pages appear the day it lands.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from hub.auth.access import AUTHENTICATED
+
+# Sidebar groups, in order.
+GROUPS = ("Home", "People", "Store", "Records", "Help")
+
+# Feature portal modules, in sidebar order within each group.
+FEATURES = (
+    "hub.portal.home",
+    "hub.users.portal",
+    "hub.roles.portal",
+    "hub.store.portal",
+    "hub.devices.portal",
+    "hub.licenses.portal",
+    "hub.audit.portal",
+    "hub.portal.about",
+    "hub.portal.profile",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page a user can open: where it lives, what it needs, where it is listed."""
+
+    key: str  # unique; also names the sidebar entry marked as current
+    title: str
+    path: str
+    group: str
+    rule: str = AUTHENTICATED  # a permission name, or AUTHENTICATED
+    sidebar: bool = True  # False: reachable through Jump to and links only ("New user")
+    keywords: str = ""  # more words Jump to matches ("staff people cashier")
+    summary: str = ""  # one line under its link on the Home page
+
+    def allowed(self, identity: Any) -> bool:
+        return identity is not None and (self.rule == AUTHENTICATED or identity.can(self.rule))
+
+
+def _absent(name: str, err: ModuleNotFoundError) -> bool:
+    """True when `name` itself (or its package) is missing, not something it imports."""
+    return err.name is not None and (name == err.name or name.startswith(err.name + "."))
+
+
+@functools.cache
+def features() -> tuple[ModuleType, ...]:
+    """The feature portal modules that exist, imported once."""
+    found = []
+    for name in FEATURES:
+        try:
+            found.append(importlib.import_module(name))
+        except ModuleNotFoundError as err:
+            if not _absent(name, err):
+                raise
+    return tuple(found)
+
+
+@functools.cache
+def all_pages() -> tuple[Page, ...]:
+    pages = [page for module in features() for page in getattr(module, "PAGES", ())]
+    keys = [p.key for p in pages]
+    assert len(keys) == len(set(keys)), f"duplicate portal page keys: {keys}"
+    assert all(p.group in GROUPS for p in pages), "a portal page names an unknown group"
+    return tuple(sorted(pages, key=lambda p: GROUPS.index(p.group)))  # stable within a group
+
+
+def page(key: str) -> Page:
+    return next(p for p in all_pages() if p.key == key)
+
+
+def pages_for(identity: Any) -> list[Page]:
+    """The pages `identity` may open, in sidebar order."""
+    return [p for p in all_pages() if p.allowed(identity)]
+
+
+def sidebar_for(identity: Any) -> list[tuple[str, list[Page]]]:
+    """(group, pages) for each group with at least one page the user may open."""
+    allowed = [p for p in pages_for(identity) if p.sidebar]
+    return [(g, [p for p in allowed if p.group == g]) for g in GROUPS
+            if any(p.group == g for p in allowed)]
+
+
+def routes() -> list[Any]:
+    return [route for module in features() for route in getattr(module, "ROUTES", ())]
+
+
+def template_dirs() -> dict[str, Path]:
+    """Template name prefix -> directory: `users/list.html` is hub/users/templates/list.html."""
+    dirs: dict[str, Path] = {}
+    for module in features():
+        folder = Path(module.__file__ or "").parent
+        if (folder / "templates").is_dir():
+            dirs[folder.name] = folder / "templates"
+    return dirs

@@ -1,0 +1,144 @@
+"""How to call each portal route for real: for the endpoint x role matrix and the audit check.
+
+Bodies are HTML form fields. `PAGE_CALLS` may depend on who calls (their own password);
+`PAGE_CHANGES` name the one audit action each successful form post must record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from hub.auth.identity import is_api_path
+from tests.people import ROOT, ROOT_PASSWORD, People, unique
+
+# The demo store's profile, with which a settings form post passes validation.
+STORE_FORM = {"name": "Soko Demo Store", "code": "DEMO", "timezone": "Africa/Harare"}
+
+
+def is_portal_route(key: str) -> bool:
+    """'METHOD /path' of a portal route (every route off the API paths)."""
+    return not is_api_path(key.split(" ", 1)[1])
+
+
+@dataclass
+class PageCall:
+    path: str
+    form: dict[str, Any] = field(default_factory=dict)
+    strict: bool = True  # a caller who is allowed must succeed (200, or a redirect after a form)
+
+
+def _password(people: People, who: str | None) -> str:
+    return people.hub.credentials[who or "cashier"][0]
+
+
+def _pin(people: People, who: str | None) -> str:
+    return people.hub.credentials[who or "cashier"][1]
+
+
+PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
+    "GET /login": lambda p, who: PageCall("/login"),
+    "POST /login": lambda p, who: PageCall("/login", {"username": who or "cashier",
+                                                       "password": _password(p, who)}),
+    "POST /logout": lambda p, who: PageCall("/logout"),
+    "GET /static/{file_path}": lambda p, who: PageCall("/static/portal.css"),
+    "GET /": lambda p, who: PageCall("/"),
+    "GET /about": lambda p, who: PageCall("/about"),
+    "GET /profile": lambda p, who: PageCall("/profile"),
+    "POST /profile": lambda p, who: PageCall("/profile", {"display_name": "Matrix Name"}),
+    "POST /profile/password": lambda p, who: PageCall("/profile/password", {
+        "current_password": _password(p, who), "new_password": _password(p, who),
+        "new_password_again": _password(p, who)}),
+    "POST /profile/pin": lambda p, who: PageCall("/profile/pin", {
+        "current_password": _password(p, who), "new_pin": _pin(p, who), "new_pin_again": _pin(p, who)}),
+    "GET /users": lambda p, who: PageCall("/users?status=all&q=demo"),
+    "GET /users/new": lambda p, who: PageCall("/users/new"),
+    "POST /users": lambda p, who: PageCall("/users", {
+        "username": unique("portal"), "display_name": "Portal Matrix", "role_id": p.role_id("cashier"),
+        "pin": "2580"}),
+    "GET /users/{user_id}": lambda p, who: PageCall(f"/users/{p.new_user()['id']}"),
+    "POST /users/{user_id}": lambda p, who: PageCall(
+        f"/users/{p.new_user()['id']}", {"display_name": "Matrix Edit", "role_id": p.role_id("cashier")}),
+    "POST /users/{user_id}/deactivate": lambda p, who: PageCall(f"/users/{p.new_user()['id']}/deactivate"),
+    "POST /users/{user_id}/activate": lambda p, who: PageCall(
+        f"/users/{p.new_user(active=False)['id']}/activate"),
+    "POST /users/{user_id}/password": lambda p, who: PageCall(
+        f"/users/{p.new_user()['id']}/password", {"password": "matrix-pass-1"}),
+    "POST /users/{user_id}/pin": lambda p, who: PageCall(f"/users/{p.new_user()['id']}/pin", {"pin": "2468"}),
+    "GET /roles": lambda p, who: PageCall("/roles"),
+    "GET /roles/new": lambda p, who: PageCall("/roles/new"),
+    "POST /roles": lambda p, who: PageCall("/roles", {"name": unique("Portal"), "permission": []}),
+    "GET /roles/{role_id}": lambda p, who: PageCall(f"/roles/{p.role_id('cashier')}"),
+    "POST /roles/{role_id}": lambda p, who: _edit_role(p),
+    "POST /roles/{role_id}/delete": lambda p, who: PageCall(f"/roles/{p.new_role()['id']}/delete"),
+    "GET /settings": lambda p, who: PageCall("/settings"),
+    "POST /settings": lambda p, who: PageCall("/settings", {**STORE_FORM, "phone": "+263 77 000 0000"}),
+    "GET /settings/logo.png": lambda p, who: PageCall("/settings/logo.png", strict=False),  # no logo: 404
+    "GET /audit": lambda p, who: PageCall("/audit?action=user.created"),
+}
+
+
+def _edit_role(p: People) -> PageCall:
+    role = p.new_role()
+    return PageCall(f"/roles/{role['id']}", {"name": role["name"], "description": "matrix",
+                                             "permission": ["users.view"]})
+
+
+@dataclass
+class PageChange:
+    path: str
+    action: str  # the audit action the form post must record
+    form: dict[str, Any] = field(default_factory=dict)
+    token: str | None = None  # the session; None: anonymous
+
+
+def _root(p: People) -> str:
+    return p.login(ROOT, ROOT_PASSWORD)["access_token"]
+
+
+def _own(p: People, field_name: str, action: str, path: str, form: dict[str, Any]) -> PageChange:
+    user = p.new_user()
+    token = p.login(user["username"], user["password"])["access_token"]
+    return PageChange(path, action, {field_name: user["password"], **form}, token)
+
+
+PAGE_CHANGES: dict[str, Callable[[People], PageChange]] = {
+    "POST /login": lambda p: PageChange("/login", "auth.login",
+                                       {"username": ROOT, "password": ROOT_PASSWORD}),
+    "POST /logout": lambda p: PageChange("/logout", "auth.logout", token=_root(p)),
+    "POST /profile": lambda p: PageChange("/profile", "user.updated", {"display_name": unique("Name ")},
+                                          _root(p)),
+    "POST /profile/password": lambda p: _own(
+        p, "current_password", "user.password_changed", "/profile/password",
+        {"new_password": "portal-password-1", "new_password_again": "portal-password-1"}),
+    "POST /profile/pin": lambda p: _own(p, "current_password", "user.pin_changed", "/profile/pin",
+                                        {"new_pin": "9753", "new_pin_again": "9753"}),
+    "POST /users": lambda p: PageChange("/users", "user.created", {
+        "username": unique("audited"), "display_name": "A", "role_id": p.role_id("cashier"),
+        "password": "audited-pass-1"}, _root(p)),
+    "POST /users/{user_id}": lambda p: PageChange(
+        f"/users/{p.new_user()['id']}", "user.updated",
+        {"display_name": "Renamed", "role_id": p.role_id("supervisor")}, _root(p)),
+    "POST /users/{user_id}/deactivate": lambda p: PageChange(
+        f"/users/{p.new_user()['id']}/deactivate", "user.deactivated", token=_root(p)),
+    "POST /users/{user_id}/activate": lambda p: PageChange(
+        f"/users/{p.new_user(active=False)['id']}/activate", "user.activated", token=_root(p)),
+    "POST /users/{user_id}/password": lambda p: PageChange(
+        f"/users/{p.new_user()['id']}/password", "user.password_reset", {"password": "reset-pass-1"},
+        _root(p)),
+    "POST /users/{user_id}/pin": lambda p: PageChange(
+        f"/users/{p.new_user()['id']}/pin", "user.pin_reset", {"pin": "8024"}, _root(p)),
+    "POST /roles": lambda p: PageChange("/roles", "role.created", {
+        "name": unique("Audited"), "permission": ["users.view"]}, _root(p)),
+    "POST /roles/{role_id}": lambda p: _role_change(p),
+    "POST /roles/{role_id}/delete": lambda p: PageChange(
+        f"/roles/{p.new_role()['id']}/delete", "role.deleted", token=_root(p)),
+    "POST /settings": lambda p: PageChange(
+        "/settings", "settings.store_updated", {**STORE_FORM, "phone": unique("+263 77 ")}, _root(p)),
+}
+
+
+def _role_change(p: People) -> PageChange:
+    role = p.new_role()
+    return PageChange(f"/roles/{role['id']}", "role.updated",
+                      {"name": role["name"], "permission": ["roles.view"]}, _root(p))
