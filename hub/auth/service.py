@@ -83,9 +83,10 @@ def login(conn: sqlite3.Connection, user_id: str, *, method: str, address: str |
 
 
 def login_failed(conn: sqlite3.Connection, *, username: str, user_id: str | None, reason: str,
-                 method: str, address: str | None, request_id: str | None) -> None:
+                 method: str, address: str | None, request_id: str | None,
+                 device_id: str | None = None) -> None:
     """Record a refused login; the reason is for the audit log only, never for the caller."""
-    audit.append(conn, Actor(request_id=request_id), "auth.login_failed", "user", user_id,
+    audit.append(conn, Actor(request_id=request_id, device_id=device_id), "auth.login_failed", "user", user_id,
                  detail={"username": username, "reason": reason, "method": method, "address": address})
 
 

@@ -14,7 +14,7 @@ from hub.auth import service
 from hub.auth.hashing import hash_secret, hasher_for, limiter_for, verify_secret
 from hub.auth.identity import Identity
 from hub.db import users
-from hub.errors import AuthenticationError, PermissionDeniedError, RateLimitedError
+from hub.errors import AuthenticationError, HubError, PermissionDeniedError, RateLimitedError
 from hub.http import current_request_id
 
 
@@ -58,10 +58,16 @@ async def sign_in(request: Request, username: str, method: str, secret: str, *,
     session = None
     if ok and found["active"]:
         stale = (await hasher_for(state)).needs_rehash(stored)
-        session = await state.db.write(
-            service.login, found["id"], method=method, address=address, request_id=request_id,
-            ttl=token_ttl(request), rehash=await hash_secret(state, secret) if stale else None,
-            device_id=device_id)
+        try:
+            session = await state.db.write(
+                service.login, found["id"], method=method, address=address, request_id=request_id,
+                ttl=token_ttl(request), rehash=await hash_secret(state, secret) if stale else None,
+                device_id=device_id)
+        except HubError as refusal:  # e.g. till_not_allowed: the login transaction rolled back
+            await state.db.write(service.login_failed, username=username, user_id=found["id"],
+                                 reason=refusal.code, method=method, address=address,
+                                 request_id=request_id, device_id=device_id)
+            raise
     if session is None:
         reason = "unknown_user" if found is None else "wrong_secret" if not ok else "inactive"
         await state.db.write(service.login_failed, username=username,

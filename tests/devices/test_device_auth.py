@@ -9,6 +9,7 @@ import sqlite3
 import pytest
 
 import hub.devices.presence as presence
+from hub.db.connection import connect
 from tests.pairing import Tills
 from tests.people import People, audit_count, audit_entries, query
 
@@ -115,6 +116,13 @@ def test_a_user_restricted_to_other_tills_cannot_sign_in_on_this_one(hub, people
     refused = tills.login(other["device_token"], user["username"], user["password"])
     assert refused.status_code == 403 and refused.json()["code"] == "till_not_allowed"
     assert other["name"] in refused.json()["detail"]
+    conn = connect(hub.db_path, readonly=True)
+    try:
+        last = conn.execute("SELECT action, entity_id, device_id, summary FROM audit_log ORDER BY seq DESC LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    assert (last[0], last[1], last[2]) == ("auth.login_failed", user["id"], other["device_id"])
+    assert "till_not_allowed" in last[3]
     assert tills.login(allowed["device_token"], user["username"], user["password"]).status_code == 201
     assert people.login(user["username"], user["password"])  # the portal has no till: not restricted
     anywhere = tills.login(other["device_token"], "cashier", hub.credentials["cashier"][0])
