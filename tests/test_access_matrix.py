@@ -214,6 +214,7 @@ def test_every_route_answers_every_role_as_the_oracle_says(hub):
     assert not problems, "\n".join(problems)
     assert set(RECIPES) <= set(routes), f"recipes for routes that no longer exist: {set(RECIPES) - set(routes)}"
 
+
 def page_answer_ok(want: str, r: Any, strict: bool) -> bool:
     """The portal's semantics: sign-in redirect, 403 page, or success (a page, or a redirect after a form)."""
     to_login = r.status_code == 303 and r.headers.get("location", "").startswith("/login?next=")

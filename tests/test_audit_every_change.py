@@ -178,6 +178,7 @@ def test_secrets_never_reach_the_audit_log(hub):
                    "$argon2", "shk_", "sha_", "shr_", "shd_"):
         assert secret not in summaries, secret
 
+
 def test_every_portal_form_writes_exactly_one_audit_entry_of_its_own(hub):
     people, portal = People(hub), Portal(hub)
     posts = sorted(k for k in routes_of(hub.server.app)
