@@ -15,7 +15,7 @@ import sqlite_utils
 
 from hub.clock import format_ts, utc_now
 from hub.db.connection import transaction
-from hub.db.migrations import m0001_core, m0002_devices_licenses
+from hub.db.migrations import m0001_core, m0002_devices_licenses, m0003_catalogue
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +28,7 @@ class Migration:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", m0001_core.apply),
     Migration(2, "devices_licenses", m0002_devices_licenses.apply),
+    Migration(3, "catalogue", m0003_catalogue.apply),
 )
 
 TRACKING_SQL = """
