@@ -29,6 +29,8 @@ DATE = r"^(\d{4}-\d{2}-\d{2})?$"  # a yyyy-mm-dd day in the store's time zone, o
 
 
 def _show(value: Any) -> str:
+    if value is None or value == "":
+        return "(none)" if value is None else "(empty)"
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text if len(text) <= MAX_VALUE_CHARS else text[:MAX_VALUE_CHARS - 1] + "…"
 

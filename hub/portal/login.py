@@ -53,8 +53,8 @@ class LoginController(PortalController):
                 wait = err.extra.get("retry_after_s", 60)
                 error, status = f"Too many failed attempts. Try again in {wait} seconds.", 429
             except HubError as err:
-                error = {"invalid_credentials": service.INVALID_CREDENTIALS.capitalize() + "."}.get(
-                    err.code, err.detail)
+                text = service.INVALID_CREDENTIALS if err.code == "invalid_credentials" else err.detail
+                error = text[0].upper() + text[1:] + "."
             else:
                 cookies = [session.session_cookie(request, found["access_token"]),
                            session.new_csrf_cookie(request)]

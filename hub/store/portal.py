@@ -37,7 +37,9 @@ ADDRESS_FIELDS = ("house_no", "street", "city", "province")
 # Field names msgspec reports -> the labels on the form.
 LABELS = {"name": "Store name", "legal_name": "Legal name", "code": "Store code", "timezone": "Time zone",
           "phone": "Phone", "email": "E-mail", "tin": "TIN", "vat_number": "VAT number",
-          "receipt_header": "Receipt header", "receipt_footer": "Receipt footer", "address": "Address"}
+          "receipt_header": "Receipt header", "receipt_footer": "Receipt footer",
+          "address.house_no": "House or shop number", "address.street": "Street", "address.city": "City",
+          "address.province": "Province"}
 
 
 @functools.cache
@@ -48,15 +50,16 @@ def time_zones() -> list[str]:
 def _invalid(err: msgspec.ValidationError) -> InvalidInputError:
     """A msgspec message (`... - at `$.tin``) as a sentence naming the form's label."""
     text = str(err)
-    field = text.rsplit("$.", 1)[-1].rstrip("`").split(".")[0] if "$." in text else ""
+    path = text.rsplit("$.", 1)[-1].rstrip("`") if "$." in text else ""
+    field = path.split(".")[0]
     reason = text.split(" - at ")[0]
-    label = LABELS.get(field, field or "A field")
+    label = LABELS.get(path, LABELS.get(field, "A field"))
     longest = re.search(r"length <= (\d+)", reason)
     if "length >= 1" in reason:
         reason = "is required"
     elif longest:
         reason = f"is at most {longest[1]} characters"
-    elif "pattern" in reason:
+    elif "regex" in reason:
         reason = {"tin": "must be 10 digits", "vat_number": "must be 9 digits",
                   "code": "is 2 to 8 capital letters or digits", "email": "is not an e-mail address"}.get(
             field, "has the wrong format")
