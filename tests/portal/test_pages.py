@@ -147,3 +147,36 @@ def test_the_profile_refuses_a_wrong_current_password(hub, portal):
     r = portal.call("POST", "/profile/pin", portal.token("cashier"), {
         "current_password": hub.credentials["cashier"][0], "new_pin": "1593", "new_pin_again": "1539"})
     assert r.status_code == 422 and "New PIN and its repetition differ" in r.text
+
+
+def tiny_png(width: int = 8, height: int = 4) -> bytes:
+    """A valid black-and-white PNG of the given size."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + b"\xff" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_the_receipt_logo_is_uploaded_shown_and_removed_through_the_settings_form(hub, portal):
+    from tests.portal.client import CSRF
+
+    token = portal.token("admin")
+    form = {"name": "Soko Demo Store", "code": "DEMO", "timezone": "Africa/Harare", "_csrf_token": CSRF}
+    cookie = {"Cookie": f"soko_session={token}; soko_csrf={CSRF}"}
+    png = tiny_png()
+    r = portal.http.post("/settings", data=form, files={"logo": ("logo.png", png, "image/png")}, headers=cookie)
+    portal.http.cookies.clear()
+    assert r.status_code == 303, r.text
+    assert portal.call("GET", "/settings/logo.png", token).content == png
+    assert 'src="/settings/logo.png"' in portal.call("GET", "/settings", token).text
+    r = portal.http.post("/settings", data=form, files={"logo": ("notes.txt", b"not a png", "text/plain")},
+                         headers=cookie)
+    portal.http.cookies.clear()
+    assert r.status_code == 422 and "The logo must be a PNG image." in r.text
+    assert portal.call("POST", "/settings", token, {**form, "remove_logo": "on"}).status_code == 303
+    assert portal.call("GET", "/settings/logo.png", token).status_code == 404
