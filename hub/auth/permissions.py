@@ -20,6 +20,12 @@ PERMISSIONS: dict[str, str] = {
     "devices.manage": "Make pairing codes; rename and revoke tills",
     "licenses.view": "See licenses, seats and expiry",
     "licenses.manage": "Install licenses and give tills their seats",
+    "catalogue.view": "See products, categories, units, suppliers, tax classes, currencies and rates",
+    "catalogue.manage": "Create and edit products, barcodes, categories, units and suppliers; import",
+    "prices.manage": "Change prices, schedule price changes, bulk price changes, pricing tiers",
+    "promotions.manage": "Create, edit and end promotions",
+    "currencies.manage": "Set the store's currencies and exchange rates",
+    "taxes.manage": "Edit tax classes and their rates",
 }
 
 _ALL = frozenset(PERMISSIONS)
@@ -30,11 +36,13 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         "Runs the store: users, reports, audit log, settings",
         frozenset({"users.view", "users.manage", "roles.view", "audit.view",
                    "settings.view", "settings.manage", "backups.manage",
-                   "devices.view", "devices.manage", "licenses.view", "licenses.manage"}),
+                   "devices.view", "devices.manage", "licenses.view", "licenses.manage",
+                   "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
+                   "currencies.manage"}),
     ),
     "supervisor": (
         "Leads a shift: approves overrides, sees users and settings",
-        frozenset({"users.view", "roles.view", "settings.view", "devices.view"}),
+        frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view"}),
     ),
     "cashier": ("Sells at a till", frozenset()),
 }
