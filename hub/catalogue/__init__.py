@@ -1,0 +1,1 @@
+"""The catalogue: reference data every till downloads and every sale prices against."""
