@@ -76,6 +76,9 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
         components=Components(security_schemes={
             "bearer": SecurityScheme(type="http", scheme="bearer",
                                      description="A token from POST /api/v1/auth/login or an API token"),
+            "device": SecurityScheme(type="apiKey", name="X-Device-Token", security_scheme_in="header",
+                                     description="A till's device token from POST /api/v1/devices/pair; "
+                                                 "sent by a till on every call beside the cashier's bearer token"),
         }),
         use_handler_docstrings=True,
         path=LITESTAR_SCHEMA_PATH,
