@@ -6,13 +6,12 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from hub.auth import service, signin
 from hub.auth.access import authenticated, public
 from hub.auth.hashing import hash_secret
-from hub.auth.identity import Identity, resolve_device
+from hub.auth.identity import Caller, resolve_device
 from hub.auth.schemas import (ApiToken, ApiTokenCreate, ApiTokenCreated, Credentials, Me, MeUpdate,
                               PasswordChange, PinChange, RefreshRequest, Session)
 from hub.db import tokens
@@ -20,7 +19,6 @@ from hub.errors import AuthenticationError, InvalidInputError, PermissionDeniedE
 from hub.http import current_request_id
 from hub.users.service import check_secrets
 
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 
 
 class AuthController(Controller):

@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass
 
 from litestar.connection import ASGIConnection
+from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
@@ -148,3 +149,7 @@ def provide_identity(request: ASGIConnection) -> Identity:
     if identity is None:
         raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")
     return identity
+
+
+# Handler parameter type for "the signed-in caller", provided by `provide_identity`.
+Caller = NamedDependency[Identity]

@@ -8,15 +8,13 @@ from typing import Any, Callable, TypeVar
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 
 from hub.auth.access import requires
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.backup import service
 from hub.errors import HubError
 
 T = TypeVar("T")
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 
 
 class BackupFailedError(HubError):

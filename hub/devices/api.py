@@ -7,11 +7,10 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from hub.auth.access import public, requires
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.auth.ratelimit import LoginRateLimiter
 from hub.db import devices
 from hub.devices import service
@@ -23,7 +22,6 @@ from hub.http import current_request_id
 from hub.licenses import service as licensing
 
 DeviceId = Annotated[str, Parameter(max_length=64)]
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 LIMITER_KEY = "pairing_limiter"
 
 

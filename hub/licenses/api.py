@@ -6,16 +6,14 @@ from typing import Any
 
 import msgspec
 from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from hub.auth.access import requires
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.licenses import service
 from hub.licenses.keys import trusted_keys
 from hub.licenses.schemas import License, LicenseCreate, LicenseOverview
 
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 
 
 class LicenseController(Controller):

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, delete, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from hub.auth.access import requires
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.auth.permissions import PERMISSIONS
 from hub.db import roles
 from hub.errors import NotFoundError
@@ -19,7 +18,6 @@ from hub.roles.schemas import Permission, Role, RoleCreate, RoleUpdate
 
 RoleId = Annotated[str, Parameter(max_length=64)]
 
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 
 
 def _role(row: dict[str, Any]) -> Role:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import msgspec
 from litestar import Controller, Request, Response, get, patch
-from litestar.di import NamedDependency
 from litestar.params import JSONBody
 
 from hub.auth.access import requires
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.errors import NotFoundError
 from hub.store import service
 from hub.store.schemas import StoreProfile, StoreProfileUpdate
 
-Caller = NamedDependency[Identity]
 
 
 class StoreSettingsController(Controller):

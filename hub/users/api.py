@@ -6,12 +6,11 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Controller, Request, get, patch, post
-from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 
 from hub.auth.access import requires
 from hub.auth.hashing import hash_secret
-from hub.auth.identity import Identity
+from hub.auth.identity import Caller
 from hub.db import users
 from hub.errors import InvalidInputError, NotFoundError
 from hub.users import service
@@ -19,7 +18,6 @@ from hub.users.schemas import MAX_PAGE, PasswordReset, PinReset, User, UserCreat
 
 UserId = Annotated[str, Parameter(max_length=64)]
 
-Caller = NamedDependency[Identity]  # the signed-in user, from the access guard
 
 
 def _user(row: dict[str, Any]) -> User:
