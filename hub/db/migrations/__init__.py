@@ -15,7 +15,8 @@ import sqlite_utils
 
 from hub.clock import format_ts, utc_now
 from hub.db.connection import transaction
-from hub.db.migrations import m0001_core, m0002_devices_licenses, m0003_catalogue
+from hub.db.migrations import (m0001_core, m0002_devices_licenses, m0003_catalogue,
+                               m0004_promotion_source)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +30,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "core", m0001_core.apply),
     Migration(2, "devices_licenses", m0002_devices_licenses.apply),
     Migration(3, "catalogue", m0003_catalogue.apply),
+    Migration(4, "promotion_source", m0004_promotion_source.apply),
 )
 
 TRACKING_SQL = """
