@@ -42,6 +42,26 @@ class InvalidInputError(HubError):
     status, code, title = 422, "invalid_input", "The request is not valid"
 
 
+class FieldErrors(InvalidInputError):
+    """422 naming every field that is wrong: `errors: [{"field": "target.products[0]", "message": ...}]`.
+
+    Fields are written as paths into the request body (`amounts.ZWG`, `lines[2].quantity`), so a
+    form can put each message beside its input.
+    """
+
+    code = "invalid_fields"
+
+    def __init__(self, errors: list[tuple[str, str]] | dict[str, str], detail: str | None = None,
+                 **kwargs: Any) -> None:
+        pairs = list(errors.items()) if isinstance(errors, dict) else list(errors)
+        if not pairs:
+            raise ValueError("FieldErrors needs at least one field")
+        self.errors = [{"field": field, "message": message} for field, message in pairs]
+        extra = {**(kwargs.pop("extra", None) or {}), "errors": self.errors}
+        text = detail or "; ".join(f"{field}: {message}" for field, message in pairs)
+        super().__init__(text, extra=extra, **kwargs)
+
+
 class NotFoundError(HubError):
     status, code, title = 404, "not_found", "Not found"
 
@@ -113,6 +133,9 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else None
+        if errors:  # name the field as FieldErrors does (Litestar calls it `key`)
+            errors = [{**e, "field": e["key"]} if isinstance(e, dict) and e.get("key") else e
+                      for e in errors]
         return problem(
             400, "invalid_request", "The request could not be read",
             exc.detail or "validation failed", request, {"errors": errors} if errors else None,
