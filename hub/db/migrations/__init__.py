@@ -16,7 +16,7 @@ import sqlite_utils
 from hub.clock import format_ts, utc_now
 from hub.db.connection import transaction
 from hub.db.migrations import (m0001_core, m0002_devices_licenses, m0003_catalogue,
-                               m0004_promotion_source)
+                               m0004_promotion_source, m0005_price_history_field)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,6 +31,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(2, "devices_licenses", m0002_devices_licenses.apply),
     Migration(3, "catalogue", m0003_catalogue.apply),
     Migration(4, "promotion_source", m0004_promotion_source.apply),
+    Migration(5, "price_history_field", m0005_price_history_field.apply),
 )
 
 TRACKING_SQL = """
