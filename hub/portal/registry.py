@@ -1,7 +1,8 @@
 """The portal's pages, declared as data by each feature: the sidebar, Home and "Jump to" read them.
 
 A feature's portal module (`hub/<feature>/portal.py`) exports `PAGES` (Page records) and `ROUTES`
-(its controllers); its templates live in `hub/<feature>/templates/` and are named
+(its controllers), and may export `BANNERS` (Banner records: warnings above every page, such as
+an expiring license); its templates live in `hub/<feature>/templates/` and are named
 `<feature>/<file>.html`. A feature module that does not exist yet (devices, licenses) is
 skipped, so its pages appear the day it lands.
 """
@@ -13,7 +14,7 @@ import importlib
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, Callable
 
 from hub.auth.access import AUTHENTICATED
 
@@ -46,6 +47,20 @@ class Page:
     sidebar: bool = True  # False: reachable through Jump to and links only ("New user")
     keywords: str = ""  # more words Jump to matches ("staff people cashier")
     summary: str = ""  # one line under its link on the Home page
+
+    def allowed(self, identity: Any) -> bool:
+        return identity is not None and (self.rule == AUTHENTICATED or identity.can(self.rule))
+
+
+@dataclass(frozen=True, slots=True)
+class Banner:
+    """A warning shown above every page to users allowed `rule`, whenever `read` finds one."""
+
+    key: str
+    rule: str  # a permission name, or AUTHENTICATED
+    read: Callable[[Any], str | None]  # runs in `db.read` with the connection; None: nothing to say
+    link: str = ""  # the page where it can be dealt with
+    link_text: str = ""
 
     def allowed(self, identity: Any) -> bool:
         return identity is not None and (self.rule == AUTHENTICATED or identity.can(self.rule))
@@ -92,6 +107,11 @@ def sidebar_for(identity: Any) -> list[tuple[str, list[Page]]]:
     allowed = [p for p in pages_for(identity) if p.sidebar]
     return [(g, [p for p in allowed if p.group == g]) for g in GROUPS
             if any(p.group == g for p in allowed)]
+
+
+def banners_for(identity: Any) -> list[Banner]:
+    """The banners `identity` may see (each still decides at render time whether it has news)."""
+    return [b for module in features() for b in getattr(module, "BANNERS", ()) if b.allowed(identity)]
 
 
 def routes() -> list[Any]:

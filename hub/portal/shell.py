@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 from typing import Any, Iterable
 
@@ -13,6 +14,8 @@ from hub.db.settings import get_setting
 from hub.portal import registry, session
 from hub.portal.support import SUPPORT_CONTACT
 from hub.portal.templating import store_zone, zone_label
+
+log = logging.getLogger(__name__)
 
 Crumb = tuple[str, str | None]  # (label, link or None)
 
@@ -45,6 +48,20 @@ def trail(key: str, crumbs: Iterable[Crumb]) -> list[Crumb]:
     return items[:-1] + [(items[-1][0], None)]
 
 
+async def banners_of(request: Request, identity: Any) -> list[dict[str, str]]:
+    """The warnings the features have for this user now (registry.Banner); a failing one is skipped."""
+    shown = []
+    for banner in registry.banners_for(identity):
+        try:
+            text = await request.app.state.db.read(banner.read)
+        except Exception:  # a banner must never take the page down with it
+            log.exception("the %s banner could not be read", banner.key)
+            continue
+        if text:
+            shown.append({"key": banner.key, "text": text, "link": banner.link, "link_text": banner.link_text})
+    return shown
+
+
 def shell_cookies(request: Request, had_flash: bool) -> list[Cookie]:
     cookies = [c for c in (session.csrf_cookie(request),) if c is not None]
     if had_flash:
@@ -62,13 +79,14 @@ async def page(request: Request, template: str, *, key: str, title: str | None =
     allowed = registry.pages_for(identity)
     current = registry.page(key)
     cookies = shell_cookies(request, flash is not None)
+    banners = await banners_of(request, identity)
     return Template(template_name=template, status_code=status, cookies=cookies,
                     context={
                         "identity": identity, "store": store, "zone": store["zone"],
                         "zone_label": zone_label(store["zone"]),
                         "sidebar": registry.sidebar_for(identity), "jump": jump_entries(allowed),
                         "current": current, "title": title or current.title,
-                        "crumbs": trail(key, crumbs), "flash": flash,
+                        "crumbs": trail(key, crumbs), "flash": flash, "banners": banners,
                         "csrf": csrf, "support": SUPPORT_CONTACT, **context,
                     })
 

@@ -13,7 +13,7 @@ from typing import Any, Callable
 from litestar.template.config import TemplateConfig
 
 import hub
-from hub.clock import UTC, parse_ts
+from hub.clock import UTC, parse_ts, utc_now
 from hub.portal import registry
 
 
@@ -38,6 +38,21 @@ def zone_label(zone: dt.tzinfo, when: dt.datetime | None = None) -> str:
     return (when or dt.datetime.now(UTC)).astimezone(zone).tzname() or str(zone)
 
 
+def ago(stamp: str | dt.datetime | None, now: dt.datetime | None = None) -> str:
+    """"just now", "1 minute ago", "3 hours ago", "2 days ago"; "in 5 days" for a future stamp ("" for none)."""
+    if not stamp:
+        return ""
+    moment = parse_ts(stamp) if isinstance(stamp, str) else stamp
+    seconds = ((now or utc_now()) - moment).total_seconds()
+    if abs(seconds) < 60:
+        return "just now" if seconds >= 0 else "in under a minute"
+    count, unit = next((int(abs(seconds) // size), unit)
+                       for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute"))
+                       if abs(seconds) >= size)
+    text = f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{text} ago" if seconds > 0 else f"in {text}"
+
+
 def environment() -> Any:
     from jinja2 import Environment, FileSystemLoader, PrefixLoader, StrictUndefined, select_autoescape
 
@@ -50,7 +65,7 @@ def environment() -> Any:
         lstrip_blocks=True,
         auto_reload=False,
     )
-    env.globals.update(version=hub.__version__, local_time=local_time)
+    env.globals.update(version=hub.__version__, local_time=local_time, ago=ago)
     return env
 
 

@@ -1,5 +1,6 @@
 // Soko Hub back office: the few behaviours HTML cannot do alone. No dependencies, no build step.
-// Every page works without this file; it adds the phone menu, the filters, Jump to and confirmations.
+// Every page works without this file; it adds the phone menu, the filters, Jump to, confirmations
+// and countdowns.
 "use strict";
 
 (function () {
@@ -134,7 +135,26 @@
     }
   }
 
+  // -- countdowns: "9:41" left (of a pairing code); at zero the block it sits in shows it expired --
+  function countdowns() {
+    for (const clock of $$("[data-countdown-s]")) {
+      const end = Date.now() + Number(clock.dataset.countdownS) * 1000;  // the hub's count: no clock skew
+      const block = clock.closest("[data-expires]") || document.body;
+      let timer = null;
+      const tick = () => {
+        const left = Math.max(0, Math.round((end - Date.now()) / 1000));
+        clock.textContent = Math.floor(left / 60) + ":" + String(left % 60).padStart(2, "0");
+        if (left > 0) return;
+        clearInterval(timer);
+        block.classList.add("is-expired");
+        $$("[data-when-expired]", block).forEach((el) => { el.hidden = false; });
+      };
+      tick();
+      if (!block.classList.contains("is-expired")) timer = setInterval(tick, 1000);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", () => {
-    sidebar(); navFilter(); jump(); profileMenu(); forms();
+    sidebar(); navFilter(); jump(); profileMenu(); forms(); countdowns();
   });
 })();
