@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hub.auth.identity import is_api_path
+from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, unique
 
 # The demo store's profile, with which a settings form post passes validation.
@@ -34,6 +35,18 @@ def _password(people: People, who: str | None) -> str:
 
 def _pin(people: People, who: str | None) -> str:
     return people.hub.credentials[who or "cashier"][1]
+
+
+def _tills(p: People) -> Tills:
+    """Pairing under a big test license, made on first use: the trial's seats would run out."""
+    if getattr(p, "tills", None) is None:
+        p.tills = Tills.licensed(p.hub, p.root)  # type: ignore[attr-defined]
+    return p.tills  # type: ignore[attr-defined]
+
+
+def _device(p: People) -> str:
+    """A freshly paired till's id."""
+    return _tills(p).pair()["device_id"]
 
 
 PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
@@ -75,6 +88,13 @@ PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
     "POST /settings": lambda p, who: PageCall("/settings", {**STORE_FORM, "phone": "+263 77 000 0000"}),
     "GET /settings/logo.png": lambda p, who: PageCall("/settings/logo.png", strict=False),  # no logo: 404
     "GET /audit": lambda p, who: PageCall("/audit?action=user.created"),
+    "GET /devices": lambda p, who: PageCall("/devices?status=all"),
+    "GET /devices/pair": lambda p, who: PageCall("/devices/pair"),
+    "POST /devices/pair": lambda p, who: PageCall("/devices/pair"),
+    "GET /devices/{device_id}": lambda p, who: PageCall(f"/devices/{_device(p)}"),
+    "POST /devices/{device_id}": lambda p, who: PageCall(f"/devices/{_device(p)}", {"name": "Matrix till"}),
+    "GET /devices/{device_id}/revoke": lambda p, who: PageCall(f"/devices/{_device(p)}/revoke"),
+    "POST /devices/{device_id}/revoke": lambda p, who: PageCall(f"/devices/{_device(p)}/revoke"),
 }
 
 
@@ -135,6 +155,11 @@ PAGE_CHANGES: dict[str, Callable[[People], PageChange]] = {
         f"/roles/{p.new_role()['id']}/delete", "role.deleted", token=_root(p)),
     "POST /settings": lambda p: PageChange(
         "/settings", "settings.store_updated", {**STORE_FORM, "phone": unique("+263 77 ")}, _root(p)),
+    "POST /devices/pair": lambda p: PageChange("/devices/pair", "device.pairing_code_created", token=_root(p)),
+    "POST /devices/{device_id}": lambda p: PageChange(
+        f"/devices/{_device(p)}", "device.updated", {"name": unique("Till ")}, _root(p)),
+    "POST /devices/{device_id}/revoke": lambda p: PageChange(
+        f"/devices/{_device(p)}/revoke", "device.revoked", token=_root(p)),
 }
 
 
