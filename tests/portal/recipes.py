@@ -95,6 +95,10 @@ PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
     "POST /devices/{device_id}": lambda p, who: PageCall(f"/devices/{_device(p)}", {"name": "Matrix till"}),
     "GET /devices/{device_id}/revoke": lambda p, who: PageCall(f"/devices/{_device(p)}/revoke"),
     "POST /devices/{device_id}/revoke": lambda p, who: PageCall(f"/devices/{_device(p)}/revoke"),
+    "GET /licenses": lambda p, who: PageCall("/licenses"),
+    "POST /licenses": lambda p, who: PageCall("/licenses", {"text": _tills(p).vendor.issue()}),
+    "POST /licenses/tills/{device_id}": lambda p, who: PageCall(
+        f"/licenses/tills/{_device(p)}", {"license_id": ""}),
 }
 
 
@@ -160,6 +164,10 @@ PAGE_CHANGES: dict[str, Callable[[People], PageChange]] = {
         f"/devices/{_device(p)}", "device.updated", {"name": unique("Till ")}, _root(p)),
     "POST /devices/{device_id}/revoke": lambda p: PageChange(
         f"/devices/{_device(p)}/revoke", "device.revoked", token=_root(p)),
+    "POST /licenses": lambda p: PageChange(
+        "/licenses", "license.installed", {"text": _tills(p).vendor.issue(seats=2)}, _root(p)),
+    "POST /licenses/tills/{device_id}": lambda p: PageChange(
+        f"/licenses/tills/{_device(p)}", "device.license_linked", {"license_id": ""}, _root(p)),
 }
 
 
