@@ -25,6 +25,7 @@ PAGES = (
 PAGE_SIZE = 50
 NOISE = frozenset({"version", "updated_at", "created_at"})  # changes with every edit; not news
 MAX_VALUE_CHARS = 80
+LINKED = ("user", "role", "device")  # entities with a page at /<entity>s/<id>
 DATE = r"^(\d{4}-\d{2}-\d{2})?$"  # a yyyy-mm-dd day in the store's time zone, or empty
 
 
@@ -62,7 +63,7 @@ def day_start(day: str, zone: dt.tzinfo, *, days_after: int = 0) -> str | None:
 
 
 def entity_link(entry: dict[str, Any]) -> str | None:
-    if entry["entity"] in ("user", "role") and entry["entity_id"] and "deleted" not in entry["action"]:
+    if entry["entity"] in LINKED and entry["entity_id"] and "deleted" not in entry["action"]:
         return f"/{entry['entity']}s/{entry['entity_id']}"
     return None
 

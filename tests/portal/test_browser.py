@@ -17,7 +17,7 @@ from tests.portal.conftest import DESKTOP, PHONE
 pytestmark = pytest.mark.browser
 
 ADMIN_PAGES = {"Home": "/", "Users": "/users", "Roles": "/roles", "Settings": "/settings",
-               "Audit log": "/audit", "About": "/about"}
+               "Devices": "/devices", "Licenses": "/licenses", "Audit log": "/audit", "About": "/about"}
 
 
 def sign_in(page, hub, username: str, password: str | None = None, path: str = "/login") -> None:

@@ -80,6 +80,9 @@ def test_a_manager_pairs_a_till_with_the_pages_code_revokes_it_and_finds_both_in
     page.goto("/audit")
     actions = page.locator("table.audit tbody td[data-label=Action] code").all_text_contents()
     assert actions[:3] == ["device.revoked", "device.paired", "device.pairing_code_created"]
+    page.locator("table.audit tbody tr").first.get_by_role("link", name="open device").click()
+    page.wait_for_url(hub.url + f"/devices/{device_id}")
+    assert heading(page) == "Front till"
 
 
 def test_the_code_counts_down_and_says_when_it_has_expired(browse, hub, monkeypatch):
