@@ -56,7 +56,8 @@ def read_code_cookie(request: Request, user_id: str | None) -> dict[str, str] | 
 
 def labelled(svg: str) -> str:
     """The QR code's SVG, named for screen readers (it is shown inline: no request for an image)."""
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code of the pairing code" class="qr-code" ', 1)
+    named = '<svg role="img" aria-label="QR code of the pairing code" class="qr-code" '
+    return svg.replace("<svg ", named, 1)
 
 
 class PairingPortal(PortalController):

@@ -79,7 +79,9 @@ class DevicePortal(PortalController):
         if device is None:
             raise NotFoundError(f"there is no device {device_id}")
         [device] = await self._licensed(request, [device])
-        revoker = device["revoked_by"] and await request.app.state.db.read(users.get_user, device["revoked_by"])
+        revoker = None
+        if device["revoked_by"]:
+            revoker = await request.app.state.db.read(users.get_user, device["revoked_by"])
         return {**device, "revoked_by_username": revoker["username"] if revoker else None}
 
     async def _device_page(self, request: Request, device_id: str, error: str | None = None,
@@ -109,7 +111,8 @@ class DevicePortal(PortalController):
     async def _revoke_page(self, request: Request, device_id: str, error: str | None = None,
                            status: int = 200) -> Template:
         device = await self._device(request, device_id)
-        return await shell.page(request, "devices/revoke.html", key="devices", title=f"Revoke {device['name']}",
+        return await shell.page(request, "devices/revoke.html", key="devices",
+                                title=f"Revoke {device['name']}",
                                 crumbs=[(device["name"], f"/devices/{device_id}"), ("Revoke", None)],
                                 device=device, error=error, status=status, now=utc_now())
 
@@ -125,9 +128,9 @@ class DevicePortal(PortalController):
             if isinstance(err, NotFoundError):
                 raise
             return await self._revoke_page(request, device_id, _sentence(err), err.status)
-        signed_out = row["revoked_tokens"]
+        ended = row["revoked_tokens"]
         notice = f"{row['name']} is revoked: its next request is refused"
-        notice += f" and {signed_out} sign-in{'' if signed_out == 1 else 's'} on it ended." if signed_out else "."
+        notice += f" and {ended} sign-in{'' if ended == 1 else 's'} on it ended." if ended else "."
         return shell.redirect(request, f"/devices/{device_id}", notice)
 
 

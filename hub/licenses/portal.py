@@ -40,7 +40,8 @@ REFUSALS = {
     "license_missing": ("No license file was given.",
                         "Paste the file's text into the box, or choose the file."),
     "license_too_large": ("This is too long to be a license file.",
-                          f"A license file is at most {MAX_FILE_CHARS} characters. Check you chose the right file."),
+                          f"A license file is at most {MAX_FILE_CHARS} characters. "
+                          "Check you chose the right file."),
     "license_not_text": ("This file is not a text file.",
                          "A license file is a small text file (JSON). Check you chose the right file."),
     "license_malformed": ("This is not a license file.",
