@@ -8,12 +8,15 @@ its prices as one row and never half a price change (DESIGN.md section 4).
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from functools import lru_cache
 from typing import Any
 
 from hub.catalogue import barcodes as codes
 from hub.db.changes import record_change
+
+log = logging.getLogger(__name__)
 
 FIELDS = ("id", "sku", "name", "receipt_name", "description", "category_id", "unit_id",
           "tax_class_id", "hs_code", "cost_price", "stock_tracked", "low_stock_threshold",
@@ -62,6 +65,19 @@ ORDER BY p.name COLLATE NOCASE, p.id LIMIT :limit
 """
 EXPORT_SQL = DOCUMENT_SQL + """
 WHERE (:archived OR p.active = 1) AND (:after IS NULL OR p.sku > :after)
+ORDER BY p.sku LIMIT :limit
+"""
+# A bulk price change's products: by category (with descendants), supplier and/or ids.
+SELECTION_SQL = """
+SELECT p.id, p.sku, p.name,
+  (SELECT json_group_array(json_array(currency, price, override_price))
+   FROM product_prices WHERE product_id = p.id) AS prices_json
+FROM products p
+WHERE (:categories IS NULL OR p.category_id IN (SELECT value FROM json_each(:categories)))
+  AND (:supplier_id IS NULL
+       OR p.id IN (SELECT product_id FROM product_suppliers WHERE supplier_id = :supplier_id))
+  AND (:ids IS NULL OR p.id IN (SELECT value FROM json_each(:ids)))
+  AND (:archived OR p.active = 1)
 ORDER BY p.sku LIMIT :limit
 """
 INSERT_SQL = """
@@ -166,6 +182,19 @@ def export_batch(conn: sqlite3.Connection, *, after: str | None, limit: int,
     return [_document(r) for r in rows]
 
 
+def select_for_prices(conn: sqlite3.Connection, *, categories: list[str] | None, supplier_id: str | None,
+                      product_ids: list[str] | None, include_archived: bool,
+                      limit: int) -> list[dict[str, Any]]:
+    """{id, sku, name, prices: {currency: {price, override_price}}} of the products selected."""
+    rows = conn.execute(SELECTION_SQL, {
+        "categories": None if categories is None else json.dumps(categories),
+        "supplier_id": supplier_id, "ids": None if product_ids is None else json.dumps(product_ids),
+        "archived": int(include_archived), "limit": limit})
+    return [{"id": r["id"], "sku": r["sku"], "name": r["name"],
+             "prices": {c: {"price": p, "override_price": o} for c, p, o in json.loads(r["prices_json"])}}
+            for r in rows]
+
+
 def insert_product(conn: sqlite3.Connection, row: dict[str, Any]) -> None:
     values = {k: int(v) if isinstance(v, bool) else v for k, v in row.items()}
     conn.execute(INSERT_SQL, {**values, "now": conn.stamp()})
@@ -190,6 +219,13 @@ def replace_suppliers(conn: sqlite3.Connection, product_id: str, suppliers: list
         {"product_id": product_id, "supplier_id": s["supplier_id"], "supplier_code": s["supplier_code"],
          "cost": s["cost"], "currency": s["currency"], "pack_size": s["pack_size"],
          "preferred": int(s["preferred"])} for s in suppliers])
+
+
+def clear_plu(conn: sqlite3.Connection, product_ids: list[str]) -> None:
+    """Free the PLUs of products about to take each other's (an import swapping two), unversioned:
+    the same transaction sets the new ones and bumps the versions."""
+    conn.execute("UPDATE products SET plu = NULL WHERE id IN (SELECT value FROM json_each(:ids))",
+                 {"ids": json.dumps(product_ids)})
 
 
 def opening_stock_posted(conn: sqlite3.Connection, product_id: str) -> bool:
@@ -234,7 +270,11 @@ def _parsed_rules(text: str | None) -> tuple[codes.EmbeddedRule, ...]:
 def embedded_rules(conn: sqlite3.Connection) -> tuple[codes.EmbeddedRule, ...]:
     """The store's `barcodes.embedded` rules, or the defaults (docs/barcodes.md)."""
     row = conn.execute(RULES_SQL, {"key": EMBEDDED_RULES_KEY}).fetchone()
-    return _parsed_rules(row[0] if row else None)
+    try:
+        return _parsed_rules(row[0] if row else None)
+    except (ValueError, TypeError, AttributeError):  # written by hand past the API's checks
+        log.warning("the setting %s is not a list of rules; using the defaults", EMBEDDED_RULES_KEY)
+        return codes.DEFAULT_RULES
 
 
 class MisreadBarcodeError(ValueError):
