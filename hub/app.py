@@ -31,6 +31,10 @@ def api_handlers() -> list[Any]:
     from hub.audit.api import AuditController
     from hub.auth.api import AuthController
     from hub.backup.api import BackupController
+    from hub.catalogue.labels.api import LabelQueueController
+    from hub.catalogue.products.api import ProductController
+    from hub.catalogue.products.barcode_settings import BarcodeSettingsController
+    from hub.catalogue.products.files_api import BulkPriceController, ProductFileController
     from hub.devices.api import DeviceController
     from hub.licenses.api import LicenseController
     from hub.roles.api import PermissionController, RoleController
@@ -39,7 +43,8 @@ def api_handlers() -> list[Any]:
 
     return [HealthController, AuditController, BackupController, AuthController, UserController,
             RoleController, PermissionController, StoreSettingsController, DeviceController,
-            LicenseController]
+            LicenseController, ProductController, ProductFileController, BulkPriceController,
+            LabelQueueController, BarcodeSettingsController]
 
 
 def portal_handlers() -> list[Any]:

@@ -74,10 +74,12 @@ class DatabaseSubsystem:
 
 
 def default_subsystems(settings: Settings) -> list[Any]:
-    """In start order: the database, then the TLS identity (later: drivers, discovery, bridge)."""
+    """In start order: the database, scheduled prices, then the TLS identity (later: drivers,
+    discovery, bridge)."""
+    from hub.catalogue.products.scheduler import ScheduledPriceSubsystem
     from hub.identity.subsystem import TlsSubsystem
 
-    return [DatabaseSubsystem(settings), TlsSubsystem(settings.tls_path)]
+    return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path)]
 
 
 class Uptime:
