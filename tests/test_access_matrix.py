@@ -19,6 +19,7 @@ from hub.app import create_app
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
 from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
+from tests.catalogue import product_recipes as catalogue
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -165,6 +166,34 @@ RECIPES: dict[str, Recipe] = {
         f"/api/v1/devices/{_device(m)}/license", {"license_id": None}),
     "GET /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses"),
     "POST /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses", {"text": _tills(m).vendor.issue()}),
+    "GET /api/v1/products/lookup": lambda m, who, t: Call(
+        f"/api/v1/products/lookup?barcode={catalogue.sku(m.people)}"),
+    "GET /api/v1/products/{product_id}": lambda m, who, t: Call(f"/api/v1/products/{catalogue.product(m.people)}"),
+    "POST /api/v1/products": lambda m, who, t: Call("/api/v1/products", catalogue.body(m.people)),
+    "PATCH /api/v1/products/{product_id}": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people)}", {"description": "matrix"}),
+    "POST /api/v1/products/{product_id}/archive": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people)}/archive"),
+    "POST /api/v1/products/{product_id}/restore": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people, archived=True)}/restore"),
+    "GET /api/v1/products/{product_id}/price-history": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people)}/price-history"),
+    "GET /api/v1/products/{product_id}/scheduled-prices": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people)}/scheduled-prices"),
+    "POST /api/v1/products/{product_id}/scheduled-prices": lambda m, who, t: Call(
+        f"/api/v1/products/{catalogue.product(m.people)}/scheduled-prices",
+        {"currency": "USD", "price": 99, "effective_from": catalogue.SCHEDULE_AT}),
+    "POST /api/v1/products/{product_id}/scheduled-prices/{schedule_id}/cancel": lambda m, who, t: Call(
+        f"{catalogue.schedule(m.people)}/cancel"),
+    # A JSON body is not CSV (415): the guard is what this checks; the audit test imports a file.
+    "POST /api/v1/products/import": lambda m, who, t: Call("/api/v1/products/import", {}, strict=False),
+    "POST /api/v1/products/bulk-price/preview": lambda m, who, t: Call(
+        "/api/v1/products/bulk-price/preview", catalogue.bulk(m.people)),
+    "POST /api/v1/products/bulk-price/apply": lambda m, who, t: Call(
+        "/api/v1/products/bulk-price/apply", catalogue.bulk(m.people)),
+    "POST /api/v1/labels/queue/clear": lambda m, who, t: Call(
+        "/api/v1/labels/queue/clear", {"product_ids": [catalogue.product(m.people)]}),
+    "PUT /api/v1/settings/barcodes": lambda m, who, t: Call("/api/v1/settings/barcodes", catalogue.embedded_rules()),
 }
 
 
