@@ -8,6 +8,7 @@ of that request.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from litestar import Request, Response
@@ -129,12 +130,25 @@ def handle_hub_error(request: Request, exc: HubError) -> Response:
     return problem(exc.status, exc.code, exc.title, exc.detail, request, exc.extra, exc.headers)
 
 
+# msgspec names a missing or unknown field only in its message; Litestar's `key` is then the
+# object holding it (`data` for the body itself).
+_NAMED_FIELD = re.compile(r"(?:missing required|unknown) field `([^`]+)`")
+
+
+def _field_of(error: dict[str, Any]) -> str:
+    """`inner.x` for "Object missing required field `x`" at key `inner`; else the key."""
+    key, named = str(error["key"]), _NAMED_FIELD.search(str(error.get("message", "")))
+    if named is None:
+        return key
+    return named[1] if key == "data" else f"{key}.{named[1]}"
+
+
 def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     status = exc.status_code
     if isinstance(exc, ValidationException):
         errors = exc.extra if isinstance(exc.extra, list) else None
         if errors:  # name the field as FieldErrors does (Litestar calls it `key`)
-            errors = [{**e, "field": e["key"]} if isinstance(e, dict) and e.get("key") else e
+            errors = [{**e, "field": _field_of(e)} if isinstance(e, dict) and e.get("key") else e
                       for e in errors]
         return problem(
             400, "invalid_request", "The request could not be read",
