@@ -111,8 +111,8 @@ def test_the_devices_pairing_and_licenses_pages_fit_the_screen(browse, hub, tmp_
     set_pending(hub, front["device_id"], 12)
     page, _ = browse(viewport)
     sign_in(page, hub, "manager")
-    shots = {"devices": "/devices", "revoke": f"/devices/{front['device_id']}/revoke", "licenses": "/licenses",
-             "pairing": "/devices/pair"}
+    shots = {"devices": "/devices", "till": f"/devices/{front['device_id']}",
+             "revoke": f"/devices/{front['device_id']}/revoke", "licenses": "/licenses", "pairing": "/devices/pair"}
     for shot, path in shots.items():
         page.goto(path)
         if shot == "pairing":
