@@ -14,7 +14,7 @@ def add_entries(path, n):
         for i in range(n):
             with transaction(conn):
                 audit.append(conn, audit.Actor(user_id="u1", username="ann"), "thing.changed", "thing",
-                             f"t{i}", before={"n": i}, after={"n": i + 1, "pin": "1234"})
+                             f"t{i}", before={"n": i}, after={"n": i + 1, "pin": "not-a-real-pin-xyzzy"})
     finally:
         conn.close()
 
@@ -53,7 +53,7 @@ def test_secrets_never_reach_the_summary(demo_store, settings):
     conn = connect(settings.db_path, readonly=True)
     summaries = [r[0] for r in conn.execute("SELECT summary FROM audit_log")]
     conn.close()
-    assert all("1234" not in s for s in summaries)
+    assert all("xyzzy" not in s for s in summaries)
     assert any('"pin":"<redacted>"' in s for s in summaries)
 
 
