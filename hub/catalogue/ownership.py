@@ -36,6 +36,16 @@ def is_enrolled(conn: sqlite3.Connection) -> bool:
     return meta.get(conn, "hq_enrolled") == "1"
 
 
+def _singular(entity: str) -> str:
+    """`tax_classes` -> `tax class`, `categories` -> `category` (for messages)."""
+    name = entity.replace("_", " ")
+    if name.endswith("ies"):
+        return name[:-3] + "y"
+    if name.endswith(("sses", "xes")):
+        return name[:-2]
+    return name[:-1] if name.endswith("s") else name
+
+
 def require_store_owned(conn: sqlite3.Connection, entity: str, fields: Iterable[str], *,
                         row_from_hq: bool = True) -> None:
     """Refuse (409 `hq_owned`) a local change to HQ-owned fields of an enrolled hub."""
@@ -44,6 +54,6 @@ def require_store_owned(conn: sqlite3.Connection, entity: str, fields: Iterable[
     owned = hq_fields(entity, fields)
     if owned:
         raise ConflictError(
-            f"HQ owns {', '.join(owned)} of this {entity.rstrip('s')}; change it at HQ "
+            f"HQ owns {', '.join(owned)} of this {_singular(entity)}; change it at HQ "
             "(or set the store's own override where there is one)",
             code="hq_owned", extra={"fields": owned})

@@ -33,3 +33,16 @@ def test_once_enrolled_hq_fields_are_refused_and_store_fields_pass(demo_store, s
             ownership.require_store_owned(conn, "promotions", ["name"])
     finally:
         conn.close()
+
+
+def test_the_refusal_names_the_kind_of_row_in_words(demo_store, settings):
+    conn = connect(settings.db_path)
+    try:
+        with transaction(conn):
+            meta.put(conn, "hq_enrolled", "1")
+        for entity, words in (("tax_classes", "this tax class"), ("categories", "this category"),
+                              ("currencies", "this currency"), ("products", "this product")):
+            with pytest.raises(ConflictError, match=words):
+                ownership.require_store_owned(conn, entity, ["name"])
+    finally:
+        conn.close()
