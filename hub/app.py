@@ -32,11 +32,14 @@ def api_handlers() -> list[Any]:
     from hub.auth.api import AuthController
     from hub.backup.api import BackupController
     from hub.catalogue.labels.api import LabelQueueController
+    from hub.catalogue.pricing_tiers.api import PricingTierController
     from hub.catalogue.products.api import ProductController
     from hub.catalogue.products.barcode_settings import BarcodeSettingsController
     from hub.catalogue.products.files_api import BulkPriceController, ProductFileController
+    from hub.catalogue.promotions.api import PromotionController
     from hub.devices.api import DeviceController
     from hub.licenses.api import LicenseController
+    from hub.pricing.api import PricingController
     from hub.roles.api import PermissionController, RoleController
     from hub.store.api import StoreSettingsController
     from hub.users.api import UserController
@@ -44,7 +47,8 @@ def api_handlers() -> list[Any]:
     return [HealthController, AuditController, BackupController, AuthController, UserController,
             RoleController, PermissionController, StoreSettingsController, DeviceController,
             LicenseController, ProductController, ProductFileController, BulkPriceController,
-            LabelQueueController, BarcodeSettingsController]
+            LabelQueueController, BarcodeSettingsController,
+            PricingTierController, PromotionController, PricingController]
 
 
 def portal_handlers() -> list[Any]:

@@ -19,6 +19,7 @@ from hub.app import create_app
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
 from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
+from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
@@ -166,6 +167,28 @@ RECIPES: dict[str, Recipe] = {
         f"/api/v1/devices/{_device(m)}/license", {"license_id": None}),
     "GET /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses"),
     "POST /api/v1/licenses": lambda m, who, t: Call("/api/v1/licenses", {"text": _tills(m).vendor.issue()}),
+    "GET /api/v1/pricing-tiers/{tier_id}": lambda m, who, t: Call(f"/api/v1/pricing-tiers/{pricing.tier(m.people)}"),
+    "POST /api/v1/pricing-tiers": lambda m, who, t: Call("/api/v1/pricing-tiers", {"name": unique("Tier ")}),
+    "PATCH /api/v1/pricing-tiers/{tier_id}": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people)}", {"name": unique("Tier ")}),
+    "POST /api/v1/pricing-tiers/{tier_id}/archive": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people)}/archive"),
+    "GET /api/v1/pricing-tiers/{tier_id}/prices": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people, priced=True)}/prices"),
+    "GET /api/v1/pricing-tiers/{tier_id}/prices/{product_id}": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people, priced=True)}/prices/{pricing.product(m.people)}"),
+    "PUT /api/v1/pricing-tiers/{tier_id}/prices/{product_id}": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people)}/prices/{pricing.product(m.people)}", {"USD": 110}),
+    "DELETE /api/v1/pricing-tiers/{tier_id}/prices/{product_id}": lambda m, who, t: Call(
+        f"/api/v1/pricing-tiers/{pricing.tier(m.people, priced=True)}/prices/{pricing.product(m.people)}"),
+    "GET /api/v1/promotions/{promotion_id}": lambda m, who, t: Call(
+        f"/api/v1/promotions/{pricing.promotion(m.people)}"),
+    "POST /api/v1/promotions": lambda m, who, t: Call("/api/v1/promotions", pricing.promotion_body()),
+    "PATCH /api/v1/promotions/{promotion_id}": lambda m, who, t: Call(
+        f"/api/v1/promotions/{pricing.promotion(m.people)}", {"priority": 5}),
+    "POST /api/v1/promotions/{promotion_id}/end": lambda m, who, t: Call(
+        f"/api/v1/promotions/{pricing.promotion(m.people)}/end"),
+    "POST /api/v1/pricing/quote": lambda m, who, t: Call("/api/v1/pricing/quote", pricing.quote_body(m.people)),
     "GET /api/v1/products/lookup": lambda m, who, t: Call(
         f"/api/v1/products/lookup?barcode={catalogue.sku(m.people)}"),
     "GET /api/v1/products/{product_id}": lambda m, who, t: Call(f"/api/v1/products/{catalogue.product(m.people)}"),

@@ -1,0 +1,1 @@
+"""Pricing tiers: named price structures (wholesale, staff, ...) with per-product prices or a rule."""
