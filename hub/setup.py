@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.auth.passwords import SecretHasher, check_password_rules
+from hub.catalogue.seed import seed_reference_data
 from hub.db import audit, meta, roles, users
 from hub.db.connection import connect, transaction
 from hub.db.migrations import migrate
@@ -98,6 +99,7 @@ def create_database(
             audit.append(conn, system, "store.created", "store", store.store_id,
                          after={"name": store_name, "code": store_code, "timezone": timezone,
                                 "demo": demo, "hub_id": store.hub_id})
+            seed_reference_data(conn, system)  # currencies, units, tax classes, tax mode
             if demo:
                 for username, display, role in DEMO_USERS:
                     password, pin = _random_password(), _random_pin()

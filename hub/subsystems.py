@@ -9,6 +9,7 @@ import logging
 import time
 from typing import Any, Protocol
 
+from hub.catalogue.seed import seed_reference_data
 from hub.db import audit, meta, roles
 from hub.db.connection import Database, DatabaseError, connect, quick_check, transaction
 from hub.db.migrations import migrate
@@ -53,6 +54,9 @@ class DatabaseSubsystem:
                     audit.append(conn, audit.Actor.system("upgrade"), "permissions.introduced",
                                  "roles", None, detail={"granted": granted})
                     log.info("new permissions granted to built-in roles: %s", granted)
+                # A store made before the catalogue existed starts with its reference data.
+                if meta.get(conn, "hub_id") and seed_reference_data(conn, audit.Actor.system("upgrade")):
+                    log.info("seeded the catalogue's reference data (currencies, units, taxes)")
             identity = meta.all_values(conn)
         finally:
             conn.close()

@@ -25,8 +25,9 @@ def test_a_real_store_starts_empty_with_one_administrator(tmp_path):
         assert [u["username"] for u in users.list_users(conn)] == ["owner"]
         assert users.get_user_by_username(conn, "owner")["role"] == "admin"
         assert {r["name"] for r in roles.list_roles(conn)} == {"admin", "manager", "supervisor", "cashier"}
+        # the store's profile, and the tax mode that comes with the catalogue's reference data
         assert all_settings(conn) == {"store.name": "Harare Central", "store.code": "HRE1",
-                                      "store.timezone": "Africa/Harare"}
+                                      "store.timezone": "Africa/Harare", "pricing.tax_mode": "inclusive"}
         assert audit.verify_chain(conn).ok
         # reference data went out on the change feed in the same transactions
         entities = {c["entity"] for c in changes_since(conn, 0)}
