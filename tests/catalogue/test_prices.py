@@ -68,6 +68,8 @@ def test_clearing_printed_labels_keeps_a_price_that_changed_after_printing(hub, 
     assert b["id"] in left and a["id"] not in left
     assert hub.as_user("supervisor").post("/api/v1/labels/queue/clear",
                                           json={"product_ids": [b["id"]]}).status_code == 403
+    r = admin.post("/api/v1/labels/queue/clear", json={"product_ids": [b["id"]], "as_of": "yesterday"})
+    assert r.status_code == 422 and "as_of" in field_errors(r)
 
 
 def test_a_scheduled_price_applies_exactly_once_at_its_moment(hub, ids, admin):

@@ -183,6 +183,10 @@ def test_opening_stock_is_pending_never_on_hand_and_audited(hub, ids, admin):
     assert r.status_code == 422 and "opening_stock.quantity" in field_errors(r)
     r = admin.post("/api/v1/products", json=new_product(ids, stock_tracked=False, opening_stock={"quantity": 1000}))
     assert r.status_code == 422 and "opening_stock" in field_errors(r)
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False})
+    assert r.status_code == 422 and "stock_tracked" in field_errors(r)
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False, "opening_stock": None})
+    assert r.status_code == 200 and r.json()["opening_stock_pending"] is None
 
 
 def test_enrolled_hub_refuses_hq_fields_and_the_store_overrides_the_price(hub, ids, admin):

@@ -15,8 +15,10 @@ from litestar.params import JSONBody, Parameter
 from hub.auth.access import requires
 from hub.auth.identity import Caller
 from hub.catalogue.products._paging import decode_cursor, encode_cursor
+from hub.clock import parse_ts
 from hub.db import audit, labels
 from hub.db.audit import Actor
+from hub.errors import FieldErrors
 
 MAX_PAGE = 500
 MAX_CLEAR = 5000
@@ -59,24 +61,33 @@ class LabelQueueController(Controller):
     path = "/api/v1/labels/queue"
     tags = ["labels"]
 
-    @get(opt=requires("catalogue.view"), summary="Products needing a new shelf label, oldest change first")
-    async def list_queue(self, request: Request, after: Annotated[str | None, Parameter(max_length=400)] = None,
+    @get(opt=requires("catalogue.view"),
+         summary="Products needing a new shelf label, oldest change first")
+    async def list_queue(self, request: Request,
+                         after: Annotated[str | None, Parameter(max_length=400)] = None,
                          limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 100) -> LabelQueuePage:
         cursor = decode_cursor(after, 2)
 
         def read(conn: Any) -> tuple[list[dict[str, Any]], str]:
-            return labels.list_queue(conn, after=cursor, limit=limit + 1), conn.floor.stamp()  # type: ignore[arg-type]
+            found = labels.list_queue(conn, after=cursor, limit=limit + 1)  # type: ignore[arg-type]
+            return found, conn.floor.stamp()
 
         rows, as_of = await request.app.state.db.read(read)
         items = [msgspec.convert(r, QueuedLabel) for r in rows[:limit]]
         more = len(rows) > limit
-        return LabelQueuePage(items=items, as_of=as_of, next_after=encode_cursor(items[-1].queued_at, items[-1].product_id)
-                              if more and items else None)
+        last = encode_cursor(items[-1].queued_at, items[-1].product_id) if more and items else None
+        return LabelQueuePage(items=items, as_of=as_of, next_after=last)
 
     @post("/clear", status_code=200, opt=requires("catalogue.manage"),
           summary="Take printed products off the queue")
-    async def clear(self, request: Request, identity: Caller, data: JSONBody[LabelQueueClear]) -> LabelQueueCleared:
+    async def clear(self, request: Request, identity: Caller,
+                    data: JSONBody[LabelQueueClear]) -> LabelQueueCleared:
         """With `as_of` (from the listing the labels were printed from), a product whose price
         changed again since stays queued."""
+        if data.as_of is not None:
+            try:
+                parse_ts(data.as_of)
+            except ValueError:
+                raise FieldErrors([("as_of", "pass the as_of of the queue listing")]) from None
         cleared = await request.app.state.db.write(_clear, identity.actor, data.product_ids, data.as_of)
         return LabelQueueCleared(cleared=cleared)

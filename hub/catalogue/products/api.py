@@ -14,14 +14,21 @@ from hub.auth.access import authenticated, requires
 from hub.auth.identity import Caller
 from hub.catalogue.products import prices, service
 from hub.catalogue.products._paging import decode_cursor, encode_cursor, like_pattern
-from hub.catalogue.products.schemas import (MAX_PAGE, LookupResult, PriceChange, PriceHistoryPage, Product,
-                                            ProductCreate, ProductDetail, ProductPage, ProductUpdate,
-                                            ScheduledPrice, ScheduledPriceCreate)
+from hub.catalogue.products.schemas import (MAX_PAGE, LookupResult, PriceChange, PriceHistoryPage,
+                                            Product, ProductCreate, ProductDetail, ProductPage,
+                                            ProductUpdate, ScheduledPrice, ScheduledPriceCreate)
 from hub.clock import format_ts
 from hub.db import labels, product_prices, product_refs, products
 from hub.errors import FieldErrors, NotFoundError
 
 ProductId = Annotated[str, Parameter(max_length=64)]
+Search = Annotated[str | None, Parameter(
+    max_length=100, description="Name or SKU containing this, or a barcode starting with it")]
+CategoryFilter = Annotated[str | None, Parameter(
+    max_length=64, description="This category and every one below it")]
+ActiveFilter = Annotated[bool | None, Parameter(
+    description="true: only active, false: only archived; default both")]
+Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[str | None, Parameter(max_length=400, description="next_after of the last page")]
 RECENT_HISTORY = 10
 
@@ -50,16 +57,17 @@ class ProductController(Controller):
     path = "/api/v1/products"
     tags = ["products"]
 
-    @get(opt=requires("catalogue.view"), summary="Products by name, a page at a time, with search and filters")
+    @get(opt=requires("catalogue.view"),
+         summary="Products by name, a page at a time, with search and filters")
     async def list_products(
         self, request: Request,
-        q: Annotated[str | None, Parameter(max_length=100, description="Name or SKU containing this, or a barcode starting with it")] = None,
-        category_id: Annotated[str | None, Parameter(max_length=64, description="This category and every one below it")] = None,
+        q: Search = None,
+        category_id: CategoryFilter = None,
         supplier_id: Annotated[str | None, Parameter(max_length=64)] = None,
         tax_class_id: Annotated[str | None, Parameter(max_length=64)] = None,
-        active: Annotated[bool | None, Parameter(description="true: only active, false: only archived; default both")] = None,
+        active: ActiveFilter = None,
         after: Cursor = None,
-        limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50,
+        limit: Limit = 50,
     ) -> ProductPage:
         cursor = decode_cursor(after, 2)
         text = q.strip() if q and q.strip() else None
@@ -88,7 +96,8 @@ class ProductController(Controller):
                                 code="barcode_unknown")
         return msgspec.convert(found, LookupResult)
 
-    @get("/{product_id:str}", opt=requires("catalogue.view"), summary="One product with its latest price history")
+    @get("/{product_id:str}", opt=requires("catalogue.view"),
+         summary="One product with its latest price history")
     async def get_product(self, request: Request, product_id: ProductId) -> ProductDetail:
         doc = await request.app.state.db.read(_detail, product_id)
         if doc is None:
@@ -112,38 +121,41 @@ class ProductController(Controller):
         changes = {k: v for k, v in msgspec.structs.asdict(data).items() if v is not msgspec.UNSET}
         reason = changes.pop("reason", "")
         changes = msgspec.to_builtins(changes)
-        row = await request.app.state.db.write(service.update_product, identity.actor, identity.permissions,
-                                               product_id, changes, reason=reason)
+        row = await request.app.state.db.write(service.update_product, identity.actor,
+                                               identity.permissions, product_id, changes, reason=reason)
         return _product(row)
 
     @post("/{product_id:str}/archive", status_code=200, opt=requires("catalogue.manage"),
           summary="Archive a product: no longer sold, never deleted")
     async def archive(self, request: Request, identity: Caller, product_id: ProductId) -> Product:
-        return _product(await request.app.state.db.write(service.set_active, identity.actor, product_id, False))
+        db = request.app.state.db
+        return _product(await db.write(service.set_active, identity.actor, product_id, False))
 
     @post("/{product_id:str}/restore", status_code=200, opt=requires("catalogue.manage"),
           summary="Restore an archived product")
     async def restore(self, request: Request, identity: Caller, product_id: ProductId) -> Product:
-        return _product(await request.app.state.db.write(service.set_active, identity.actor, product_id, True))
+        db = request.app.state.db
+        return _product(await db.write(service.set_active, identity.actor, product_id, True))
 
     @get("/{product_id:str}/price-history", opt=requires("catalogue.view"),
          summary="A product's price changes, newest first, a page at a time")
     async def price_history(self, request: Request, product_id: ProductId, after: Cursor = None,
-                            limit: Annotated[int, Parameter(ge=1, le=MAX_PAGE)] = 50) -> PriceHistoryPage:
+                            limit: Limit = 50) -> PriceHistoryPage:
         cursor = decode_cursor(after, 2)
 
         def read(conn: Any) -> list[dict[str, Any]] | None:
             if products.get_product(conn, product_id) is None:
                 return None
-            return product_prices.list_history(conn, product_id, after=cursor, limit=limit + 1)  # type: ignore[arg-type]
+            return product_prices.list_history(conn, product_id, after=cursor,  # type: ignore[arg-type]
+                                               limit=limit + 1)
 
         rows = await request.app.state.db.read(read)
         if rows is None:
             raise NotFoundError(f"there is no product {product_id}")
         items = [msgspec.convert(r, PriceChange) for r in rows[:limit]]
         more = len(rows) > limit
-        return PriceHistoryPage(items=items, next_after=encode_cursor(items[-1].effective_at, items[-1].id)
-                                if more and items else None)
+        last = encode_cursor(items[-1].effective_at, items[-1].id) if more and items else None
+        return PriceHistoryPage(items=items, next_after=last)
 
     @get("/{product_id:str}/scheduled-prices", opt=requires("catalogue.view"),
          summary="A product's scheduled price changes (pending, applied, cancelled), latest first")
@@ -176,5 +188,6 @@ class ProductController(Controller):
           opt=requires("prices.manage"), summary="Cancel a pending scheduled price change")
     async def cancel_schedule(self, request: Request, identity: Caller, product_id: ProductId,
                               schedule_id: Annotated[str, Parameter(max_length=64)]) -> ScheduledPrice:
-        row = await request.app.state.db.write(prices.cancel_schedule, identity.actor, product_id, schedule_id)
+        row = await request.app.state.db.write(prices.cancel_schedule, identity.actor, product_id,
+                                               schedule_id)
         return msgspec.convert(row, ScheduledPrice)

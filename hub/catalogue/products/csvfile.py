@@ -103,9 +103,11 @@ def parse_barcodes(text: str) -> list[dict[str, Any]]:
 
 
 def format_barcodes(barcodes: Iterable[dict[str, Any]]) -> str:
-    return BARCODE_SEPARATOR.join(
-        b["code"] if b["pack_quantity"] == 1000 else f"{b['code']}{PACK_SEPARATOR}{format_quantity(b['pack_quantity'])}"
-        for b in barcodes)
+    def one(b: dict[str, Any]) -> str:
+        if b["pack_quantity"] == 1000:
+            return b["code"]
+        return f"{b['code']}{PACK_SEPARATOR}{format_quantity(b['pack_quantity'])}"
+    return BARCODE_SEPARATOR.join(map(one, barcodes))
 
 
 def read(text: str) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:

@@ -48,7 +48,9 @@ def category_paths(categories: dict[str, dict[str, Any]]) -> tuple[dict[str, str
         if cid not in by_id:
             row = categories[cid]
             parent = row["parent_id"]
-            prefix = path(parent, seen | {cid}) + csvfile.CATEGORY_SEPARATOR if parent in categories and parent not in seen else ""
+            prefix = ""
+            if parent in categories and parent not in seen:
+                prefix = path(parent, seen | {cid}) + csvfile.CATEGORY_SEPARATOR
             by_id[cid] = prefix + row["name"]
         return by_id[cid]
 
@@ -140,7 +142,8 @@ def _check_header(header: list[str], ctx: Context, plan: Plan) -> bool:
 def _cell(column: str, text: str, ctx: Context, changes: dict[str, Any], opening: dict[str, Any]) -> None:
     currency = csvfile.price_currency(column)
     if currency is not None:
-        changes.setdefault("prices", {})[currency] = csvfile.parse_decimal(text, ctx.decimals[currency], "an amount")
+        amount = csvfile.parse_decimal(text, ctx.decimals[currency], "an amount")
+        changes.setdefault("prices", {})[currency] = amount
     elif column == "category":
         cid = ctx.paths.get(text.casefold())
         if cid is None:
@@ -240,7 +243,8 @@ def _update(number: int, existing: dict[str, Any], changes: dict[str, Any], open
     if opening:
         full_opening = {"unit_cost": 0, "note": (pending or {}).get("note", ""), **opening}
     opening_changed = full_opening is not None and (
-        pending is None or (pending["quantity"], pending["unit_cost"]) != (full_opening["quantity"], full_opening["unit_cost"]))
+        pending is None
+        or (pending["quantity"], pending["unit_cost"]) != (full_opening["quantity"], full_opening["unit_cost"]))
     if not changed and not opening_changed:
         plan.unchanged += 1
         return None
@@ -253,6 +257,8 @@ def _update(number: int, existing: dict[str, Any], changes: dict[str, Any], open
         plan.error(number, csvfile.PRICE_PREFIX + moved,
                    f"changing prices needs the permission {service.PRICE_PERMISSION!r}")
     _problems(number, after, ctx, plan, changed, full_opening if opening_changed else None)
+    if "stock_tracked" in changed and not after["stock_tracked"] and pending is not None:
+        plan.error(number, "stock_tracked", "this product has pending opening stock")
     if len(plan.errors) > before:
         return None
     return RowPlan(row=number, sku=existing["sku"], product_id=existing["id"], before=old, after=after,
@@ -333,7 +339,8 @@ def import_products(conn: sqlite3.Connection, actor: Actor, permissions: frozens
     for w in plan.writes:  # free barcodes and PLUs that move between products first
         if w.product_id and "barcodes" in w.changed and w.before:
             keep = {b["code"] for b in w.after["barcodes"]}
-            barcodes.remove(conn, w.product_id, [b["code"] for b in w.before["barcodes"] if b["code"] not in keep])
+            dropped = [b["code"] for b in w.before["barcodes"] if b["code"] not in keep]
+            barcodes.remove(conn, w.product_id, dropped)
     products.clear_plu(conn, [w.product_id for w in plan.writes if w.product_id and "plu" in w.changed])
     for w in plan.writes:
         product_id = w.product_id or new_id()

@@ -11,29 +11,17 @@ import datetime as dt
 from typing import Annotated, Literal
 
 import msgspec
-from litestar.openapi.spec import OpenAPIType, Schema
 
+from hub.bounds import bounded_int
 from hub.catalogue.products.validation import (DESCRIPTION_LENGTH, MAX_BARCODES, MAX_MONEY, MAX_QUANTITY,
                                                MAX_SUPPLIERS, NAME_LENGTH, RECEIPT_NAME_LENGTH,
                                                SKU_LENGTH, SUPPLIER_CODE_LENGTH)
 
 MAX_PAGE = 200
-
-
-def _values(low: int, high: int, *, nullable: bool = False) -> dict:
-    """OpenAPI for a dict's integer values: Litestar leaves their bounds out of the contract."""
-    kind = [OpenAPIType.INTEGER, OpenAPIType.NULL] if nullable else OpenAPIType.INTEGER
-    return {"extra": {"additional_properties": Schema(type=kind, minimum=low, maximum=high)}}
-
-
-# Litestar drops a bound of 0 from an optional integer's contract (it tests the value's truth),
-# so the minimum is stated again for the OpenAPI document.
-_ZERO_FLOOR = {"extra": {"minimum": 0}}
 Id = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-Money = Annotated[int, msgspec.Meta(ge=0, le=MAX_MONEY, extra_json_schema=_ZERO_FLOOR)]
-Quantity = Annotated[int, msgspec.Meta(ge=1, le=MAX_QUANTITY, description="thousandths of the unit")]
-Threshold = Annotated[int, msgspec.Meta(ge=0, le=MAX_QUANTITY, description="thousandths of the unit",
-                                        extra_json_schema=_ZERO_FLOOR)]
+Money = bounded_int(0, MAX_MONEY)
+Quantity = bounded_int(1, MAX_QUANTITY, "thousandths of the unit")
+Threshold = bounded_int(0, MAX_QUANTITY, "thousandths of the unit")
 CurrencyCode = Annotated[str, msgspec.Meta(pattern="^[A-Z]{3}$")]
 Sku = Annotated[str, msgspec.Meta(min_length=1, max_length=SKU_LENGTH)]
 Name = Annotated[str, msgspec.Meta(min_length=1, max_length=NAME_LENGTH)]
@@ -43,10 +31,8 @@ HsCode = Annotated[str, msgspec.Meta(max_length=8, description="4 or 8 digits, o
 Plu = Annotated[str, msgspec.Meta(max_length=6, description="1 to 6 digits: the item code in scale barcodes")]
 Code = Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
 Reason = Annotated[str, msgspec.Meta(max_length=200)]
-Prices = Annotated[dict[CurrencyCode, Money],
-                   msgspec.Meta(max_length=20, extra_json_schema=_values(0, MAX_MONEY))]
-PriceChanges = Annotated[dict[CurrencyCode, Money | None],
-                         msgspec.Meta(max_length=20, extra_json_schema=_values(0, MAX_MONEY, nullable=True))]
+Prices = Annotated[dict[CurrencyCode, Money], msgspec.Meta(max_length=20)]
+PriceChanges = Annotated[dict[CurrencyCode, Money | None], msgspec.Meta(max_length=20)]
 
 
 class Barcode(msgspec.Struct, forbid_unknown_fields=True):
@@ -61,6 +47,10 @@ class ProductSupplier(msgspec.Struct, forbid_unknown_fields=True):
     currency: CurrencyCode | None = None
     pack_size: Quantity = 1000
     preferred: bool = False
+
+
+Barcodes = Annotated[list[Barcode], msgspec.Meta(max_length=MAX_BARCODES)]
+Suppliers = Annotated[list[ProductSupplier], msgspec.Meta(max_length=MAX_SUPPLIERS)]
 
 
 class OpeningStock(msgspec.Struct, forbid_unknown_fields=True):
@@ -149,8 +139,8 @@ class ProductCreate(msgspec.Struct, forbid_unknown_fields=True):
     plu: Plu | None = None
     prices: Prices = {}
     override_prices: Prices = {}
-    barcodes: Annotated[list[Barcode], msgspec.Meta(max_length=MAX_BARCODES)] = []
-    suppliers: Annotated[list[ProductSupplier], msgspec.Meta(max_length=MAX_SUPPLIERS)] = []
+    barcodes: Barcodes = []
+    suppliers: Suppliers = []
     opening_stock: OpeningStock | None = None
 
 
@@ -175,8 +165,8 @@ class ProductUpdate(msgspec.Struct, forbid_unknown_fields=True):
     plu: Plu | None | msgspec.UnsetType = msgspec.UNSET
     prices: PriceChanges = {}
     override_prices: PriceChanges = {}
-    barcodes: Annotated[list[Barcode], msgspec.Meta(max_length=MAX_BARCODES)] | msgspec.UnsetType = msgspec.UNSET
-    suppliers: Annotated[list[ProductSupplier], msgspec.Meta(max_length=MAX_SUPPLIERS)] | msgspec.UnsetType = msgspec.UNSET
+    barcodes: Barcodes | msgspec.UnsetType = msgspec.UNSET
+    suppliers: Suppliers | msgspec.UnsetType = msgspec.UNSET
     opening_stock: OpeningStock | None | msgspec.UnsetType = msgspec.UNSET
     reason: Reason = ""
 
@@ -265,7 +255,7 @@ class ImportReport(msgspec.Struct):
     errors: list[ImportProblem]  # a real import with any error imports nothing (422)
 
 
-Delta = Annotated[int, msgspec.Meta(ge=-MAX_MONEY, le=MAX_MONEY)]
+Delta = bounded_int(-MAX_MONEY, MAX_MONEY)
 MAX_STEP = 1_000_000
 
 
@@ -287,10 +277,8 @@ class BulkPriceChange(msgspec.Struct, forbid_unknown_fields=True):
     select: BulkSelection
     currencies: Annotated[list[CurrencyCode], msgspec.Meta(max_length=20)] = []
     percent_bp: Annotated[int, msgspec.Meta(ge=-10000, le=100000)] | None = None
-    amounts: Annotated[dict[CurrencyCode, Delta],
-                       msgspec.Meta(max_length=20, extra_json_schema=_values(-MAX_MONEY, MAX_MONEY))] = {}
-    round_step: Annotated[dict[CurrencyCode, Annotated[int, msgspec.Meta(ge=1, le=MAX_STEP)]],
-                          msgspec.Meta(max_length=20, extra_json_schema=_values(1, MAX_STEP))] = {}
+    amounts: Annotated[dict[CurrencyCode, Delta], msgspec.Meta(max_length=20)] = {}
+    round_step: Annotated[dict[CurrencyCode, bounded_int(1, MAX_STEP)], msgspec.Meta(max_length=20)] = {}
     round_mode: Literal["half_up", "up", "down"] = "half_up"
     include_archived: bool = False
     reason: Reason = ""

@@ -207,6 +207,10 @@ def update_product(conn: sqlite3.Connection, actor: Actor, permissions: frozense
         return before
     ownership.require_store_owned(conn, "products", ownership_names(changed))
     require_price_permission(permissions, changed)
+    keeps_opening = before["opening_stock_pending"] is not None and not (opening_given and opening is None)
+    if "stock_tracked" in changed and not after["stock_tracked"] and keeps_opening:
+        raise FieldErrors([("stock_tracked", "this product has pending opening stock; withdraw it "
+                                             "first (opening_stock: null)")])
     _check(conn, after, product_id, changed, opening if opening_changed else None)
     write_changes(conn, product_id, old, after, changed, source="manual", reason=reason,
                   who=actor.username)
