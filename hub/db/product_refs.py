@@ -22,7 +22,6 @@ WITH RECURSIVE tree (id) AS (
 )
 SELECT id FROM tree
 """
-BASE_CURRENCY_SQL = "SELECT code, decimals FROM currencies WHERE is_base = 1"
 
 
 def _rows(conn: sqlite3.Connection, sql: str, key: str) -> dict[str, dict[str, Any]]:
@@ -51,14 +50,3 @@ def category_and_descendants(conn: sqlite3.Connection, category_id: str) -> list
     """`category_id` and every category below it (empty when there is no such category)."""
     return [r[0] for r in conn.execute(DESCENDANTS_SQL, {"id": category_id})]
 
-
-def base_currency(conn: sqlite3.Connection) -> dict[str, Any] | None:
-    """The store's base currency (code, decimals), or None before one is set."""
-    row = conn.execute(BASE_CURRENCY_SQL).fetchone()
-    return dict(row) if row else None
-
-
-def currency(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
-    row = conn.execute("SELECT code, decimals, is_base, active FROM currencies WHERE code = :c",
-                       {"c": code}).fetchone()
-    return dict(row) if row else None

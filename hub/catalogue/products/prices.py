@@ -19,7 +19,7 @@ from typing import Any
 
 from hub.catalogue import ownership
 from hub.clock import format_ts
-from hub.db import audit, labels, product_prices, product_refs, products
+from hub.db import audit, currencies, labels, product_prices, products
 from hub.db.audit import Actor
 from hub.errors import ConflictError, FieldErrors, NotFoundError
 
@@ -74,7 +74,7 @@ def schedule_price(conn: sqlite3.Connection, actor: Actor, product_id: str, *, c
     product = products.get_product(conn, product_id)
     if product is None:
         raise NotFoundError(f"there is no product {product_id}")
-    known = product_refs.currency(conn, currency)
+    known = currencies.get_currency(conn, currency)
     if known is None or not known["active"]:
         raise FieldErrors([("currency", f"there is no active currency {currency}")])
     if effective_from <= conn.stamp():
