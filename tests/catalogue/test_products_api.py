@@ -183,6 +183,12 @@ def test_opening_stock_is_pending_never_on_hand_and_audited(hub, ids, admin):
     assert r.status_code == 422 and "opening_stock.quantity" in field_errors(r)
     r = admin.post("/api/v1/products", json=new_product(ids, stock_tracked=False, opening_stock={"quantity": 1000}))
     assert r.status_code == 422 and "opening_stock" in field_errors(r)
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"unit_id": ids["kg"]})
+    assert r.status_code == 200  # 30 units fit a unit with decimals
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": {"quantity": 1500}})
+    assert r.status_code == 200, r.text
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"unit_id": ids["each"]})
+    assert r.status_code == 422 and "opening_stock.quantity" in field_errors(r)  # 1.5 is not whole
     r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False})
     assert r.status_code == 422 and "stock_tracked" in field_errors(r)
     r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False, "opening_stock": None})

@@ -211,7 +211,10 @@ def update_product(conn: sqlite3.Connection, actor: Actor, permissions: frozense
     if "stock_tracked" in changed and not after["stock_tracked"] and keeps_opening:
         raise FieldErrors([("stock_tracked", "this product has pending opening stock; withdraw it "
                                              "first (opening_stock: null)")])
-    _check(conn, after, product_id, changed, opening if opening_changed else None)
+    checked_opening = opening if opening_changed else None
+    if checked_opening is None and "unit_id" in changed and keeps_opening:
+        checked_opening = before["opening_stock_pending"]  # must fit the new unit's decimals too
+    _check(conn, after, product_id, changed, checked_opening)
     write_changes(conn, product_id, old, after, changed, source="manual", reason=reason,
                   who=actor.username)
     if opening_changed:
