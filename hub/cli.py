@@ -91,14 +91,17 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
 
 
 def _create_demo(ctx: Context, settings: Settings) -> None:
-    from hub.setup import DEMO_STORE, create_database
+    from hub.setup import DEMO_STORE, create_database, load_demo_catalogue
 
     store = create_database(settings.db_path, store_name=DEMO_STORE["name"],
                             store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
                             hasher=ctx.hasher(), demo=True)
+    loaded = load_demo_catalogue(settings.db_path)
     click.echo(f"Created the demo store in {settings.db_path}. Its users (shown only now):")
     for username, role, password, pin in store.credentials:
         click.echo(f"  {username:<11} role {role:<10} password {password}   PIN {pin}")
+    click.echo(f"Its catalogue: {loaded['products']} products in {loaded['categories']} categories, "
+               f"{loaded['tiers']} pricing tiers, {loaded['promotions']} promotions.")
 
 
 @main.command()

@@ -129,3 +129,21 @@ def require_not_demo(conn: sqlite3.Connection, what: str) -> None:
         raise DemoDatabaseError(f"{what} is refused on a demo database: set up a real store with `soko-hub init`")
 
 
+def load_demo_catalogue(path: Path, *, seed: int | None = None,
+                        products: int | None = None) -> dict[str, int]:
+    """Fill a new demo store's catalogue (about 2,000 products, tiers, promotions) in one
+    transaction. Kept apart from `create_database` so tests get a demo store in milliseconds and
+    ask for the catalogue only when they need it; `serve --demo` always loads it."""
+    from hub.catalogue import demo
+    from hub.catalogue.demo_install import install
+
+    conn = connect(path)
+    try:
+        if not meta.is_demo(conn):
+            raise SetupError("the demo catalogue goes only into a demo store")
+        catalogue = demo.catalogue(seed if seed is not None else demo.DEMO_SEED,
+                                   products if products is not None else demo.DEMO_PRODUCTS)
+        with transaction(conn):
+            return install(conn, catalogue, audit.Actor.system("setup"))
+    finally:
+        conn.close()

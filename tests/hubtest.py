@@ -13,7 +13,7 @@ import httpx
 from hub.auth.passwords import SecretHasher
 from hub.server import build_server
 from hub.settings import Settings
-from hub.setup import DEMO_STORE, NewStore, create_database
+from hub.setup import DEMO_STORE, NewStore, create_database, load_demo_catalogue
 
 FAST_KDF = {"kdf_time_cost": 1, "kdf_memory_kib": 8}
 PLAIN_HTTP = {"tls": False}  # most tests speak plain HTTP; tests/identity covers HTTPS
@@ -28,10 +28,15 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def make_demo_store(settings: Settings) -> NewStore:
-    return create_database(settings.db_path, store_name=DEMO_STORE["name"],
-                           store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
-                           hasher=fast_hasher(), demo=True)
+def make_demo_store(settings: Settings, *, catalogue: bool = False) -> NewStore:
+    """The demo store; with `catalogue`, its demo catalogue too (about a second: ask only when
+    a test needs 2,000 products)."""
+    store = create_database(settings.db_path, store_name=DEMO_STORE["name"],
+                            store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
+                            hasher=fast_hasher(), demo=True)
+    if catalogue:
+        load_demo_catalogue(settings.db_path)
+    return store
 
 
 def free_port() -> int:
