@@ -1,0 +1,313 @@
+"""Barcode lookup latency through the real API, with and without a writer committing sales.
+
+A scratch demo store gets `n` generated products (hub.catalogue.demo.generate); the hub serves
+it as shipped (HTTPS, its own certificate) in a child process on 127.0.0.1. Lookups of random
+barcodes of those products arrive at a constant rate (open loop: each request is sent at its
+scheduled moment whatever the others are doing, and its latency counts from that moment, so a
+stall is not hidden by requests that were never sent). Two phases: no write load, then another
+process committing sale-sized transactions (a header and 15 lines, synchronous=FULL) into the
+same file as fast as it can. The reference is the same lookup statement run on a raw sqlite3
+connection in this process, under the same two conditions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import sqlite3
+import ssl
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+START_TIMEOUT_S = 60.0
+POLL_INTERVAL_S = 0.05
+WARMUP_REQUESTS = 50
+MAX_CONNECTIONS = 16  # tills keep a connection each; a store has a few dozen at most
+REFERENCE_LOOKUPS = 2000
+TARGET_P99_MS = 5.0
+
+
+@dataclass
+class Phase:
+    latencies_ms: list[float]
+    errors: int = 0
+    commits: int = 0  # the writer's, while the phase ran
+    seconds: float = 0.0
+
+    def pct(self, q: float) -> float:
+        if not self.latencies_ms:
+            return float("nan")
+        ordered = sorted(self.latencies_ms)
+        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+@dataclass
+class Result:
+    products: int
+    rate: int
+    seconds: float
+    load_s: float
+    hub: dict[str, Phase]
+    reference: dict[str, Phase]
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def prepare(data: Path, products: int, seed: int) -> tuple[list[str], str, float]:
+    """A demo store with `products` generated products; returns its barcodes, the cashier's
+    password and how long loading took."""
+    from hub.auth.passwords import SecretHasher
+    from hub.catalogue import demo
+    from hub.catalogue.demo_install import install
+    from hub.db.audit import Actor
+    from hub.db.connection import connect, transaction
+    from hub.setup import DEMO_STORE, create_database
+
+    started = time.perf_counter()
+    store = create_database(data / "hub.db", store_name=DEMO_STORE["name"], store_code=DEMO_STORE["code"],
+                            timezone=DEMO_STORE["timezone"], hasher=SecretHasher(1, 8), demo=True)
+    generated = demo.generate(products, seed)
+    conn = connect(data / "hub.db")
+    try:
+        with transaction(conn):
+            # No change rows: no till will ever sync this scratch store.
+            install(conn, demo.DemoCatalogue(products=generated), Actor.system("bench"), publish=False)
+        conn.execute("PRAGMA optimize")
+    finally:
+        conn.close()
+    codes = [code for p in generated for code, _ in p.barcodes]
+    password = next(pw for user, _role, pw, _pin in store.credentials if user == "cashier")
+    return codes, password, time.perf_counter() - started
+
+
+def _start_hub(data: Path, port: int) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")}
+    env["SOKO_HUB_LOG_LEVEL"] = "warning"
+    return subprocess.Popen([sys.executable, "-m", "hub", "--data-dir", str(data), "serve", "--host",
+                             "127.0.0.1", "--port", str(port)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _wait_ready(proc: subprocess.Popen, base: str) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_S
+    with httpx.Client(verify=False, timeout=2) as client:
+        while time.monotonic() < deadline:
+            if proc.poll() is not None:
+                raise RuntimeError(f"the hub exited with {proc.returncode} before serving")
+            try:
+                if client.get(f"{base}/api/v1/health").status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(POLL_INTERVAL_S)
+    raise RuntimeError("the hub did not answer in time")
+
+
+class _Connection:
+    """One keep-alive HTTP/1.1 connection over TLS, as plain as a till's: the load generator must
+    cost far less than what it measures (httpx's async client added milliseconds per request)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
+                 token: str) -> None:
+        self.reader, self.writer = reader, writer
+        self.head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+
+    @classmethod
+    async def open(cls, port: int, token: str) -> "_Connection":
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE  # the hub's own certificate; tills pin its key instead
+        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
+        return cls(reader, writer, f"127.0.0.1:{port}", token)
+
+    async def get(self, path: str) -> int:
+        """Send a GET, read the whole response; returns its status."""
+        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}".encode())
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = int(head[9:12])
+        length = 0
+        for line in head.split(b"\r\n"):
+            if line[:15].lower() == b"content-length:":
+                length = int(line[15:])
+        await self.reader.readexactly(length)
+        return status
+
+    async def close(self) -> None:
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except (ssl.SSLError, ConnectionError):
+            pass
+
+
+async def open_loop(port: int, token: str, codes: list[str], rate: int, seconds: float,
+                    rng: random.Random) -> Phase:
+    """`rate` lookups a second for `seconds`, each due at its own moment; its latency counts from
+    that moment, so time spent waiting for a free connection is counted too (no coordinated
+    omission)."""
+    loop = asyncio.get_running_loop()
+    phase = Phase(latencies_ms=[], seconds=seconds)
+    connections = [await _Connection.open(port, token) for _ in range(MAX_CONNECTIONS)]
+    try:
+        for i, code in enumerate(rng.sample(codes, min(WARMUP_REQUESTS, len(codes)))):
+            await connections[i % len(connections)].get(_lookup_path(code))
+        count = max(1, int(rate * seconds))
+        start = loop.time() + 0.05
+        due: asyncio.Queue[tuple[float, str] | None] = asyncio.Queue()
+
+        async def worker(connection: _Connection) -> None:
+            while (item := await due.get()) is not None:
+                scheduled, code = item
+                try:
+                    ok = await connection.get(_lookup_path(code)) == 200
+                except (OSError, asyncio.IncompleteReadError, ValueError):
+                    ok = False
+                if ok:
+                    phase.latencies_ms.append((loop.time() - scheduled) * 1000)
+                else:
+                    phase.errors += 1
+
+        async def schedule() -> None:
+            for i in range(count):
+                scheduled = start + i / rate
+                await asyncio.sleep(max(0.0, scheduled - loop.time()))
+                due.put_nowait((scheduled, rng.choice(codes)))
+            for _ in connections:
+                due.put_nowait(None)
+
+        await asyncio.wait_for(asyncio.gather(schedule(), *(worker(c) for c in connections)),
+                               timeout=seconds + 60)
+    finally:
+        for connection in connections:
+            await connection.close()
+    return phase
+
+
+def _lookup_path(code: str) -> str:
+    return f"/api/v1/products/lookup?barcode={code}"
+
+
+def reference(db_path: Path, codes: list[str], rng: random.Random) -> Phase:
+    """The same lookup statement on a raw sqlite3 connection in this process (one at a time)."""
+    from hub.db.products import LOOKUP_SQL
+
+    conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True)
+    try:
+        phase = Phase(latencies_ms=[])
+        for code in rng.sample(codes, min(REFERENCE_LOOKUPS, len(codes))):
+            started = time.perf_counter()
+            row = conn.execute(LOOKUP_SQL, {"code": code, "plu": None, "typed": code}).fetchone()
+            phase.latencies_ms.append((time.perf_counter() - started) * 1000)
+            if row is None:
+                phase.errors += 1
+        return phase
+    finally:
+        conn.close()
+
+
+class Writer:
+    """hub.bench._writer in a child process: sale-sized commits into the same file, nonstop."""
+
+    def __init__(self, db_path: Path, counter: Path) -> None:
+        self.counter = counter
+        self.proc = subprocess.Popen([sys.executable, "-m", "hub.bench._writer", str(db_path), str(counter)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def commits(self) -> int:
+        try:
+            return int(self.counter.read_text() or 0)
+        except (OSError, ValueError):
+            return 0
+
+    def wait_started(self) -> None:
+        deadline = time.monotonic() + 30
+        while self.commits() == 0:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the writer exited: {self.proc.stderr.read().decode()[-500:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError("the writer committed nothing")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        _stop(self.proc)
+
+
+def measure(products: int, seconds: float, rate: int, seed: int) -> Result:
+    rng = random.Random(seed)
+    with tempfile.TemporaryDirectory(prefix="soko-bench-lookup-") as tmp:
+        data = Path(tmp)
+        codes, password, load_s = prepare(data, products, seed)
+        db_path = data / "hub.db"
+        port = _free_port()
+        base = f"https://127.0.0.1:{port}"
+        proc = _start_hub(data, port)
+        writer: Writer | None = None
+        try:
+            _wait_ready(proc, base)
+            with httpx.Client(base_url=base, verify=False, timeout=10) as client:
+                r = client.post("/api/v1/auth/login", json={"username": "cashier", "password": password})
+                r.raise_for_status()
+                token = r.json()["access_token"]
+            hub = {"idle": asyncio.run(open_loop(port, token, codes, rate, seconds, rng))}
+            ref = {"idle": reference(db_path, codes, rng)}
+            writer = Writer(db_path, data / "commits")
+            writer.wait_started()
+            before = writer.commits()
+            hub["writing"] = asyncio.run(open_loop(port, token, codes, rate, seconds, rng))
+            hub["writing"].commits = writer.commits() - before
+            ref["writing"] = reference(db_path, codes, rng)
+        finally:
+            if writer is not None:
+                writer.stop()
+            _stop(proc)
+    return Result(products, rate, seconds, load_s, hub, ref)
+
+
+def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
+    out = []
+    for key, label in (("idle", "no write load"), ("writing", "writer committing sales")):
+        hub, ref = result.hub[key], result.reference[key]
+        for name, q, target in (("p50", 0.50, "-"), ("p99", 0.99, f"<= {TARGET_P99_MS:g} ms")):
+            h, r = hub.pct(q), ref.pct(q)
+            out.append((f"lookup {name}, {label}", f"{h:.2f} ms", f"{r:.3f} ms", f"{h / r:.1f}", target))
+    idle, writing = result.hub["idle"], result.hub["writing"]
+    out.append(("lookup p99 writing / idle", f"{writing.pct(0.99):.2f} ms", f"{idle.pct(0.99):.2f} ms",
+                f"{writing.pct(0.99) / idle.pct(0.99):.2f}", "-"))
+    out.append(("writer commits while looking up", f"{writing.commits / writing.seconds:.0f}/s", "-", "-", "-"))
+    out.append(("lookups answered (errors)",
+                f"{len(idle.latencies_ms) + len(writing.latencies_ms)} "
+                f"({idle.errors + writing.errors})", "-", "-", "0 errors"))
+    return out
+
+
+def summary(result: Result) -> str:
+    median = statistics.median(result.reference["idle"].latencies_ms or [0.0])
+    return (f"{result.products} products (loaded in {result.load_s:.1f} s), {result.rate} lookups/s "
+            f"open loop for {result.seconds:g} s per phase over HTTPS on 127.0.0.1, "
+            f"{MAX_CONNECTIONS} connections; reference: the lookup statement on raw sqlite3 "
+            f"(median {median:.3f} ms).")

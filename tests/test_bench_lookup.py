@@ -1,0 +1,38 @@
+"""`soko-hub bench lookup` in a short mode: it runs, appends its table, and the table adds up.
+
+No latency is asserted (a test on a shared machine cannot time anything fairly): the target is
+reported by the benchmark, not checked here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def _cells(text: str, measure: str) -> list[str]:
+    row = next(line for line in text.splitlines() if line.startswith(f"| {measure} |"))
+    return [cell.strip() for cell in row.strip("|").split("|")]
+
+
+def test_bench_lookup_measures_both_phases_against_raw_sqlite_and_appends_its_table(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    result = CliRunner().invoke(main, ["bench", "lookup", "--products", "2000", "--seconds", "1",
+                                       "--rate", "40", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## Barcode lookup, 2000 products" in text and "Machine:" in text and "commit" in text
+    for phase in ("no write load", "writer committing sales"):
+        for name in ("p50", "p99"):
+            measure, hub, reference, ratio, target = _cells(text, f"lookup {name}, {phase}")
+            hub_ms, ref_ms = float(hub.split()[0]), float(reference.split()[0])
+            assert hub_ms > 0 and ref_ms > 0
+            assert abs(float(ratio) - hub_ms / ref_ms) <= 0.05 * hub_ms / ref_ms + 0.1
+        assert _cells(text, f"lookup p99, {phase}")[4] == "<= 5 ms"
+    commits = _cells(text, "writer commits while looking up")[1]
+    assert int(commits.removesuffix("/s")) > 0
+    answered = _cells(text, "lookups answered (errors)")[1]
+    assert re.fullmatch(r"(\d+) \(0\)", answered) and int(answered.split()[0]) == 2 * 40
