@@ -31,12 +31,19 @@ def api_handlers() -> list[Any]:
     from hub.audit.api import AuditController
     from hub.auth.api import AuthController
     from hub.backup.api import BackupController
+    from hub.catalogue.categories.api import CategoryController
+    from hub.catalogue.currencies.api import CurrencyController
+    from hub.catalogue.exchange_rates.api import ExchangeRateController
     from hub.catalogue.labels.api import LabelQueueController
+    from hub.catalogue.pricing_settings.api import PricingSettingsController
     from hub.catalogue.pricing_tiers.api import PricingTierController
     from hub.catalogue.products.api import ProductController
     from hub.catalogue.products.barcode_settings import BarcodeSettingsController
     from hub.catalogue.products.files_api import BulkPriceController, ProductFileController
     from hub.catalogue.promotions.api import PromotionController
+    from hub.catalogue.suppliers.api import SupplierController
+    from hub.catalogue.taxes.api import TaxClassController
+    from hub.catalogue.units.api import UnitController
     from hub.devices.api import DeviceController
     from hub.licenses.api import LicenseController
     from hub.pricing.api import PricingController
@@ -48,7 +55,9 @@ def api_handlers() -> list[Any]:
             RoleController, PermissionController, StoreSettingsController, DeviceController,
             LicenseController, ProductController, ProductFileController, BulkPriceController,
             LabelQueueController, BarcodeSettingsController,
-            PricingTierController, PromotionController, PricingController]
+            PricingTierController, PromotionController, PricingController,
+            CurrencyController, ExchangeRateController, UnitController, CategoryController,
+            SupplierController, TaxClassController, PricingSettingsController]
 
 
 def portal_handlers() -> list[Any]:

@@ -21,6 +21,7 @@ from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
+from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -217,6 +218,37 @@ RECIPES: dict[str, Recipe] = {
     "POST /api/v1/labels/queue/clear": lambda m, who, t: Call(
         "/api/v1/labels/queue/clear", {"product_ids": [catalogue.product(m.people)]}),
     "PUT /api/v1/settings/barcodes": lambda m, who, t: Call("/api/v1/settings/barcodes", catalogue.embedded_rules()),
+    "GET /api/v1/currencies/{code}": lambda m, who, t: Call("/api/v1/currencies/USD"),
+    "POST /api/v1/currencies": lambda m, who, t: Call("/api/v1/currencies", reference.currency_body()),
+    "PATCH /api/v1/currencies/{code}": lambda m, who, t: Call(
+        f"/api/v1/currencies/{reference.currency(m.people)}", reference.cash_rounding()),
+    "GET /api/v1/exchange-rates/current": lambda m, who, t: Call(reference.current_rate(m.people)),
+    "POST /api/v1/exchange-rates": lambda m, who, t: Call(
+        "/api/v1/exchange-rates", {"quote": "ZWG", "rate_text": "26.7834"}),
+    "GET /api/v1/units/{unit_id}": lambda m, who, t: Call(f"/api/v1/units/{reference.unit(m.people)}"),
+    "POST /api/v1/units": lambda m, who, t: Call("/api/v1/units", {"code": unique("u"), "name": "Matrix"}),
+    "PATCH /api/v1/units/{unit_id}": lambda m, who, t: Call(
+        f"/api/v1/units/{reference.unit(m.people)}", {"name": "Matrix edit"}),
+    "GET /api/v1/categories/{category_id}": lambda m, who, t: Call(
+        f"/api/v1/categories/{reference.category(m.people)}"),
+    "POST /api/v1/categories": lambda m, who, t: Call("/api/v1/categories", {"name": unique("Category ")}),
+    "PATCH /api/v1/categories/{category_id}": lambda m, who, t: Call(
+        f"/api/v1/categories/{reference.category(m.people)}", {"sort_order": 5}),
+    "GET /api/v1/suppliers/{supplier_id}": lambda m, who, t: Call(
+        f"/api/v1/suppliers/{reference.supplier(m.people)}"),
+    "POST /api/v1/suppliers": lambda m, who, t: Call("/api/v1/suppliers", {"name": unique("Supplier ")}),
+    "PATCH /api/v1/suppliers/{supplier_id}": lambda m, who, t: Call(
+        f"/api/v1/suppliers/{reference.supplier(m.people)}", {"lead_time_days": 3}),
+    "GET /api/v1/tax-classes/{class_id}": lambda m, who, t: Call(
+        f"/api/v1/tax-classes/{reference.tax_class(m.people)}"),
+    "GET /api/v1/tax-classes/{class_id}/rates/current": lambda m, who, t: Call(
+        f"/api/v1/tax-classes/{reference.tax_class(m.people)}/rates/current"),
+    "POST /api/v1/tax-classes": lambda m, who, t: Call("/api/v1/tax-classes", {"code": unique("TX"), "name": "Matrix"}),
+    "PATCH /api/v1/tax-classes/{class_id}": lambda m, who, t: Call(
+        f"/api/v1/tax-classes/{reference.tax_class(m.people)}", {"name": "Matrix edit"}),
+    "POST /api/v1/tax-classes/{class_id}/rates": lambda m, who, t: Call(
+        f"/api/v1/tax-classes/{reference.tax_class(m.people)}/rates", {"rate_bp": 1200}),
+    "PUT /api/v1/settings/pricing": lambda m, who, t: Call("/api/v1/settings/pricing", {"tax_mode": "inclusive"}),
 }
 
 

@@ -14,6 +14,7 @@ from typing import Any, Callable
 from hub.db.audit import verify_chain
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
+from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
@@ -174,6 +175,33 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         "/api/v1/labels/queue/clear", "labels.cleared", {"product_ids": [catalogue.product(p)]}, _root(p)),
     "PUT /api/v1/settings/barcodes": lambda p: Change(
         "/api/v1/settings/barcodes", "settings.barcodes_updated", catalogue.embedded_rules(), _root(p)),
+    "POST /api/v1/currencies": lambda p: Change(
+        "/api/v1/currencies", "currency.created", reference.currency_body(), _root(p)),
+    "PATCH /api/v1/currencies/{code}": lambda p: Change(
+        f"/api/v1/currencies/{reference.currency(p)}", "currency.updated", reference.cash_rounding(), _root(p)),
+    "POST /api/v1/exchange-rates": lambda p: Change(
+        "/api/v1/exchange-rates", "exchange_rate.created", {"quote": "ZWG", "rate_text": "26.7834"}, _root(p)),
+    "POST /api/v1/units": lambda p: Change(
+        "/api/v1/units", "unit.created", {"code": unique("u"), "name": "Audited"}, _root(p)),
+    "PATCH /api/v1/units/{unit_id}": lambda p: Change(
+        f"/api/v1/units/{reference.unit(p)}", "unit.updated", {"decimals": 2}, _root(p)),
+    "POST /api/v1/categories": lambda p: Change(
+        "/api/v1/categories", "category.created", {"name": unique("Category ")}, _root(p)),
+    "PATCH /api/v1/categories/{category_id}": lambda p: Change(
+        f"/api/v1/categories/{reference.category(p)}", "category.archived", {"active": False}, _root(p)),
+    "POST /api/v1/suppliers": lambda p: Change(
+        "/api/v1/suppliers", "supplier.created", {"name": unique("Supplier ")}, _root(p)),
+    "PATCH /api/v1/suppliers/{supplier_id}": lambda p: Change(
+        f"/api/v1/suppliers/{reference.supplier(p)}", "supplier.updated", {"payment_terms_days": 30}, _root(p)),
+    "POST /api/v1/tax-classes": lambda p: Change(
+        "/api/v1/tax-classes", "tax_class.created", {"code": unique("TX"), "name": "Audited", "rate_bp": 800},
+        _root(p)),
+    "PATCH /api/v1/tax-classes/{class_id}": lambda p: Change(
+        f"/api/v1/tax-classes/{reference.tax_class(p)}", "tax_class.updated", {"name": "Audited edit"}, _root(p)),
+    "POST /api/v1/tax-classes/{class_id}/rates": lambda p: Change(
+        f"/api/v1/tax-classes/{reference.tax_class(p)}/rates", "tax_class.rate_added", {"rate_bp": 900}, _root(p)),
+    "PUT /api/v1/settings/pricing": lambda p: Change(
+        "/api/v1/settings/pricing", "settings.pricing_updated", reference.other_tax_mode(p), _root(p)),
 }
 
 

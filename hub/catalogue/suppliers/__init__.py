@@ -1,0 +1,1 @@
+"""The store's suppliers: /api/v1/suppliers (contacts, payment terms, lead time)."""

@@ -1,0 +1,1 @@
+"""Tax classes and their rate history: /api/v1/tax-classes."""
