@@ -1,9 +1,9 @@
-"""Reference rows that product tests point at (currencies, units, tax classes, categories,
-suppliers), written with SQL beside a running hub: WAL lets a second writer in.
+"""What product tests stand on: the store's seeded units, tax classes and currencies, and a few
+categories and suppliers made through their own API; plus small helpers over the database.
 
-Idempotent: rows that exist already (a store seeded with USD, ZWG, each and kg, or an earlier
-call) are kept, and the ids returned are read back by code, so tests never depend on who made
-the row first.
+Every new store is seeded with USD (base) and ZWG, each/kg/l and VAT/ZERO/EXEMPT
+(hub.catalogue.seed); `reference` finds those by code and adds a category tree and two
+suppliers, so tests never depend on ids they did not read back.
 """
 
 from __future__ import annotations
@@ -14,14 +14,15 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Iterator
 
+import httpx
 import pytest
 
 from hub.catalogue.barcodes import with_check_digit
 from hub.db.connection import HubConnection, connect, transaction
 
-CATEGORIES = (("cat-food", "Food", None), ("cat-bakery", "Bakery", "cat-food"),
-              ("cat-bread", "Bread", "cat-bakery"), ("cat-drinks", "Drinks", None))
-SUPPLIERS = (("sup-dairy", "Dairibord"), ("sup-bakers", "Baker's Inn"))
+CATEGORIES = (("food", "Food", None), ("bakery", "Bakery", "food"), ("bread", "Bread", "bakery"),
+              ("drinks", "Drinks", None))
+SUPPLIERS = (("dairy", "Dairibord"), ("bakers", "Baker's Inn"))
 
 
 @contextlib.contextmanager
@@ -34,40 +35,40 @@ def writing(db_path: Path) -> Iterator[HubConnection]:
         conn.close()
 
 
-def reference(db_path: Path) -> dict[str, str]:
-    """Make (or find) the rows; returns ids: each, kg, VAT, EXEMPT, food, bakery, bread, drinks,
-    dairy, bakers."""
-    with writing(db_path) as conn:
-        now = conn.stamp()
-        conn.execute("INSERT OR IGNORE INTO currencies (code, name, decimals, is_base, created_at, updated_at)"
-                     " SELECT 'USD', 'US Dollar', 2, NOT EXISTS (SELECT 1 FROM currencies WHERE is_base = 1),"
-                     " :now, :now", {"now": now})
-        conn.execute("INSERT OR IGNORE INTO currencies (code, name, decimals, created_at, updated_at)"
-                     " VALUES ('ZWG', 'Zimbabwe Gold', 2, :now, :now)", {"now": now})
-        for code, decimals in (("each", 0), ("kg", 3)):
-            conn.execute("INSERT OR IGNORE INTO units (id, code, name, decimals, created_at, updated_at)"
-                         " VALUES (:id, :code, :code, :d, :now, :now)",
-                         {"id": f"unit-{code}", "code": code, "d": decimals, "now": now})
-        for code, exempt in (("VAT", 0), ("EXEMPT", 1)):
-            conn.execute("INSERT OR IGNORE INTO tax_classes (id, code, name, exempt, created_at, updated_at)"
-                         " VALUES (:id, :code, :code, :exempt, :now, :now)",
-                         {"id": f"tax-{code.lower()}", "code": code, "exempt": exempt, "now": now})
-        for cid, name, parent in CATEGORIES:
-            conn.execute("INSERT OR IGNORE INTO categories (id, name, parent_id, created_at, updated_at)"
-                         " VALUES (?, ?, ?, ?, ?)", (cid, name, parent, now, now))
-        for sid, name in SUPPLIERS:
-            conn.execute("INSERT OR IGNORE INTO suppliers (id, name, created_at, updated_at) VALUES (?, ?, ?, ?)",
-                         (sid, name, now, now))
-        ids = {code: conn.execute("SELECT id FROM units WHERE code = ?", (code,)).fetchone()[0]
-               for code in ("each", "kg")}
-        ids.update({code: conn.execute("SELECT id FROM tax_classes WHERE code = ?", (code,)).fetchone()[0]
-                    for code in ("VAT", "EXEMPT")})
-    ids.update({cid.removeprefix("cat-"): cid for cid, _n, _p in CATEGORIES})
-    ids.update({sid.removeprefix("sup-"): sid for sid, _n in SUPPLIERS})
+def _by_code(client: httpx.Client, path: str, code: str) -> str:
+    r = client.get(path, params={"q": code, "limit": 200})
+    assert r.status_code == 200, r.text
+    [found] = [row["id"] for row in r.json()["items"] if row["code"].casefold() == code.casefold()]
+    return found
+
+
+def _category(client: httpx.Client, name: str, parent_id: str | None) -> str:
+    r = client.post("/api/v1/categories", json={"name": name, "parent_id": parent_id})
+    if r.status_code == 201:
+        return r.json()["id"]
+    assert r.status_code == 409, r.text  # made already (a second call on the same store)
+    params = {"q": name, "limit": 200, **({"parent_id": parent_id} if parent_id else {})}
+    rows = client.get("/api/v1/categories", params=params).json()["items"]
+    return next(c["id"] for c in rows if c["name"] == name and c["parent_id"] == parent_id)
+
+
+def reference(client: httpx.Client) -> dict[str, str]:
+    """Ids by short name: each, kg, VAT, EXEMPT, food, bakery, bread, drinks, dairy, bakers.
+    `client` holds catalogue.manage (the demo admin)."""
+    ids = {code: _by_code(client, "/api/v1/units", code) for code in ("each", "kg")}
+    ids.update({code: _by_code(client, "/api/v1/tax-classes", code) for code in ("VAT", "EXEMPT")})
+    for key, name, parent in CATEGORIES:
+        ids[key] = _category(client, name, ids[parent] if parent else None)
+    for key, name in SUPPLIERS:
+        r = client.post("/api/v1/suppliers", json={"name": name})
+        assert r.status_code == 201, r.text
+        ids[key] = r.json()["id"]
     return ids
 
 
 def archive(db_path: Path, table: str, row_id: str) -> None:
+    """Archive a row behind the API's back: a state HQ's feed may bring (an archived category an
+    active product still names) that the store's own API refuses to make."""
     with writing(db_path) as conn:
         conn.execute(f"UPDATE {table} SET active = 0 WHERE id = ?", (row_id,))
 
@@ -110,8 +111,8 @@ def new_product(ids: dict[str, str], **fields: Any) -> dict[str, Any]:
 
 
 @pytest.fixture
-def ids(hub) -> dict[str, str]:
-    return reference(hub.db_path)
+def ids(hub, admin) -> dict[str, str]:
+    return reference(admin)
 
 
 @pytest.fixture

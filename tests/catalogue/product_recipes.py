@@ -1,5 +1,5 @@
 """Products for the endpoint x role test and the audit test: made through the API as the
-dedicated admin (People.root), on the reference rows of tests/catalogue/fixtures.py."""
+dedicated admin (People.root), on the reference data of tests/catalogue/fixtures.py."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ SCHEDULE_AT = "2031-06-01T00:00:00Z"
 
 def ids(p: People) -> dict[str, str]:
     if getattr(p, "catalogue_ids", None) is None:
-        p.catalogue_ids = reference(p.hub.db_path)  # type: ignore[attr-defined]
+        p.catalogue_ids = reference(p.root)  # type: ignore[attr-defined]
     return p.catalogue_ids  # type: ignore[attr-defined]
 
 
