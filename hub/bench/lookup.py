@@ -58,6 +58,7 @@ class Result:
     load_s: float
     hub: dict[str, Phase]
     reference: dict[str, Phase]
+    load_average: float = 0.0  # of the machine when the lookups began: other work skews them
 
 
 def _free_port() -> int:
@@ -273,6 +274,7 @@ def measure(products: int, seconds: float, rate: int, seed: int) -> Result:
                 r = client.post("/api/v1/auth/login", json={"username": "cashier", "password": password})
                 r.raise_for_status()
                 token = r.json()["access_token"]
+            load_average = os.getloadavg()[0]
             hub = {"idle": asyncio.run(open_loop(port, token, codes, rate, seconds, rng))}
             ref = {"idle": reference(db_path, codes, rng)}
             writer = Writer(db_path, data / "commits")
@@ -285,7 +287,7 @@ def measure(products: int, seconds: float, rate: int, seed: int) -> Result:
             if writer is not None:
                 writer.stop()
             _stop(proc)
-    return Result(products, rate, seconds, load_s, hub, ref)
+    return Result(products, rate, seconds, load_s, hub, ref, load_average)
 
 
 def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
@@ -310,4 +312,4 @@ def summary(result: Result) -> str:
     return (f"{result.products} products (loaded in {result.load_s:.1f} s), {result.rate} lookups/s "
             f"open loop for {result.seconds:g} s per phase over HTTPS on 127.0.0.1, "
             f"{MAX_CONNECTIONS} connections; reference: the lookup statement on raw sqlite3 "
-            f"(median {median:.3f} ms).")
+            f"(median {median:.3f} ms). Load average {result.load_average:.1f} when it began.")
