@@ -12,22 +12,19 @@ import sqlite3
 from typing import Any
 
 from hub.catalogue import demo
+from hub.catalogue import seed
 from hub.catalogue._demo_words import SUPPLIERS
+from hub.catalogue.pricing_settings.service import DEFAULT_TAX_MODE, TAX_MODE_KEY
 from hub.catalogue.promotions import rules
 from hub.db import (audit, bulk_products, categories, currencies, exchange_rates, pricing_tiers,
                     promotions, suppliers, taxes, units)
 from hub.db.settings import get_setting, put_setting
 from hub.ids import new_id
 
-TAX_MODE_KEY = "pricing.tax_mode"
-# Zimbabwe's standard VAT: 15 % from 1 January 2023, 15.5 % from 1 January 2026 (midnight CAT).
-TAX_CLASSES = {
-    "VAT": ("VAT standard rate", False, ((1500, "2022-12-31T22:00:00.000000Z"),
-                                         (1550, "2025-12-31T22:00:00.000000Z"))),
-    "ZERO": ("Zero-rated", False, ((0, "2022-12-31T22:00:00.000000Z"),)),
-    "EXEMPT": ("Exempt", True, ()),
-}
-UNITS = {"each": ("Each", 0), "kg": ("Kilogram", 3)}
+# The store's starting reference data (hub.catalogue.seed) by code: a store made before it
+# existed may lack some, and the demo makes what is missing the same way.
+TAX_CLASSES = {c["code"]: c for c in seed.TAX_CLASSES}
+UNITS = {u["code"]: u for u in seed.UNITS}
 
 
 class CatalogueNotEmptyError(RuntimeError):
@@ -41,8 +38,8 @@ def install(conn: sqlite3.Connection, catalogue: demo.DemoCatalogue, actor: audi
     if bulk_products.count(conn):
         raise CatalogueNotEmptyError("the store has products already")
     _currencies(conn)
-    unit_ids = {code: _unit(conn, code) for code in UNITS}
-    tax_ids = {code: _tax_class(conn, code) for code in TAX_CLASSES}
+    unit_ids = {code: _unit(conn, code) for code in ("each", "kg")}
+    tax_ids = {code: _tax_class(conn, code) for code in ("VAT", "ZERO", "EXEMPT")}
     category_ids: dict[tuple[str, ...], str] = {}
     for order, path in enumerate(catalogue.category_paths):
         category_ids[path] = categories.create_category(
@@ -59,7 +56,7 @@ def install(conn: sqlite3.Connection, catalogue: demo.DemoCatalogue, actor: audi
     for promotion in catalogue.promotions:
         _promotion(conn, promotion, product_ids, category_ids, tier_ids)
     if get_setting(conn, TAX_MODE_KEY) is None:
-        put_setting(conn, TAX_MODE_KEY, "inclusive")
+        put_setting(conn, TAX_MODE_KEY, DEFAULT_TAX_MODE)
     counts = {"products": len(product_ids), "categories": len(category_ids),
               "suppliers": len(supplier_ids), "tiers": len(tier_ids),
               "promotions": len(catalogue.promotions),
@@ -90,16 +87,14 @@ def _unit(conn: sqlite3.Connection, code: str) -> str:
     found = units.get_unit_by_code(conn, code)
     if found is not None:
         return found["id"]
-    name, decimals = UNITS[code]
-    return units.create_unit(conn, code=code, name=name, decimals=decimals)["id"]
+    return units.create_unit(conn, **UNITS[code])["id"]
 
 
 def _tax_class(conn: sqlite3.Connection, code: str) -> str:
     found = taxes.get_tax_class_by_code(conn, code)
     if found is not None:
         return found["id"]
-    name, exempt, rates = TAX_CLASSES[code]
-    return taxes.create_tax_class(conn, code=code, name=name, exempt=exempt, rates=rates)["id"]
+    return taxes.create_tax_class(conn, **TAX_CLASSES[code])["id"]
 
 
 def _supplier(conn: sqlite3.Connection, key: str) -> str:

@@ -9,15 +9,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
+from hub.catalogue.pricing_settings.service import tax_mode
 from hub.clock import format_ts, utc_now
 from hub.db.pricing import load_catalogue
-from hub.db.settings import get_setting
 from hub.errors import FieldErrors
 from hub.pricing import PricingError, price_basket
 from hub.pricing._time import parse_instant
 
-TAX_MODE_SETTING = "pricing.tax_mode"
-DEFAULT_TAX_MODE = "inclusive"
 # Which request field each refusal of the engine is about (`{i}`: the line's index in the body).
 _REFUSED_FIELD = {
     "unknown_tier": "tier",
@@ -58,7 +56,7 @@ def quote(conn: sqlite3.Connection, request: dict[str, Any]) -> dict[str, Any]:
         raise FieldErrors({"currency": f"the store does not sell in {currency}"})
     basket = {
         "currency": currency, "at": at, "tier": request.get("tier"), "lines": lines,
-        "tax_mode": get_setting(conn, TAX_MODE_SETTING, DEFAULT_TAX_MODE),
+        "tax_mode": tax_mode(conn),  # the store's setting (PUT /api/v1/settings/pricing)
         "promotions": list(named) if named is not None else list(catalogue["promotions"]),
     }
     try:
