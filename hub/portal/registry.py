@@ -19,11 +19,21 @@ from typing import Any, Callable
 from hub.auth.access import AUTHENTICATED
 
 # Sidebar groups, in order.
-GROUPS = ("Home", "People", "Store", "Records", "Help")
+GROUPS = ("Home", "Catalogue", "People", "Store", "Records", "Help")
 
 # Feature portal modules, in sidebar order within each group.
 FEATURES = (
     "hub.portal.home",
+    "hub.catalogue.products.portal",
+    "hub.catalogue.products.files_portal",
+    "hub.catalogue.labels.portal",
+    "hub.catalogue.categories.portal",
+    "hub.catalogue.units.portal",
+    "hub.catalogue.suppliers.portal",
+    "hub.catalogue.promotions.portal",
+    "hub.catalogue.pricing_tiers.portal",
+    "hub.catalogue.currencies.portal",
+    "hub.catalogue.taxes.portal",
     "hub.users.portal",
     "hub.roles.portal",
     "hub.store.portal",
