@@ -175,3 +175,68 @@ def _role_change(p: People) -> PageChange:
     role = p.new_role()
     return PageChange(f"/roles/{role['id']}", "role.updated",
                       {"name": role["name"], "permission": ["roles.view"]}, _root(p))
+
+
+# ---- Catalogue: products (list, one product, create, edit, archive, scheduled prices) -----------
+
+from tests.catalogue import product_recipes as product_api  # noqa: E402  (this section's own import)
+
+PRODUCT_SCHEDULE_FORM = {"currency": "USD", "price": "1.99", "effective_from": "2031-06-01T08:00"}
+
+
+def _product_form(p: People) -> dict[str, Any]:
+    """A create form that passes: a fresh SKU on the store's seeded unit and tax class."""
+    ids = product_api.ids(p)
+    return {"sku": unique("PTL-"), "name": "Portal product", "unit_id": ids["each"], "tax_class_id": ids["VAT"],
+            "prices.USD": "1.50", "barcodes[0].code": "", "stock_tracked": "on"}
+
+
+def _product_edit(p: People) -> tuple[str, dict[str, Any]]:
+    """A fresh product's form path and an edit of it that changes its name and price."""
+    product_id = product_api.product(p)
+    doc = p.root.get(f"/api/v1/products/{product_id}").json()
+    return f"/products/{product_id}", {
+        "sku": doc["sku"], "name": unique("Edited product "), "unit_id": doc["unit_id"],
+        "tax_class_id": doc["tax_class_id"], "prices.USD": "2.25", "stock_tracked": "on",
+        "barcodes[0].code": doc["barcodes"][0]["code"], "barcodes[0].pack_quantity": "1"}
+
+
+def _product_change(p: People) -> PageChange:
+    path, form = _product_edit(p)
+    return PageChange(path, "product.updated", form, _root(p))
+
+
+def _schedule_cancel(p: People) -> str:
+    """The portal's cancel path of a fresh pending scheduled price."""
+    return product_api.schedule(p).removeprefix("/api/v1") + "/cancel"
+
+
+PAGE_CALLS.update({
+    "GET /products": lambda p, who: PageCall("/products?q=product&status=all&tracked=yes"),
+    "GET /products/new": lambda p, who: PageCall("/products/new"),
+    "POST /products": lambda p, who: PageCall("/products", _product_form(p)),
+    "GET /products/{product_id}": lambda p, who: PageCall(f"/products/{product_api.product(p)}"),
+    "GET /products/{product_id}/edit": lambda p, who: PageCall(f"/products/{product_api.product(p)}/edit"),
+    "POST /products/{product_id}": lambda p, who: PageCall(*_product_edit(p)),
+    "POST /products/{product_id}/archive": lambda p, who: PageCall(f"/products/{product_api.product(p)}/archive"),
+    "POST /products/{product_id}/restore": lambda p, who: PageCall(
+        f"/products/{product_api.product(p, archived=True)}/restore"),
+    "POST /products/{product_id}/scheduled-prices": lambda p, who: PageCall(
+        f"/products/{product_api.product(p)}/scheduled-prices", PRODUCT_SCHEDULE_FORM),
+    "POST /products/{product_id}/scheduled-prices/{schedule_id}/cancel": lambda p, who: PageCall(
+        _schedule_cancel(p)),
+})
+
+PAGE_CHANGES.update({
+    "POST /products": lambda p: PageChange("/products", "product.created", _product_form(p), _root(p)),
+    "POST /products/{product_id}": lambda p: _product_change(p),
+    "POST /products/{product_id}/archive": lambda p: PageChange(
+        f"/products/{product_api.product(p)}/archive", "product.archived", token=_root(p)),
+    "POST /products/{product_id}/restore": lambda p: PageChange(
+        f"/products/{product_api.product(p, archived=True)}/restore", "product.restored", token=_root(p)),
+    "POST /products/{product_id}/scheduled-prices": lambda p: PageChange(
+        f"/products/{product_api.product(p)}/scheduled-prices", "product.price_scheduled",
+        PRODUCT_SCHEDULE_FORM, _root(p)),
+    "POST /products/{product_id}/scheduled-prices/{schedule_id}/cancel": lambda p: PageChange(
+        _schedule_cancel(p), "product.price_schedule_cancelled", token=_root(p)),
+})
