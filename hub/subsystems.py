@@ -42,7 +42,8 @@ class DatabaseSubsystem:
                 f"no database at {path}: run `soko-hub init` to set up a store, "
                 "or `soko-hub serve --demo` for the demo store"
             )
-        quick_check(path)
+        if getattr(state, "database_checked", None) != path:  # `serve` checks it before building the app
+            quick_check(path)
         conn = connect(path)
         try:
             applied = migrate(conn)

@@ -18,10 +18,11 @@ def bench() -> None:
               show_default=True, help="Markdown file the results are appended to.")
 @click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
 def startup(runs: int, output: Path, no_write: bool) -> None:
-    """Cold start to the first health 200 and idle RSS, against a bare Litestar app."""
+    """Cold start to the first health 200, its CPU time and idle RSS, against a bare Litestar app."""
     from hub.bench import report, startup as measure_startup
 
-    body = report.table(measure_startup.rows(measure_startup.measure(runs)))
+    result = measure_startup.measure(runs)
+    body = measure_startup.summary(result) + "\n\n" + report.table(measure_startup.rows(result))
     click.echo(body)
     if not no_write:
         report.append(output, f"Start-up and idle memory, {runs} runs", body)

@@ -7,16 +7,16 @@ new one. Each runs in its own transaction together with its row in `schema_migra
 
 from __future__ import annotations
 
+import importlib
 import sqlite3
 from dataclasses import dataclass
-from typing import Callable
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Callable
 
 from hub.clock import format_ts, utc_now
 from hub.db.connection import transaction
-from hub.db.migrations import (m0001_core, m0002_devices_licenses, m0003_catalogue,
-                               m0004_promotion_source, m0005_price_history_field)
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,12 +26,22 @@ class Migration:
     apply: Callable[[sqlite_utils.Database], None]
 
 
+def _module(name: str) -> Callable[[sqlite_utils.Database], None]:
+    """The `apply` of hub.db.migrations.<name>, imported when it runs: a hub whose database is up
+    to date starts without loading sqlite-utils or any migration's code."""
+
+    def apply(db: sqlite_utils.Database) -> None:
+        importlib.import_module(f"{__name__}.{name}").apply(db)
+
+    return apply
+
+
 MIGRATIONS: tuple[Migration, ...] = (
-    Migration(1, "core", m0001_core.apply),
-    Migration(2, "devices_licenses", m0002_devices_licenses.apply),
-    Migration(3, "catalogue", m0003_catalogue.apply),
-    Migration(4, "promotion_source", m0004_promotion_source.apply),
-    Migration(5, "price_history_field", m0005_price_history_field.apply),
+    Migration(1, "core", _module("m0001_core")),
+    Migration(2, "devices_licenses", _module("m0002_devices_licenses")),
+    Migration(3, "catalogue", _module("m0003_catalogue")),
+    Migration(4, "promotion_source", _module("m0004_promotion_source")),
+    Migration(5, "price_history_field", _module("m0005_price_history_field")),
 )
 
 TRACKING_SQL = """
@@ -78,11 +88,12 @@ def pending(conn: sqlite3.Connection) -> list[Migration]:
 def migrate(conn: sqlite3.Connection, *, target: int | None = None) -> list[Migration]:
     """Apply every pending migration up to `target` (default: all); return those applied."""
     done = []
-    for migration in pending(conn):
-        if target is not None and migration.number > target:
-            break
+    todo = [m for m in pending(conn) if target is None or m.number <= target]
+    if todo:
+        from sqlite_utils import Database as UtilsDatabase  # loaded only when something is to apply
+    for migration in todo:
         with transaction(conn):
-            migration.apply(sqlite_utils.Database(conn))
+            migration.apply(UtilsDatabase(conn))
             conn.execute(
                 "INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, ?, ?)",
                 (migration.number, migration.name, format_ts(utc_now())),

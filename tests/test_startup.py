@@ -1,0 +1,54 @@
+"""Start-up stays lean: `serve` does not load what it does not need, nor read the database twice.
+
+The time itself is a benchmark (`soko-hub bench startup`, BENCHMARKS.md), not a timed test.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+
+from litestar.datastructures import State
+
+from hub.cli import LAZY_COMMANDS
+
+
+def python(code: str) -> str:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                          timeout=60).stdout.strip()
+
+
+def test_the_cli_imports_a_command_module_only_when_the_command_is_used():
+    modules = sorted({where.split(":")[0] for where in LAZY_COMMANDS.values()})
+    loaded = python("import sys, hub.cli; "
+                    f"print(sorted(m for m in {modules!r} if m in sys.modules)); "
+                    "hub.cli.main.commands['audit']; "
+                    f"print(sorted(m for m in {modules!r} if m in sys.modules))")
+    assert loaded.splitlines() == ["[]", "['hub.audit.cli']"]
+
+
+def test_an_up_to_date_database_is_migrated_without_loading_sqlite_utils(demo_store, settings):
+    out = python("import sys; from hub.db.connection import connect; from hub.db.migrations import migrate; "
+                 f"conn = connect({str(settings.db_path)!r}); print(migrate(conn)); conn.close(); "
+                 "print('sqlite_utils' in sys.modules, any(m.startswith('hub.db.migrations.m') for m in sys.modules))")
+    assert out.splitlines() == ["[]", "False False"]
+
+
+def test_the_database_subsystem_skips_quick_check_only_for_the_file_serve_just_checked(
+        demo_store, settings, monkeypatch):
+    import hub.subsystems
+
+    checked = []
+    monkeypatch.setattr(hub.subsystems, "quick_check", checked.append)
+
+    async def start_and_stop(state: State) -> None:
+        part = hub.subsystems.DatabaseSubsystem(settings)
+        await part.start(state)
+        await part.stop()
+
+    asyncio.run(start_and_stop(State({"database_checked": settings.db_path})))
+    assert checked == []
+    asyncio.run(start_and_stop(State({"database_checked": settings.db_path.with_name("other.db")})))
+    asyncio.run(start_and_stop(State({})))
+    assert checked == [settings.db_path, settings.db_path]
