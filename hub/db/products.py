@@ -1,5 +1,6 @@
-"""Products: the rows, the whole product document (prices, barcodes, suppliers, pending opening
-stock, pending scheduled prices), the list, the till's lookup, and the change feed.
+"""Products: the rows, the whole product document (prices, barcodes, suppliers, on hand and the
+opening balance from the stock ledger, pending scheduled prices), the list, the till's lookup,
+and the change feed.
 
 A product's change row carries its prices and barcodes with it, so a till applies a product and
 its prices as one row and never half a price change (DESIGN.md section 4).
@@ -25,8 +26,9 @@ FLAGS = ("stock_tracked", "sold_by_weight", "active")
 UPDATABLE = frozenset({"sku", "name", "receipt_name", "description", "category_id", "unit_id",
                        "tax_class_id", "hs_code", "cost_price", "stock_tracked",
                        "low_stock_threshold", "sold_by_weight", "plu", "active", "archived_at"})
-# What a till does not need: cost, suppliers and stock not yet posted stay on the hub.
-NOT_FOR_TILLS = ("cost_price", "suppliers", "opening_stock_pending")
+# What a till does not need: cost and suppliers stay on the hub; on hand reaches tills as its own
+# `stock_level` change rows (hub.inventory.ledger), since it moves with every sale.
+NOT_FOR_TILLS = ("cost_price", "suppliers", "opening_stock", "on_hand")
 
 DOCUMENT_SQL = f"""
 SELECT {", ".join("p." + f for f in FIELDS)},
@@ -41,9 +43,11 @@ SELECT {", ".join("p." + f for f in FIELDS)},
                                        'preferred', preferred))
    FROM (SELECT * FROM product_suppliers WHERE product_id = p.id
          ORDER BY preferred DESC, supplier_id)) AS suppliers_json,
+  (SELECT on_hand FROM stock_levels WHERE product_id = p.id) AS on_hand,
   (SELECT json_object('id', id, 'quantity', quantity, 'unit_cost', unit_cost,
-                      'entered_by', entered_by, 'entered_at', entered_at, 'note', note)
-   FROM opening_stock_pending WHERE product_id = p.id AND posted_at IS NULL) AS opening_json,
+                      'entered_by', username, 'entered_at', occurred_at, 'note', note)
+   FROM (SELECT * FROM stock_movements WHERE product_id = p.id AND kind = 'opening'
+         ORDER BY seq LIMIT 1)) AS opening_json,
   (SELECT json_group_array(json_object('id', id, 'currency', currency, 'price', price,
                                        'effective_from', effective_from))
    FROM (SELECT id, currency, price, effective_from FROM scheduled_prices
@@ -92,10 +96,6 @@ SUPPLIER_INSERT_SQL = """
 INSERT INTO product_suppliers (product_id, supplier_id, supplier_code, cost, currency, pack_size, preferred)
 VALUES (:product_id, :supplier_id, :supplier_code, :cost, :currency, :pack_size, :preferred)
 """
-OPENING_INSERT_SQL = """
-INSERT INTO opening_stock_pending (id, product_id, quantity, unit_cost, entered_by, entered_at, note)
-VALUES (:id, :product_id, :quantity, :unit_cost, :entered_by, :now, :note)
-"""
 # The till's lookup: an exact barcode, else the PLU of an in-store embedded code, else a SKU
 # typed at the till. Each branch is one index probe (barcodes' key, products' UNIQUE plu and
 # UNIQUE sku COLLATE NOCASE); prices come in the same statement, so one query answers a scan.
@@ -130,7 +130,8 @@ def _document(row: sqlite3.Row) -> dict[str, Any]:
     doc["effective_prices"] = {c: (o if o is not None else p) for c, p, o in prices}
     doc["barcodes"] = [{"code": c, "pack_quantity": q} for c, q in json.loads(row["barcodes_json"])]
     doc["suppliers"] = [{**s, "preferred": bool(s["preferred"])} for s in json.loads(row["suppliers_json"])]
-    doc["opening_stock_pending"] = json.loads(row["opening_json"]) if row["opening_json"] else None
+    doc["on_hand"] = row["on_hand"] or 0
+    doc["opening_stock"] = json.loads(row["opening_json"]) if row["opening_json"] else None
     doc["scheduled_prices"] = json.loads(row["scheduled_json"])
     return doc
 
@@ -226,24 +227,6 @@ def clear_plu(conn: sqlite3.Connection, product_ids: list[str]) -> None:
     the same transaction sets the new ones and bumps the versions."""
     conn.execute("UPDATE products SET plu = NULL WHERE id IN (SELECT value FROM json_each(:ids))",
                  {"ids": json.dumps(product_ids)})
-
-
-def opening_stock_posted(conn: sqlite3.Connection, product_id: str) -> bool:
-    row = conn.execute("SELECT 1 FROM opening_stock_pending WHERE product_id = :id AND posted_at IS NOT NULL",
-                       {"id": product_id}).fetchone()
-    return row is not None
-
-
-def set_opening_stock(conn: sqlite3.Connection, product_id: str, opening: dict[str, Any] | None, *,
-                      entered_by: str | None, new_id: str) -> None:
-    """Replace the product's unposted opening stock with `opening` (None: withdraw it)."""
-    conn.execute("DELETE FROM opening_stock_pending WHERE product_id = :id AND posted_at IS NULL",
-                 {"id": product_id})
-    if opening is not None:
-        conn.execute(OPENING_INSERT_SQL, {
-            "id": new_id, "product_id": product_id, "quantity": opening["quantity"],
-            "unit_cost": opening["unit_cost"], "entered_by": entered_by,
-            "note": opening.get("note", ""), "now": conn.stamp()})
 
 
 def till_view(doc: dict[str, Any]) -> dict[str, Any]:

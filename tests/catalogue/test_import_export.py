@@ -25,7 +25,7 @@ def csv_of(*lines):
 def counts(hub):
     return {t: rows(hub.db_path, f"SELECT count(*) AS n FROM {t}")[0]["n"]
             for t in ("products", "product_prices", "barcodes", "price_history", "changes", "audit_log",
-                      "opening_stock_pending", "label_queue")}
+                      "stock_movements", "stock_levels", "label_queue")}
 
 
 GOOD = csv_of(
@@ -57,7 +57,9 @@ def test_a_real_import_writes_every_row_with_one_audit_entry(hub, ids, admin):
     assert bread["category_id"] == ids["bread"] and bread["hs_code"] == "1905"
     assert bread["description"] == "Sliced, white" and bread["low_stock_threshold"] == 10000
     assert {b["pack_quantity"] for b in bread["barcodes"]} == {1000, 12000}
-    assert bread["opening_stock_pending"]["quantity"] == 24000 and bread["opening_stock_pending"]["unit_cost"] == 80
+    assert bread["opening_stock"]["quantity"] == 24000 and bread["opening_stock"]["unit_cost"] == 80
+    assert bread["on_hand"] == 24000  # posted to the stock ledger by the import, as an opening movement
+    assert detail["opening_stock"] == [{"sku": "BRD-W700", "quantity": 24000, "unit_cost": 80}]
     mince = admin.get("/api/v1/products", params={"q": "mince"}).json()["items"][0]
     assert mince["unit_id"] == ids["kg"] and mince["sold_by_weight"] and mince["low_stock_threshold"] == 2500
     assert mince["plu"] == "123" and mince["prices"] == {"USD": 899}
@@ -103,6 +105,23 @@ def test_export_then_import_changes_nothing(hub, ids, admin):
     assert counts(hub) == before  # no change rows, no history, not even an audit entry
     assert rows(hub.db_path, "SELECT id, version FROM products ORDER BY id") == versions
     assert admin.get("/api/v1/products/export").text == exported.text
+
+
+def test_an_import_cannot_change_opening_stock_once_stock_has_moved(hub, ids, admin):
+    assert post(admin, GOOD, dry_run=False).status_code == 200
+    again = "sku,opening_stock_quantity,opening_stock_unit_cost\r\nBRD-W700,24,0.80\r\n"
+    assert post(admin, again, dry_run=True).json()["unchanged"] == 1  # as exported: no change
+    changed = "sku,opening_stock_quantity\r\nBRD-W700,30\r\n"
+    r = post(admin, changed, dry_run=False)
+    assert r.status_code == 422
+    [error] = r.json()["errors"]
+    assert error["field"] == "opening_stock_quantity" and "adjustment" in error["message"]
+    fresh = create(admin, ids)  # no movement yet: an import may still give it opening stock
+    r = post(admin, f"sku,opening_stock_quantity\r\n{fresh['sku']},5\r\n", dry_run=False)
+    assert r.status_code == 200, r.text
+    assert admin.get(f"/api/v1/products/{fresh['id']}").json()["on_hand"] == 5000
+    r = post(admin, f"sku,stock_tracked\r\n{fresh['sku']},no\r\n", dry_run=True)
+    assert [e["field"] for e in r.json()["errors"]] == ["stock_tracked"]  # 5 on hand
 
 
 def test_an_import_updates_only_the_cells_given_and_reports_the_columns(hub, ids, admin):

@@ -28,7 +28,7 @@ def test_a_created_product_reads_back_whole_with_defaults(hub, ids, admin):
                                    {"code": ean13("600100000002"), "pack_quantity": 6000}]
     assert product["suppliers"][0]["supplier_code"] == "MZ-2L" and product["suppliers"][0]["preferred"]
     assert product["active"] and product["version"] == 1 and product["stock_tracked"]
-    assert product["opening_stock_pending"] is None and product["scheduled_prices"] == []
+    assert product["opening_stock"] is None and product["on_hand"] == 0 and product["scheduled_prices"] == []
     assert product["label_queued_at"] is not None  # a new price needs a shelf label
     assert {(h["currency"], h["old_price"], h["new_price"]) for h in product["recent_price_history"]} == {
         ("USD", None, 450), ("ZWG", None, 11700)}
@@ -163,36 +163,59 @@ def test_prices_need_the_prices_permission(hub, ids, admin):
     assert clerk.patch(f"/api/v1/products/{product['id']}", json={"prices": {"USD": 1}}).status_code == 403
 
 
-def test_opening_stock_is_pending_never_on_hand_and_audited(hub, ids, admin):
+def test_opening_stock_is_an_audited_opening_movement_in_the_ledger(hub, ids, admin):
     seq = audit_entries(hub)[-1]["seq"]
-    product = create(admin, ids, opening_stock={"quantity": 24000, "unit_cost": 95})
-    assert product["opening_stock_pending"]["quantity"] == 24000
-    assert product["opening_stock_pending"]["unit_cost"] == 95
-    assert product["opening_stock_pending"]["entered_by"] == "admin"
+    product = create(admin, ids, opening_stock={"quantity": 24000, "unit_cost": 95, "note": "shelf count"})
+    assert product["on_hand"] == 24000  # from the ledger, not a number on the product
+    opening = product["opening_stock"]
+    assert (opening["quantity"], opening["unit_cost"], opening["entered_by"], opening["note"]) == (
+        24000, 95, "admin", "shelf count")
+    # One entry for the request, and it carries the opening balance with its cost.
     [entry] = audit_entries(hub, seq)
-    assert json.loads(entry["summary"])["after"]["opening_stock_pending"]["quantity"] == 24000
-    pending = rows(hub.db_path, "SELECT quantity, posted_at FROM opening_stock_pending WHERE product_id = ?",
-                   product["id"])
-    assert pending == [{"quantity": 24000, "posted_at": None}]
-    # Changed on the form: replaced, not added to; audited as a change of opening_stock.
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": {"quantity": 30000, "unit_cost": 95}})
-    assert r.status_code == 200 and r.json()["opening_stock_pending"]["quantity"] == 30000
-    assert json.loads(audit_entries(hub)[-1]["summary"])["after"]["opening_stock"]["quantity"] == 30000
-    assert len(rows(hub.db_path, "SELECT 1 FROM opening_stock_pending WHERE product_id = ?", product["id"])) == 1
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": {"quantity": 1500}})
-    assert r.status_code == 422 and "opening_stock.quantity" in field_errors(r)
+    after = json.loads(entry["summary"])["after"]
+    assert entry["action"] == "product.created"
+    assert (after["opening_stock"]["quantity"], after["opening_stock"]["unit_cost"]) == (24000, 95)
+    [movement] = rows(hub.db_path, "SELECT id, kind, quantity, unit_cost, source_type, source_id, username"
+                                   " FROM stock_movements WHERE product_id = ?", product["id"])
+    assert movement == {"id": opening["id"], "kind": "opening", "quantity": 24000, "unit_cost": 95,
+                        "source_type": "product", "source_id": product["id"], "username": "admin"}
+    assert rows(hub.db_path, "SELECT on_hand, avg_cost, value FROM stock_levels WHERE product_id = ?",
+                product["id"]) == [{"on_hand": 24000, "avg_cost": 95, "value": 2280}]
+    assert "on_hand" not in changes_of(hub.db_path, product["id"])[-1]  # tills get stock_level rows
+    # Sent back as the form shows it: no change. Changed or withdrawn: the ledger has it; 409.
+    same = {"quantity": 24000, "unit_cost": 95, "note": "shelf count"}
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": same})
+    assert r.status_code == 200 and r.json()["version"] == product["version"]
+    for changed in ({"quantity": 30000, "unit_cost": 95}, None):
+        r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": changed})
+        assert r.status_code == 409 and r.json()["code"] == "stock_has_movements", r.text
+        assert "opening_stock" in field_errors(r) and "adjustment" in r.json()["detail"]
+    assert len(rows(hub.db_path, "SELECT 1 FROM stock_movements WHERE product_id = ?", product["id"])) == 1
+    # Stock that cannot fit a unit, or tracking turned off with stock on hand: refused by field.
     r = admin.post("/api/v1/products", json=new_product(ids, stock_tracked=False, opening_stock={"quantity": 1000}))
     assert r.status_code == 422 and "opening_stock" in field_errors(r)
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"unit_id": ids["kg"]})
-    assert r.status_code == 200  # 30 units fit a unit with decimals
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": {"quantity": 1500}})
-    assert r.status_code == 200, r.text
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"unit_id": ids["each"]})
+    r = admin.post("/api/v1/products", json=new_product(ids, opening_stock={"quantity": 1500}))
     assert r.status_code == 422 and "opening_stock.quantity" in field_errors(r)  # 1.5 is not whole
+    weighed = create(admin, ids, unit_id=ids["kg"], opening_stock={"quantity": 1500})
+    r = admin.patch(f"/api/v1/products/{weighed['id']}", json={"unit_id": ids["each"]})
+    assert r.status_code == 422 and "unit_id" in field_errors(r)  # 1.5 on hand is not whole
     r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False})
     assert r.status_code == 422 and "stock_tracked" in field_errors(r)
-    r = admin.patch(f"/api/v1/products/{product['id']}", json={"stock_tracked": False, "opening_stock": None})
-    assert r.status_code == 200 and r.json()["opening_stock_pending"] is None
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"unit_id": ids["kg"]})
+    assert r.status_code == 200  # 24 units fit a unit with decimals
+
+
+def test_a_product_without_movements_takes_its_opening_stock_on_an_edit_in_one_audit_entry(hub, ids, admin):
+    product = create(admin, ids)
+    seq = audit_entries(hub)[-1]["seq"]
+    r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": {"quantity": 6000, "unit_cost": 40}})
+    assert r.status_code == 200, r.text
+    assert r.json()["on_hand"] == 6000 and r.json()["version"] == product["version"] + 1
+    [entry] = audit_entries(hub, seq)
+    summary = json.loads(entry["summary"])
+    assert entry["action"] == "product.updated" and summary["before"] == {"opening_stock": None}
+    assert summary["after"]["opening_stock"]["quantity"] == 6000
+    assert summary["after"]["opening_stock"]["id"] == r.json()["opening_stock"]["id"]
 
 
 def test_enrolled_hub_refuses_hq_fields_and_the_store_overrides_the_price(hub, ids, admin):

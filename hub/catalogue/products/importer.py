@@ -17,7 +17,7 @@ from typing import Any, Iterator
 
 from hub.catalogue import ownership
 from hub.catalogue.products import csvfile, service, validation
-from hub.db import audit, barcodes, product_refs, products
+from hub.db import audit, barcodes, product_refs, products, stock
 from hub.db.audit import Actor
 from hub.errors import InvalidInputError
 from hub.ids import new_id
@@ -196,7 +196,7 @@ def _row(number: int, header: list[str], cells: list[str], ctx: Context, conn: s
         return None
     existing = products.get_by_sku(conn, sku)
     if existing is not None:
-        return _update(number, existing, changes, opening, ctx, plan)
+        return _update(number, existing, changes, opening, ctx, plan, stock.movement_count(conn, existing["id"]))
     return _create(number, sku, changes, opening, ctx, plan)
 
 
@@ -232,19 +232,19 @@ def _create(number: int, sku: str, changes: dict[str, Any], opening: dict[str, A
 
 
 def _update(number: int, existing: dict[str, Any], changes: dict[str, Any], opening: dict[str, Any],
-            ctx: Context, plan: Plan) -> RowPlan | None:
+            ctx: Context, plan: Plan, movements: int) -> RowPlan | None:
     before = len(plan.errors)
     changes.pop("sku")  # the row's key: the SKU as the store has it stays as it is
     old = service.editable(existing)
     after = service.merged(existing, changes)
     changed = service.changed_fields(old, after)
-    pending = existing["opening_stock_pending"]
+    posted = existing["opening_stock"]
     full_opening = None
     if opening:
-        full_opening = {"unit_cost": 0, "note": (pending or {}).get("note", ""), **opening}
+        full_opening = {"unit_cost": 0, "note": (posted or {}).get("note", ""), **opening}
     opening_changed = full_opening is not None and (
-        pending is None
-        or (pending["quantity"], pending["unit_cost"]) != (full_opening["quantity"], full_opening["unit_cost"]))
+        posted is None
+        or (posted["quantity"], posted["unit_cost"]) != (full_opening["quantity"], full_opening["unit_cost"]))
     if not changed and not opening_changed:
         plan.unchanged += 1
         return None
@@ -257,8 +257,14 @@ def _update(number: int, existing: dict[str, Any], changes: dict[str, Any], open
         plan.error(number, csvfile.PRICE_PREFIX + moved,
                    f"changing prices needs the permission {service.PRICE_PERMISSION!r}")
     _problems(number, after, ctx, plan, changed, full_opening if opening_changed else None)
-    if "stock_tracked" in changed and not after["stock_tracked"] and pending is not None:
-        plan.error(number, "stock_tracked", "this product has pending opening stock")
+    if opening_changed and movements:
+        plan.error(number, "opening_stock_quantity", "this product's stock is in the stock ledger already; "
+                                                     "change it with a stock adjustment")
+    if "stock_tracked" in changed and not after["stock_tracked"] and existing["on_hand"] != 0:
+        plan.error(number, "stock_tracked", "this product has stock on hand; adjust it to zero first")
+    if "unit_id" in changed and (msg := service.on_hand_problem(existing["on_hand"],
+                                                                ctx.refs.units.get(after["unit_id"]))):
+        plan.error(number, "unit", msg)
     if len(plan.errors) > before:
         return None
     return RowPlan(row=number, sku=existing["sku"], product_id=existing["id"], before=old, after=after,
@@ -351,14 +357,18 @@ def import_products(conn: sqlite3.Connection, actor: Actor, permissions: frozens
             service.write_changes(conn, product_id, w.before, w.after, w.changed, source="import",
                                   reason="CSV import", who=who)
         if w.opening_changed:
-            service.write_opening(conn, product_id, w.opening, who)
+            assert w.opening is not None
+            service.write_opening(conn, product_id, w.opening, actor)
         products.publish(conn, product_id)
     report = plan.report(dry_run=False)
     if plan.writes:
+        openings = [{"sku": w.sku, "quantity": w.opening["quantity"], "unit_cost": w.opening["unit_cost"]}
+                    for w in plan.writes if w.opening_changed and w.opening is not None]
         audit.append(conn, actor, "product.imported", "product", None, detail={
             "rows": plan.rows, "created": len(report["created"]), "updated": len(report["updated"]),
             "unchanged": plan.unchanged,
-            "skus": [w.sku for w in plan.writes][:REPORT_LIST_LIMIT]})
+            "skus": [w.sku for w in plan.writes][:REPORT_LIST_LIMIT],
+            **({"opening_stock": openings[:REPORT_LIST_LIMIT]} if openings else {})})
     return report
 
 
@@ -371,7 +381,7 @@ def _export_rows(conn: sqlite3.Connection, include_archived: bool) -> tuple[list
     paths = category_paths(refs.categories)[0]
 
     def cells(doc: dict[str, Any]) -> list[str]:
-        opening = doc["opening_stock_pending"]
+        opening = doc["opening_stock"]
         prices = [csvfile.format_decimal(doc["prices"][c], decimals[c]) if c in doc["prices"] else ""
                   for c in currencies]
         return [doc["sku"], doc["name"], doc["receipt_name"], doc["description"],

@@ -54,15 +54,18 @@ Suppliers = Annotated[list[ProductSupplier], msgspec.Meta(max_length=MAX_SUPPLIE
 
 
 class OpeningStock(msgspec.Struct, forbid_unknown_fields=True):
-    """Stock on hand when the product is first entered; pending until the stock ledger posts it."""
+    """Stock on hand when the product is first entered: posted at once as the product's `opening`
+    stock movement, and only while the product has no stock movement (docs/inventory.md)."""
 
     quantity: Quantity
     unit_cost: Money = 0  # base currency
     note: Annotated[str, msgspec.Meta(max_length=200)] = ""
 
 
-class PendingOpeningStock(msgspec.Struct):
-    id: str
+class OpeningBalance(msgspec.Struct):
+    """The product's opening stock movement."""
+
+    id: str  # the movement's id
     quantity: int
     unit_cost: int
     entered_by: str | None
@@ -99,7 +102,8 @@ class Product(msgspec.Struct):
     effective_prices: dict[str, int]  # what a customer pays: the override, else the price
     barcodes: list[Barcode]
     suppliers: list[ProductSupplier]
-    opening_stock_pending: PendingOpeningStock | None  # shown until the stock ledger posts it
+    on_hand: int  # thousandths, from the stock ledger (read-only: stock moves by movements)
+    opening_stock: OpeningBalance | None  # the opening balance posted to the ledger, if any
     scheduled_prices: list[PendingPrice]  # pending scheduled changes, soonest first
     version: int
     created_at: str
@@ -147,8 +151,9 @@ class ProductCreate(msgspec.Struct, forbid_unknown_fields=True):
 class ProductUpdate(msgspec.Struct, forbid_unknown_fields=True):
     """Only the fields sent change. `prices` / `override_prices` merge per currency (null removes
     that currency; a currency not sent is left as it is); `barcodes` and `suppliers` replace the
-    whole list; `opening_stock` replaces the pending opening stock (null withdraws it); `reason`
-    goes into price history."""
+    whole list; `opening_stock` posts the opening balance, which a product can have only before any
+    stock has moved (409 `stock_has_movements` after: use a stock adjustment); `reason` goes into
+    price history."""
 
     sku: Sku | msgspec.UnsetType = msgspec.UNSET
     name: Name | msgspec.UnsetType = msgspec.UNSET

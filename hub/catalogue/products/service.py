@@ -3,8 +3,9 @@
 Each function here runs inside one `db.write`: it checks (field problems as 422 naming the field,
 a taken SKU, PLU or barcode as 409 naming the product that has it, HQ-owned fields of an enrolled
 hub as 409 `hq_owned`), writes the product, its prices (through `prices.set_price`), barcodes,
-suppliers and pending opening stock, bumps the version, publishes one change row carrying the
-whole product, and appends exactly one audit entry. A change that changes nothing writes nothing.
+suppliers and its opening stock (an `opening` movement through the stock ledger), bumps the
+version, publishes one change row carrying the whole product, and appends exactly one audit entry,
+which carries the opening balance too. A change that changes nothing writes nothing.
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import Any
 from hub.catalogue import ownership
 from hub.catalogue.products import validation
 from hub.catalogue.products.prices import set_price
-from hub.db import audit, barcodes, product_refs, products
+from hub.db import audit, barcodes, product_refs, products, stock
 from hub.db.audit import Actor
 from hub.errors import ConflictError, FieldErrors, NotFoundError, PermissionDeniedError
 from hub.ids import new_id
+from hub.inventory import Source, move
 
 PRICE_PERMISSION = "prices.manage"
 PRICE_PARTS = {"prices": "price", "override_prices": "override_price"}  # part -> price field
@@ -137,14 +139,32 @@ def write_changes(conn: sqlite3.Connection, product_id: str, before: dict[str, A
         products.replace_suppliers(conn, product_id, after["suppliers"])
 
 
-def write_opening(conn: sqlite3.Connection, product_id: str, opening: dict[str, Any] | None,
-                  who: str | None) -> None:
-    """Pending opening stock, never an on-hand number: the inventory issue posts it to the ledger."""
-    if products.opening_stock_posted(conn, product_id):
-        raise ConflictError("this product's opening stock is already in the stock ledger; "
-                            "adjust stock instead", code="opening_stock_posted",
-                            extra={"errors": [{"field": OPENING, "message": "already posted"}]})
-    products.set_opening_stock(conn, product_id, opening, entered_by=who, new_id=new_id())
+def refuse_moved_stock(conn: sqlite3.Connection, product_id: str) -> None:
+    """409 naming `opening_stock` once any stock of the product has moved: from then on the
+    ledger holds its stock and only a stock adjustment changes it."""
+    moved = stock.movement_count(conn, product_id)
+    if moved:
+        message = (f"this product's stock is in the stock ledger already ({moved} movement"
+                   f"{'' if moved == 1 else 's'}); change it with a stock adjustment")
+        raise ConflictError(message, code="stock_has_movements",
+                            extra={"errors": [{"field": OPENING, "message": message}]})
+
+
+def write_opening(conn: sqlite3.Connection, product_id: str, opening: dict[str, Any], actor: Actor) -> None:
+    """Post `opening` as the product's `opening` movement: only while no stock of it has moved."""
+    refuse_moved_stock(conn, product_id)
+    move(conn, kind="opening", product_id=product_id, quantity=opening["quantity"],
+         unit_cost=opening.get("unit_cost", 0), note=opening.get("note", ""), actor=actor,
+         source=Source("product", product_id))
+
+
+def on_hand_problem(on_hand: int, unit: dict[str, Any] | None) -> str | None:
+    """Why a product with `on_hand` cannot take `unit` (its decimals cannot hold it), or None."""
+    if unit is None or on_hand % 10 ** (3 - unit["decimals"]) == 0:
+        return None
+    return (f"this product has {on_hand / 1000:g} in stock, which {unit['code']} (whole numbers"
+            f"{'' if unit['decimals'] == 0 else ' to ' + str(unit['decimals']) + ' decimals'}) cannot hold;"
+            " adjust the stock first")
 
 
 def audit_view(doc: dict[str, Any]) -> dict[str, Any]:
@@ -163,7 +183,7 @@ def create_product(conn: sqlite3.Connection, actor: Actor, permissions: frozense
     product_id = new_id()
     write_new(conn, product_id, doc, source="manual", reason="new product", who=actor.username)
     if opening is not None:
-        write_opening(conn, product_id, opening, actor.username)
+        write_opening(conn, product_id, opening, actor)
     created = products.publish(conn, product_id)
     audit.append(conn, actor, "product.created", "product", product_id, after=audit_view(created))
     return created
@@ -202,29 +222,34 @@ def update_product(conn: sqlite3.Connection, actor: Actor, permissions: frozense
     after = merged(before, changes)
     old = editable(before)
     changed = changed_fields(old, after)
-    opening_changed = opening_given and _opening_key(opening) != _opening_key(before["opening_stock_pending"])
+    # The opening balance as the form shows it, sent back unchanged, changes nothing.
+    opening_changed = opening_given and _opening_key(opening) != _opening_key(before[OPENING])
     if not changed and not opening_changed:
         return before
     ownership.require_store_owned(conn, "products", ownership_names(changed))
     require_price_permission(permissions, changed)
-    keeps_opening = before["opening_stock_pending"] is not None and not (opening_given and opening is None)
-    if "stock_tracked" in changed and not after["stock_tracked"] and keeps_opening:
-        raise FieldErrors([("stock_tracked", "this product has pending opening stock; withdraw it "
-                                             "first (opening_stock: null)")])
-    checked_opening = opening if opening_changed else None
-    if checked_opening is None and "unit_id" in changed and keeps_opening:
-        checked_opening = before["opening_stock_pending"]  # must fit the new unit's decimals too
-    _check(conn, after, product_id, changed, checked_opening)
+    if opening_changed:
+        refuse_moved_stock(conn, product_id)
+    stock_problems = []
+    if "stock_tracked" in changed and not after["stock_tracked"] and before["on_hand"] != 0:
+        stock_problems.append(("stock_tracked", f"this product has {before['on_hand'] / 1000:g} in stock; "
+                                                "adjust it to zero before it stops tracking stock"))
+    if "unit_id" in changed:
+        unit = product_refs.load_refs(conn)["units"].get(after["unit_id"])
+        if (msg := on_hand_problem(before["on_hand"], unit)):
+            stock_problems.append(("unit_id", msg))
+    if stock_problems:
+        raise FieldErrors(stock_problems)
+    _check(conn, after, product_id, changed, opening if opening_changed else None)
     write_changes(conn, product_id, old, after, changed, source="manual", reason=reason,
                   who=actor.username)
     if opening_changed:
-        write_opening(conn, product_id, opening, actor.username)
-        if not changed:
-            products.update_product(conn, product_id, {})
+        assert opening is not None  # withdrawing one that was posted is refused above
+        write_opening(conn, product_id, opening, actor)  # write_changes bumped the version already
     updated = products.publish(conn, product_id)
     shown = sorted(changed | ({OPENING} if opening_changed else set()))
-    was = {**old, OPENING: before["opening_stock_pending"]}
-    now = {**editable(updated), OPENING: updated["opening_stock_pending"]}
+    was = {**old, OPENING: before[OPENING]}
+    now = {**editable(updated), OPENING: updated[OPENING]}
     audit.append(conn, actor, "product.updated", "product", product_id,
                  before={k: was[k] for k in shown}, after={k: now[k] for k in shown},
                  detail={"reason": reason} if reason else None)

@@ -42,6 +42,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(3, "catalogue", _module("m0003_catalogue")),
     Migration(4, "promotion_source", _module("m0004_promotion_source")),
     Migration(5, "price_history_field", _module("m0005_price_history_field")),
+    Migration(6, "stock_ledger", _module("m0006_stock_ledger")),
 )
 
 TRACKING_SQL = """
