@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hub.auth.identity import is_api_path
+from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, unique
 
@@ -239,4 +240,80 @@ PAGE_CHANGES.update({
         PRODUCT_SCHEDULE_FORM, _root(p)),
     "POST /products/{product_id}/scheduled-prices/{schedule_id}/cancel": lambda p: PageChange(
         _schedule_cancel(p), "product.price_schedule_cancelled", token=_root(p)),
+})
+
+
+# ---- Catalogue: the category tree, units of measure, suppliers ---------------------------------
+
+def _archived(p: People, kind: str) -> str:
+    """A fresh category, unit or supplier (`kind` as in the API path), archived through the API."""
+    made = {"categories": reference.category, "units": reference.unit, "suppliers": reference.supplier}[kind](p)
+    assert p.root.patch(f"/api/v1/{kind}/{made}", json={"active": False}).status_code == 200
+    return made
+
+
+def _unit_form() -> dict[str, Any]:
+    return {"code": unique("u"), "name": unique("Unit "), "decimals": "0"}
+
+
+def _supplier_form() -> dict[str, Any]:
+    return {"name": unique("Supplier "), "contact_name": "Portal", "phone": "", "email": "", "address": "",
+            "tin": "", "payment_terms_days": "30", "lead_time_days": "2", "notes": ""}
+
+
+PAGE_CALLS.update({
+    "GET /categories": lambda p, who: PageCall("/categories?status=all"),
+    "GET /categories/new": lambda p, who: PageCall("/categories/new"),
+    "POST /categories": lambda p, who: PageCall("/categories", {"name": unique("Category "), "parent_id": ""}),
+    "GET /categories/{category_id}": lambda p, who: PageCall(f"/categories/{reference.category(p)}"),
+    "POST /categories/{category_id}": lambda p, who: PageCall(
+        f"/categories/{reference.category(p)}", {"name": unique("Category "), "parent_id": "", "sort_order": "1"}),
+    "POST /categories/{category_id}/archive": lambda p, who: PageCall(
+        f"/categories/{reference.category(p)}/archive"),
+    "POST /categories/{category_id}/restore": lambda p, who: PageCall(
+        f"/categories/{_archived(p, 'categories')}/restore"),
+    "GET /units": lambda p, who: PageCall("/units?status=all"),
+    "GET /units/new": lambda p, who: PageCall("/units/new"),
+    "POST /units": lambda p, who: PageCall("/units", _unit_form()),
+    "GET /units/{unit_id}": lambda p, who: PageCall(f"/units/{reference.unit(p)}"),
+    "POST /units/{unit_id}": lambda p, who: PageCall(f"/units/{reference.unit(p)}", _unit_form()),
+    "POST /units/{unit_id}/archive": lambda p, who: PageCall(f"/units/{reference.unit(p)}/archive"),
+    "POST /units/{unit_id}/restore": lambda p, who: PageCall(f"/units/{_archived(p, 'units')}/restore"),
+    "GET /suppliers": lambda p, who: PageCall("/suppliers?status=all&q=supplier"),
+    "GET /suppliers/new": lambda p, who: PageCall("/suppliers/new"),
+    "POST /suppliers": lambda p, who: PageCall("/suppliers", _supplier_form()),
+    "GET /suppliers/{supplier_id}": lambda p, who: PageCall(f"/suppliers/{reference.supplier(p)}"),
+    "GET /suppliers/{supplier_id}/edit": lambda p, who: PageCall(f"/suppliers/{reference.supplier(p)}/edit"),
+    "POST /suppliers/{supplier_id}": lambda p, who: PageCall(
+        f"/suppliers/{reference.supplier(p)}", _supplier_form()),
+    "POST /suppliers/{supplier_id}/archive": lambda p, who: PageCall(
+        f"/suppliers/{reference.supplier(p)}/archive"),
+    "POST /suppliers/{supplier_id}/restore": lambda p, who: PageCall(
+        f"/suppliers/{_archived(p, 'suppliers')}/restore"),
+})
+
+PAGE_CHANGES.update({
+    "POST /categories": lambda p: PageChange(
+        "/categories", "category.created", {"name": unique("Category "), "parent_id": ""}, _root(p)),
+    "POST /categories/{category_id}": lambda p: PageChange(
+        f"/categories/{reference.category(p)}", "category.updated",
+        {"name": unique("Category "), "parent_id": "", "sort_order": "0"}, _root(p)),
+    "POST /categories/{category_id}/archive": lambda p: PageChange(
+        f"/categories/{reference.category(p)}/archive", "category.archived", token=_root(p)),
+    "POST /categories/{category_id}/restore": lambda p: PageChange(
+        f"/categories/{_archived(p, 'categories')}/restore", "category.restored", token=_root(p)),
+    "POST /units": lambda p: PageChange("/units", "unit.created", _unit_form(), _root(p)),
+    "POST /units/{unit_id}": lambda p: PageChange(
+        f"/units/{reference.unit(p)}", "unit.updated", _unit_form(), _root(p)),
+    "POST /units/{unit_id}/archive": lambda p: PageChange(
+        f"/units/{reference.unit(p)}/archive", "unit.archived", token=_root(p)),
+    "POST /units/{unit_id}/restore": lambda p: PageChange(
+        f"/units/{_archived(p, 'units')}/restore", "unit.restored", token=_root(p)),
+    "POST /suppliers": lambda p: PageChange("/suppliers", "supplier.created", _supplier_form(), _root(p)),
+    "POST /suppliers/{supplier_id}": lambda p: PageChange(
+        f"/suppliers/{reference.supplier(p)}", "supplier.updated", _supplier_form(), _root(p)),
+    "POST /suppliers/{supplier_id}/archive": lambda p: PageChange(
+        f"/suppliers/{reference.supplier(p)}/archive", "supplier.archived", token=_root(p)),
+    "POST /suppliers/{supplier_id}/restore": lambda p: PageChange(
+        f"/suppliers/{_archived(p, 'suppliers')}/restore", "supplier.restored", token=_root(p)),
 })
