@@ -1,10 +1,16 @@
 """Building the HTTP server around the app: HTTPS with the hub's own certificate by default.
 
 `serve` and the tests use this one function, so what is tested is what runs in a store.
+
+The event loop and the HTTP parser are uvloop and httptools (libuv and llhttp, both C) when they
+import: with uvicorn's pure-Python defaults (asyncio and h11), parsing and scheduling cost a till's
+barcode lookup more than SQLite did. Both are dependencies with wheels for the Pi (manylinux
+aarch64); the pure-Python pair stays the fallback, so a machine without the wheels still serves.
 """
 
 from __future__ import annotations
 
+import importlib
 import logging
 from typing import Any, Sequence
 
@@ -23,6 +29,20 @@ PLAIN_HTTP_WARNING = (
 )
 
 
+def server_stack() -> tuple[str, str]:
+    """uvicorn's (loop, http) implementations: the C ones where they import, else pure Python."""
+    return _first_importable("uvloop", "asyncio"), _first_importable("httptools", "h11")
+
+
+def _first_importable(fast: str, fallback: str) -> str:
+    try:
+        importlib.import_module(fast)
+    except ImportError:  # not installed, or a wheel built for another machine
+        log.info("%s does not import; serving with %s", fast, fallback)
+        return fallback
+    return fast
+
+
 def build_server(settings: Settings, *, host: str | None = None, port: int | None = None,
                  subsystems: Sequence[Any] | None = None) -> uvicorn.Server:
     """A uvicorn server for create_app(settings), its TLS identity made and wired in."""
@@ -37,7 +57,9 @@ def build_server(settings: Settings, *, host: str | None = None, port: int | Non
         log.warning(PLAIN_HTTP_WARNING)
     parts = list(subsystems) if subsystems is not None else default_subsystems(settings)
     app = create_app(settings, subsystems=parts)
+    loop, http = server_stack()
     config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
+                            loop=loop, http=http,
                             log_config=None, access_log=False, lifespan="on",
                             timeout_graceful_shutdown=10, **ssl_kwargs)
     config.load()  # makes config.ssl, the context the TLS subsystem reloads on re-issue
