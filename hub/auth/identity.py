@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import dataclasses
+import sqlite3
 from dataclasses import dataclass
+from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
-from hub.clock import format_ts, utc_now
+from hub.auth.cache import cache_for
+from hub.clock import format_ts, parse_ts, utc_now
 from hub.db import devices, tokens
 from hub.db.audit import Actor
+from hub.db.tokens import hash_token
 from hub.devices.presence import note_seen
 from hub.errors import AuthenticationError, NotFoundError, PermissionDeniedError
 from hub.http import current_request_id
@@ -66,19 +70,8 @@ def bearer_token(connection: ASGIConnection) -> str | None:
 
 async def resolve_identity(connection: ASGIConnection) -> Identity | None:
     """The Identity behind the request's token (see `request_token`), or None when there is none."""
-    token = request_token(connection)
-    if token is None:
-        return None
-    db = connection.app.state.db
-    row = await db.read(tokens.identity_for, token, format_ts(utc_now()))
-    if row is None or row["kind"] == "refresh":
-        raise AuthenticationError("the token is unknown, expired or revoked, or its user is deactivated",
-                                  code="invalid_token")
-    return Identity(
-        user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
-        role_id=row["role_id"], role=row["role"], permissions=row["permissions"],
-        token_id=row["token_id"], token_kind=row["kind"], device_id=row["device_id"],
-    )
+    _, identity = await resolve_caller(connection, device=False)
+    return identity
 
 
 # A paired till sends its device token in this header on every call (hub.devices).
@@ -94,22 +87,76 @@ class Device:
 
 async def resolve_device(connection: ASGIConnection) -> Device | None:
     """The till behind `X-Device-Token` (also put on `connection.state.device`); 401 if unknown or revoked."""
-    token = connection.headers.get(DEVICE_HEADER, "").strip()
-    connection.state.device = None
-    if not token:
-        return None
+    device, _ = await resolve_caller(connection, identity=False)
+    return device
+
+
+def _caller_rows(conn: sqlite3.Connection, device_token: str | None, token: str | None,
+                 now: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The till's row and the token's identity row, in one read snapshot (one hop, not two)."""
+    device = devices.find_by_token(conn, device_token) if device_token is not None else None
+    identity = tokens.identity_for(conn, token, now) if token is not None else None
+    return device, identity
+
+
+async def resolve_caller(connection: ASGIConnection, *, device: bool = True,
+                         identity: bool = True) -> tuple[Device | None, Identity | None]:
+    """The till (`X-Device-Token`) and the identity (`request_token`) behind the request, each
+    None when not sent (or not asked for); 401 when one is unknown, expired or revoked, the
+    till's refusal first. Both come from the cache of callers (hub.auth.cache) when it holds
+    them, otherwise from one database read."""
     state = connection.app.state
-    found = await state.db.read(devices.find_by_token, token) if len(token) <= MAX_DEVICE_TOKEN else None
-    if found is None:
+    cache = cache_for(state)
+    device_token = connection.headers.get(DEVICE_HEADER, "").strip() if device else ""
+    token = request_token(connection) if identity else None
+    device_key = ("device", hash_token(device_token)) if device_token else None
+    token_key = ("bearer", hash_token(token)) if token is not None else None
+    found_device: Device | None = cache.get(device_key) if device_key else None
+    found: Identity | None = cache.get(token_key) if token_key else None
+    device_row = identity_row = None
+    mark = cache.mark()
+    read_device = device_key is not None and found_device is None and len(device_token) <= MAX_DEVICE_TOKEN
+    read_identity = token_key is not None and found is None
+    now = utc_now() if read_identity else None
+    if read_device or read_identity:
+        device_row, identity_row = await state.db.read(
+            _caller_rows, device_token if read_device else None, token if read_identity else None,
+            format_ts(now or utc_now()))
+    if device:
+        connection.state.device = None
+    if device_key is not None:
+        if found_device is None:
+            found_device = _device(device_row)
+            cache.put(device_key, found_device, mark)
+        connection.state.device = found_device
+        await note_seen(state, found_device.id, connection.client.host if connection.client else None)
+    if token_key is not None and found is None:
+        found = _identity(identity_row)
+        expires = identity_row["expires_at"] if identity_row else None
+        lifetime = None if expires is None or now is None else (parse_ts(expires) - now).total_seconds()
+        cache.put(token_key, found, mark, lifetime=lifetime)
+    return found_device, found
+
+
+def _device(row: dict[str, Any] | None) -> Device:
+    if row is None:
         raise AuthenticationError("the device token is unknown; pair this till again",
                                   code="invalid_device_token")
-    if found["revoked_at"] is not None:
+    if row["revoked_at"] is not None:
         raise AuthenticationError("this till was revoked by a manager; pair it again to use it",
                                   code="device_revoked")
-    device = Device(id=found["id"], name=found["name"])
-    connection.state.device = device
-    await note_seen(state, device.id, connection.client.host if connection.client else None)
-    return device
+    return Device(id=row["id"], name=row["name"])
+
+
+def _identity(row: dict[str, Any] | None) -> Identity:
+    if row is None or row["kind"] == "refresh":
+        raise AuthenticationError("the token is unknown, expired or revoked, or its user is deactivated",
+                                  code="invalid_token")
+    return Identity(
+        user_id=row["user_id"], username=row["username"], display_name=row["display_name"],
+        role_id=row["role_id"], role=row["role"], permissions=row["permissions"],
+        token_id=row["token_id"], token_kind=row["kind"], device_id=row["device_id"],
+    )
 
 
 def bind_device(identity: Identity | None, device: Device | None) -> Identity | None:
@@ -133,8 +180,8 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     if rule == PUBLIC:
         connection.state.identity = None
         return
-    device = await resolve_device(connection)
-    identity = bind_device(await resolve_identity(connection), device)
+    device, identity = await resolve_caller(connection)
+    identity = bind_device(identity, device)
     connection.state.identity = identity
     if identity is None:
         raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, TypeVar
 
 from hub.clock import TimeFloor
+from hub.db.auth_generation import AuthGeneration
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -124,9 +125,16 @@ class Database:
         self._readers_lock = threading.Lock()
         self._writer: HubConnection | None = None
         self._closed = False
+        # Moves on after every write that changed a token, user, role or till (hub.auth.cache).
+        self.auth_generation = AuthGeneration()
 
     def open(self) -> None:
-        self._writer = self._writer_pool.submit(connect, self.path).result()
+        self._writer = self._writer_pool.submit(self._open_writer).result()
+
+    def _open_writer(self) -> HubConnection:
+        conn = connect(self.path)
+        self.auth_generation.install(conn)
+        return conn
 
     @property
     def floor(self) -> TimeFloor:
@@ -135,8 +143,11 @@ class Database:
 
     def _run_write(self, fn: Callable[..., T], args: tuple, kwargs: dict) -> T:
         assert self._writer is not None, "database is not open"
-        with transaction(self._writer) as conn:
-            return fn(conn, *args, **kwargs)
+        try:
+            with transaction(self._writer) as conn:
+                return fn(conn, *args, **kwargs)
+        finally:
+            self.auth_generation.settle()
 
     def _reader(self) -> HubConnection:
         conn = getattr(self._local, "conn", None)

@@ -92,11 +92,8 @@ def test_login_and_failed_login_are_audited_without_secrets(hub):
 def test_an_expired_access_token_is_refused(hub):
     session = hub.login("cashier")
     client = hub.client(session["access_token"])
-    assert client.get("/api/v1/auth/me").status_code == 200
-    conn = sqlite3.connect(hub.db_path)
-    with conn:
-        conn.execute("UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE kind = 'access'")
-    conn.close()
+    assert client.get("/api/v1/auth/me").status_code == 200  # and its identity is cached
+    hub.write("UPDATE tokens SET expires_at = '2000-01-01T00:00:00.000000Z' WHERE kind = 'access'")
     r = client.get("/api/v1/auth/me")
     assert r.status_code == 401 and r.json()["code"] == "invalid_token"
 
