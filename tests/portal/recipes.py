@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hub.auth.identity import is_api_path
+from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, unique
@@ -316,4 +317,73 @@ PAGE_CHANGES.update({
         f"/suppliers/{reference.supplier(p)}/archive", "supplier.archived", token=_root(p)),
     "POST /suppliers/{supplier_id}/restore": lambda p: PageChange(
         f"/suppliers/{_archived(p, 'suppliers')}/restore", "supplier.restored", token=_root(p)),
+})
+
+
+# ---- Catalogue: pricing tiers, promotions and "Try a basket" ------------------------------------
+
+def _promotion_form(percent: str = "5") -> dict[str, Any]:
+    return {"name": unique("Portal promotion "), "kind": "percent_off", "target_type": "basket",
+            "percent": percent, "priority": "100"}
+
+
+def _tier_form() -> dict[str, Any]:
+    return {"name": unique("Tier "), "percent": "2.5"}
+
+
+def _tier_prices(p: People) -> dict[str, Any]:
+    return {"code": pricing.product(p), "price_USD": "1.10"}
+
+
+def _tier_price_removal(p: People) -> str:
+    return f"/pricing-tiers/{pricing.tier(p, priced=True)}/prices/{pricing.product(p)}/remove"
+
+
+PAGE_CALLS.update({
+    "GET /pricing-tiers": lambda p, who: PageCall("/pricing-tiers?show=all"),
+    "GET /pricing-tiers/new": lambda p, who: PageCall("/pricing-tiers/new"),
+    "POST /pricing-tiers": lambda p, who: PageCall("/pricing-tiers", _tier_form()),
+    "GET /pricing-tiers/{tier_id}": lambda p, who: PageCall(
+        f"/pricing-tiers/{pricing.tier(p, priced=True)}"),
+    "POST /pricing-tiers/{tier_id}": lambda p, who: PageCall(
+        f"/pricing-tiers/{pricing.tier(p)}", _tier_form()),
+    "POST /pricing-tiers/{tier_id}/archive": lambda p, who: PageCall(
+        f"/pricing-tiers/{pricing.tier(p)}/archive"),
+    "POST /pricing-tiers/{tier_id}/prices": lambda p, who: PageCall(
+        f"/pricing-tiers/{pricing.tier(p)}/prices", _tier_prices(p)),
+    "POST /pricing-tiers/{tier_id}/prices/{product_id}/remove": lambda p, who: PageCall(
+        _tier_price_removal(p)),
+    "GET /promotions": lambda p, who: PageCall("/promotions?status=running"),
+    "GET /promotions/new": lambda p, who: PageCall("/promotions/new?kind=multi_buy"),
+    "POST /promotions": lambda p, who: PageCall("/promotions", _promotion_form()),
+    "GET /promotions/try": lambda p, who: PageCall(
+        f"/promotions/try?code={pricing.product(p)}&qty=2&go=1"),
+    "GET /promotions/{promotion_id}": lambda p, who: PageCall(
+        f"/promotions/{pricing.promotion(p)}"),
+    "GET /promotions/{promotion_id}/edit": lambda p, who: PageCall(
+        f"/promotions/{pricing.promotion(p)}/edit"),
+    "POST /promotions/{promotion_id}": lambda p, who: PageCall(
+        f"/promotions/{pricing.promotion(p)}", _promotion_form("7")),
+    "POST /promotions/{promotion_id}/end": lambda p, who: PageCall(
+        f"/promotions/{pricing.promotion(p)}/end"),
+})
+
+PAGE_CHANGES.update({
+    "POST /pricing-tiers": lambda p: PageChange(
+        "/pricing-tiers", "pricing_tier.created", _tier_form(), _root(p)),
+    "POST /pricing-tiers/{tier_id}": lambda p: PageChange(
+        f"/pricing-tiers/{pricing.tier(p)}", "pricing_tier.updated", _tier_form(), _root(p)),
+    "POST /pricing-tiers/{tier_id}/archive": lambda p: PageChange(
+        f"/pricing-tiers/{pricing.tier(p)}/archive", "pricing_tier.archived", token=_root(p)),
+    "POST /pricing-tiers/{tier_id}/prices": lambda p: PageChange(
+        f"/pricing-tiers/{pricing.tier(p)}/prices", "pricing_tier.prices_set", _tier_prices(p),
+        _root(p)),
+    "POST /pricing-tiers/{tier_id}/prices/{product_id}/remove": lambda p: PageChange(
+        _tier_price_removal(p), "pricing_tier.prices_removed", token=_root(p)),
+    "POST /promotions": lambda p: PageChange(
+        "/promotions", "promotion.created", _promotion_form(), _root(p)),
+    "POST /promotions/{promotion_id}": lambda p: PageChange(
+        f"/promotions/{pricing.promotion(p)}", "promotion.updated", _promotion_form("7"), _root(p)),
+    "POST /promotions/{promotion_id}/end": lambda p: PageChange(
+        f"/promotions/{pricing.promotion(p)}/end", "promotion.ended", token=_root(p)),
 })
