@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hub.auth.identity import is_api_path
+from hub.catalogue._rates_portal import format_amount
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
@@ -177,6 +178,89 @@ def _role_change(p: People) -> PageChange:
     role = p.new_role()
     return PageChange(f"/roles/{role['id']}", "role.updated",
                       {"name": role["name"], "permission": ["roles.view"]}, _root(p))
+
+
+# ---- Catalogue: tax classes and the store's tax mode, currencies and exchange rates --------------
+
+def _tax_class(p: People, *, archived: bool = False) -> dict[str, Any]:
+    """A fresh tax class with no rate yet (so a rate added now never ties with its first)."""
+    r = p.root.post("/api/v1/tax-classes", json={"code": unique("PT"), "name": "Portal tax"})
+    assert r.status_code == 201, r.text
+    if archived:
+        assert p.root.patch(f"/api/v1/tax-classes/{r.json()['id']}", json={"active": False}).status_code == 200
+    return r.json()
+
+
+def _currency(p: People, *, archived: bool = False) -> str:
+    code = reference.currency(p)
+    if archived:
+        assert p.root.patch(f"/api/v1/currencies/{code}", json={"active": False}).status_code == 200
+    return code
+
+
+def _currency_form(**fields: Any) -> dict[str, Any]:
+    return {"name": unique("Currency "), "symbol": "", "decimals": "2", "round_step": "0.01",
+            "round_mode": "half_up", "cash_rounding": "0.01", **fields}
+
+
+def _new_coin() -> str:
+    """A smallest coin no currency of the matrix has yet, so the edit always changes something."""
+    return format_amount(reference.cash_rounding()["cash_rounding"], 2)
+
+
+PAGE_CALLS.update({
+    "GET /taxes": lambda p, who: PageCall("/taxes?status=all"),
+    "GET /taxes/new": lambda p, who: PageCall("/taxes/new"),
+    "POST /taxes": lambda p, who: PageCall("/taxes", {"code": unique("PT"), "name": "Portal tax", "rate": "12.5"}),
+    "POST /taxes/pricing": lambda p, who: PageCall("/taxes/pricing", {"tax_mode": "inclusive"}),
+    "GET /taxes/{class_id}": lambda p, who: PageCall(f"/taxes/{_tax_class(p)['id']}"),
+    "POST /taxes/{class_id}": lambda p, who: PageCall(
+        f"/taxes/{(c := _tax_class(p))['id']}", {"code": c["code"], "name": "Portal edit"}),
+    "POST /taxes/{class_id}/rates": lambda p, who: PageCall(
+        f"/taxes/{_tax_class(p)['id']}/rates", {"rate": "12", "effective_from": ""}),
+    "POST /taxes/{class_id}/archive": lambda p, who: PageCall(f"/taxes/{_tax_class(p)['id']}/archive"),
+    "POST /taxes/{class_id}/restore": lambda p, who: PageCall(
+        f"/taxes/{_tax_class(p, archived=True)['id']}/restore"),
+    "GET /currencies": lambda p, who: PageCall("/currencies?status=all"),
+    "GET /currencies/new": lambda p, who: PageCall("/currencies/new"),
+    "POST /currencies": lambda p, who: PageCall("/currencies", _currency_form(
+        code=reference.currency_body()["code"])),
+    "GET /currencies/rates": lambda p, who: PageCall("/currencies/rates"),
+    "POST /currencies/rates": lambda p, who: PageCall("/currencies/rates", {"quote": "ZWG", "rate_text": "26.7834"}),
+    "GET /currencies/{code}": lambda p, who: PageCall(f"/currencies/{_currency(p)}"),
+    "POST /currencies/{code}": lambda p, who: PageCall(
+        f"/currencies/{_currency(p)}", _currency_form(cash_rounding=_new_coin())),
+    "POST /currencies/{code}/archive": lambda p, who: PageCall(f"/currencies/{_currency(p)}/archive"),
+    "POST /currencies/{code}/restore": lambda p, who: PageCall(
+        f"/currencies/{_currency(p, archived=True)}/restore"),
+})
+
+PAGE_CHANGES.update({
+    "POST /taxes": lambda p: PageChange("/taxes", "tax_class.created", {
+        "code": unique("PT"), "name": "Audited tax", "rate": "15.5"}, _root(p)),
+    "POST /taxes/pricing": lambda p: PageChange(
+        "/taxes/pricing", "settings.pricing_updated", reference.other_tax_mode(p), _root(p)),
+    "POST /taxes/{class_id}": lambda p: PageChange(
+        f"/taxes/{(c := _tax_class(p))['id']}", "tax_class.updated",
+        {"code": c["code"], "name": unique("Renamed ")}, _root(p)),
+    "POST /taxes/{class_id}/rates": lambda p: PageChange(
+        f"/taxes/{_tax_class(p)['id']}/rates", "tax_class.rate_added",
+        {"rate": "16", "effective_from": "2031-06-01T00:00"}, _root(p)),
+    "POST /taxes/{class_id}/archive": lambda p: PageChange(
+        f"/taxes/{_tax_class(p)['id']}/archive", "tax_class.archived", token=_root(p)),
+    "POST /taxes/{class_id}/restore": lambda p: PageChange(
+        f"/taxes/{_tax_class(p, archived=True)['id']}/restore", "tax_class.restored", token=_root(p)),
+    "POST /currencies": lambda p: PageChange("/currencies", "currency.created", _currency_form(
+        code=reference.currency_body()["code"]), _root(p)),
+    "POST /currencies/rates": lambda p: PageChange(
+        "/currencies/rates", "exchange_rate.created", {"quote": "ZWG", "rate_text": "27.1"}, _root(p)),
+    "POST /currencies/{code}": lambda p: PageChange(
+        f"/currencies/{_currency(p)}", "currency.updated", _currency_form(cash_rounding=_new_coin()), _root(p)),
+    "POST /currencies/{code}/archive": lambda p: PageChange(
+        f"/currencies/{_currency(p)}/archive", "currency.archived", token=_root(p)),
+    "POST /currencies/{code}/restore": lambda p: PageChange(
+        f"/currencies/{_currency(p, archived=True)}/restore", "currency.restored", token=_root(p)),
+})
 
 
 # ---- Catalogue: products (list, one product, create, edit, archive, scheduled prices) -----------
