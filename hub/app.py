@@ -45,6 +45,7 @@ def api_handlers() -> list[Any]:
     from hub.catalogue.taxes.api import TaxClassController
     from hub.catalogue.units.api import UnitController
     from hub.devices.api import DeviceController
+    from hub.inventory.api import InventoryController
     from hub.licenses.api import LicenseController
     from hub.pricing.api import PricingController
     from hub.roles.api import PermissionController, RoleController
@@ -57,7 +58,7 @@ def api_handlers() -> list[Any]:
             LabelQueueController, BarcodeSettingsController,
             PricingTierController, PromotionController, PricingController,
             CurrencyController, ExchangeRateController, UnitController, CategoryController,
-            SupplierController, TaxClassController, PricingSettingsController]
+            SupplierController, TaxClassController, PricingSettingsController, InventoryController]
 
 
 def portal_handlers() -> list[Any]:

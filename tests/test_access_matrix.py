@@ -22,6 +22,7 @@ from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
+from tests.inventory import recipes as inventory
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -249,6 +250,11 @@ RECIPES: dict[str, Recipe] = {
     "POST /api/v1/tax-classes/{class_id}/rates": lambda m, who, t: Call(
         f"/api/v1/tax-classes/{reference.tax_class(m.people)}/rates", {"rate_bp": 1200}),
     "PUT /api/v1/settings/pricing": lambda m, who, t: Call("/api/v1/settings/pricing", {"tax_mode": "inclusive"}),
+    "GET /api/v1/inventory/movements": lambda m, who, t: Call(
+        f"/api/v1/inventory/movements?kind=opening&product_id={inventory.stocked_product(m.people)}"),
+    "GET /api/v1/inventory/levels/{product_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/levels/{inventory.stocked_product(m.people)}"),
+    "GET /api/v1/inventory/levels": lambda m, who, t: Call("/api/v1/inventory/levels?low=true"),
 }
 
 

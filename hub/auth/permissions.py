@@ -26,7 +26,16 @@ PERMISSIONS: dict[str, str] = {
     "promotions.manage": "Create, edit and end promotions",
     "currencies.manage": "Set the store's currencies and exchange rates",
     "taxes.manage": "Edit tax classes and their rates",
+    "inventory.view": "See stock levels, stock movements, low stock and the stock valuation",
+    "inventory.adjust": "Adjust stock with a reason (damaged, expired, theft, found, correction)",
+    "inventory.receive": "Receive goods from suppliers and return goods to them",
+    "inventory.count": "Count stock in a stock take (blind when the stock take says so)",
+    "inventory.approve": "Approve and post stock takes, and adjustments above the approval value",
+    "inventory.transfer": "Send stock to and receive it from the chain's other stores",
+    "purchasing.manage": "Create, send and close purchase orders",
 }
+_STOCK = frozenset({"inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
+                    "inventory.approve", "inventory.transfer", "purchasing.manage"})
 
 _ALL = frozenset(PERMISSIONS)
 
@@ -38,13 +47,17 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "settings.view", "settings.manage", "backups.manage",
                    "devices.view", "devices.manage", "licenses.view", "licenses.manage",
                    "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
-                   "currencies.manage"}),
+                   "currencies.manage"}) | _STOCK,
     ),
+    # A supervisor takes deliveries, counts and makes small adjustments; approving a stock take
+    # or a large adjustment is the manager's.
     "supervisor": (
         "Leads a shift: approves overrides, sees users and settings",
-        frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view"}),
+        frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view",
+                   "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count"}),
     ),
-    "cashier": ("Sells at a till", frozenset()),
+    # Counting only: a blind count shows a cashier nothing of what the ledger expects.
+    "cashier": ("Sells at a till", frozenset({"inventory.count"})),
 }
 
 

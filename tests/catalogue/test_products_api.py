@@ -182,6 +182,8 @@ def test_opening_stock_is_an_audited_opening_movement_in_the_ledger(hub, ids, ad
     assert rows(hub.db_path, "SELECT on_hand, avg_cost, value FROM stock_levels WHERE product_id = ?",
                 product["id"]) == [{"on_hand": 24000, "avg_cost": 95, "value": 2280}]
     assert "on_hand" not in changes_of(hub.db_path, product["id"])[-1]  # tills get stock_level rows
+    level = admin.get(f"/api/v1/inventory/levels/{product['id']}").json()
+    assert level["on_hand"] == 24000
     # Sent back as the form shows it: no change. Changed or withdrawn: the ledger has it; 409.
     same = {"quantity": 24000, "unit_cost": 95, "note": "shelf count"}
     r = admin.patch(f"/api/v1/products/{product['id']}", json={"opening_stock": same})
