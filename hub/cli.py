@@ -42,7 +42,8 @@ pass_ctx = click.make_pass_decorator(Context)
 # Commands that live with their feature, imported on first use so that `serve` does not load
 # the code of `backup`, `user` and `bench` (and what they import) before it answers.
 LAZY_COMMANDS = {"init": "hub.users.cli:init", "user": "hub.users.cli:user", "audit": "hub.audit.cli:audit",
-                 "backup": "hub.backup.cli:backup", "bench": "hub.bench.cli:bench"}
+                 "backup": "hub.backup.cli:backup", "bench": "hub.bench.cli:bench",
+                 "stock": "hub.inventory.cli:stock"}
 
 
 class _Commands(dict):
