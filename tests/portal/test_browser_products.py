@@ -74,7 +74,7 @@ def test_a_manager_creates_prices_schedules_archives_and_finds_a_product(browse,
     product_path = page.url.removeprefix(hub.url)
     assert heading(page) == "Mazoe Orange Crush 5L"
     assert page.get_by_role("status").text_content() == "Product BEV-MZ-5L (Mazoe Orange Crush 5L) created."
-    assert "opening stock pending: 24 each" in page.locator(".stock-line").text_content()
+    assert page.locator(".stock-line").first.text_content() == "On hand: 24 each from the stock ledger"
     assert "12.50" in page.locator("section[aria-labelledby=h-prices] table").text_content()
 
     page.get_by_label("New price").fill("13.25")

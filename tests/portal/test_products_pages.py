@@ -166,13 +166,22 @@ def test_a_new_product_is_created_from_typed_decimals_and_opens_on_its_page(hub,
     assert doc["suppliers"] == [{"supplier_id": ids["dairy"], "supplier_code": "MZ-2L", "cost": 2520,
                                  "currency": "USD", "pack_size": 12000, "preferred": True}]
     assert doc["low_stock_threshold"] == 6000 and doc["receipt_name"] == "MAZOE ORANGE 2L"
-    assert doc["opening_stock_pending"]["quantity"] == 24000 and doc["opening_stock_pending"]["unit_cost"] == 210
+    assert doc["opening_stock"]["quantity"] == 24000 and doc["opening_stock"]["unit_cost"] == 210
+    assert doc["on_hand"] == 24000  # posted to the stock ledger as the opening balance
 
     page = portal.call("GET", r.headers["location"], token)
     shown = text_of(page.text)
-    assert "Stock on hand arrives with inventory; opening stock pending: 24 each" in shown
+    assert "On hand: 24 each from the stock ledger" in shown
+    assert "Opening balance 24 each at USD 2.10 each, entered" in shown and "by manager (shelf count)." in shown
     assert f"{case} pack of 12 each" in shown and "Drinks" in shown and "USD 25.20" in shown
     assert "1,250.50" in shown and "Schedule a price change" in shown
+
+    edit = portal.call("GET", f"/products/{product_id}/edit", token).text  # stock is the ledger's now
+    assert 'name="opening_stock.quantity"' not in edit and "On hand: 24 each, from the stock ledger" in text_of(edit)
+    r = portal.call("POST", f"/products/{product_id}", token, {**form, "name": "Mazoe Orange Crush 2 litres"})
+    assert r.status_code == 303, text_of(r.text)[:600]
+    after = hub.as_user("manager").get(f"/api/v1/products/{product_id}").json()
+    assert after["name"] == "Mazoe Orange Crush 2 litres" and after["on_hand"] == 24000
 
 
 def test_a_price_with_too_many_decimals_is_refused_beside_it_with_the_values_kept(hub, portal, ids):  # noqa: F811
@@ -345,6 +354,6 @@ def test_quantities_follow_the_units_decimals_and_print_back():
                                  ("0", each, "must be more than 0")):
         with pytest.raises(forms.Unreadable, match=message):
             forms.parse_quantity(typed, unit)
-    assert [forms.format_quantity(q, 3) for q in (1250, 12000, 500)] == ["1.25", "12", "0.5"]
+    assert [forms.format_quantity(q, 3) for q in (1250, 12000, 500, -1500, 0)] == ["1.25", "12", "0.5", "-1.5", "0"]
     assert forms.format_amount(125050, 2) == "1,250.50" and forms.typed_amount(125050, 2) == "1250.50"
     assert forms.format_amount(7, 0) == "7"

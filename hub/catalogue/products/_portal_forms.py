@@ -103,9 +103,10 @@ def format_quantity(thousandths: int | None, decimals: int = 3) -> str:
     """Thousandths as the unit's decimals, trailing zeros dropped ("12", "1.5")."""
     if thousandths is None:
         return ""
-    whole, frac = divmod(thousandths, 1000)
+    sign = "-" if thousandths < 0 else ""  # stock can go below zero: sales are never refused
+    whole, frac = divmod(abs(thousandths), 1000)
     text = f"{frac:03d}"[:max(decimals, 0)].rstrip("0")
-    return f"{whole}" + (f".{text}" if text else "")
+    return f"{sign}{whole}" + (f".{text}" if text else "")
 
 
 def sentence(message: str) -> str:
@@ -126,6 +127,7 @@ class FormContext:
     may_price: bool  # the user holds prices.manage
     locked: frozenset[str] = frozenset()  # HQ-owned fields of an enrolled hub, left out
     current_unit_id: str | None = None  # editing: the product's unit (when the unit is locked)
+    opening_editable: bool = True  # False once the product's stock is in the ledger
 
     @property
     def decimals(self) -> dict[str, int]:
@@ -279,11 +281,11 @@ def read_product_form(form: Any, ctx: FormContext, *, editing: bool) -> ReadForm
     if "barcodes" not in ctx.locked:
         body["barcodes"] = _barcodes(r, unit, row_count(names, "barcodes"))
     body["suppliers"] = _suppliers(r, unit, row_count(names, "suppliers"))
-    body["opening_stock"] = _opening(r, unit)
+    opening = _opening(r, unit) if ctx.opening_editable else None
+    if opening is not None:
+        body["opening_stock"] = opening
     if editing:
         body["reason"] = r.text("reason", TEXT_LIMITS["reason"])
-    elif body["opening_stock"] is None:
-        del body["opening_stock"]
     out.body = body
     return out
 
@@ -324,12 +326,6 @@ def product_values(doc: dict[str, Any], ctx: FormContext) -> dict[str, str]:
                        f"{where}.pack_size": format_quantity(link["pack_size"], unit["decimals"])})
         if link["preferred"]:
             values["preferred_supplier"] = str(i)
-    opening = doc.get("opening_stock_pending")
-    if opening:
-        values["opening_stock.quantity"] = format_quantity(opening["quantity"], unit["decimals"])
-        values["opening_stock.unit_cost"] = typed_amount(opening["unit_cost"], base["decimals"] if base else 2) \
-            if opening["unit_cost"] else ""
-        values["opening_stock.note"] = opening["note"]
     return values
 
 

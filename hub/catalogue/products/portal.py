@@ -111,7 +111,8 @@ def _context(request: Request, refs: dict[str, Any], product: dict[str, Any] | N
         units=refs["units"], currencies=refs["currencies"],
         price_part="override_prices" if refs["enrolled"] else "prices",
         may_price=request.state.identity.can("prices.manage"), locked=refs["locked"],
-        current_unit_id=product["unit_id"] if product else None)
+        current_unit_id=product["unit_id"] if product else None,
+        opening_editable=product is None or (product["opening_stock"] is None and product["on_hand"] == 0))
 
 
 class ProductPortal(PortalController):
