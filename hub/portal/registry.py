@@ -19,7 +19,7 @@ from typing import Any, Callable
 from hub.auth.access import AUTHENTICATED
 
 # Sidebar groups, in order.
-GROUPS = ("Home", "Catalogue", "People", "Store", "Records", "Help")
+GROUPS = ("Home", "Catalogue", "Stock", "People", "Store", "Records", "Help")
 
 # Feature portal modules, in sidebar order within each group.
 FEATURES = (
@@ -34,6 +34,7 @@ FEATURES = (
     "hub.catalogue.pricing_tiers.portal",
     "hub.catalogue.currencies.portal",
     "hub.catalogue.taxes.portal",
+    "hub.inventory.portal",
     "hub.users.portal",
     "hub.roles.portal",
     "hub.store.portal",

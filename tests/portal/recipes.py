@@ -471,3 +471,17 @@ PAGE_CHANGES.update({
     "POST /promotions/{promotion_id}/end": lambda p: PageChange(
         f"/promotions/{pricing.promotion(p)}/end", "promotion.ended", token=_root(p)),
 })
+
+
+# Stock: the levels and movements pages (read-only); a product with opening stock to list.
+def _stock_movements(p: People) -> PageCall:
+    from tests.inventory.recipes import stocked_product
+
+    sku = p.root.get(f"/api/v1/products/{stocked_product(p)}").json()["sku"]
+    return PageCall(f"/stock/movements?kind=opening&sku={sku}")
+
+
+PAGE_CALLS.update({
+    "GET /stock": lambda p, who: PageCall("/stock?low=1&q=product"),
+    "GET /stock/movements": lambda p, who: _stock_movements(p),
+})
