@@ -92,7 +92,7 @@ class InventoryController(Controller):
     ) -> schemas.MovementPage:
         """Every movement the ledger holds, newest recorded first. `since`/`until` bound when a
         movement happened (occurred_at, until excluded). A movement with `within_count` happened at
-        or before its product's latest count: the count already holds it, so it moved nothing."""
+        or before its product's latest count, which includes it: it adds nothing to on hand now."""
         rows = await request.app.state.db.read(
             stock_lists.list_movements, product_id=product_id, kind=kind, user_id=user_id,
             device_id=device_id, source_type=source_type, source_id=source_id,

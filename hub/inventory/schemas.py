@@ -31,7 +31,8 @@ class Movement(msgspec.Struct):
     recorded_at: str  # when the hub recorded it
     event_id: str | None
     note: str
-    within_count: bool  # it happened at or before the product's latest count, which holds it
+    within_count: bool  # it happened at or before the product's latest count, which includes it:
+    # it adds nothing to on hand now (one that arrived after that count moved nothing at all)
     baseline: bool  # this count is the one on hand stands on
 
 
