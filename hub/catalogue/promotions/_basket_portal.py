@@ -60,8 +60,9 @@ def read_basket(form: Form, zone: Any) -> Basket:
             for c, q in zip(codes, quantities[:len(codes)], strict=True)]
     while rows and not rows[-1]["code"] and not rows[-1]["qty"]:
         rows.pop()  # the empty rows the form offered
-    basket = Basket(rows, tier=form.get("tier") or None, currency=form.get("currency").strip()[:3],
-                    promotion=form.get("promotion") or None)
+    basket = Basket(rows, tier=form.get("tier")[:MAX_CODE] or None,
+                    currency=form.get("currency").strip()[:3],
+                    promotion=form.get("promotion")[:MAX_CODE] or None)
     for index, row in enumerate(rows):
         if not row["code"]:
             continue
