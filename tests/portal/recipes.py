@@ -6,12 +6,15 @@ Bodies are HTML form fields. `PAGE_CALLS` may depend on who calls (their own pas
 
 from __future__ import annotations
 
+import html
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from hub.auth.identity import is_api_path
 from hub.catalogue._rates_portal import format_amount
 from tests.catalogue import pricing_recipes as pricing
+from tests.catalogue import product_recipes
 from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
 from tests.people import ROOT, ROOT_PASSWORD, People, unique
@@ -260,6 +263,76 @@ PAGE_CHANGES.update({
         f"/currencies/{_currency(p)}/archive", "currency.archived", token=_root(p)),
     "POST /currencies/{code}/restore": lambda p: PageChange(
         f"/currencies/{_currency(p, archived=True)}/restore", "currency.restored", token=_root(p)),
+})
+
+
+# ---- Catalogue: products in and out as CSV, bulk price changes, the shelf-label list -----------
+
+def _files_page(p: People, token: str, path: str, form: dict[str, Any] | None = None) -> str:
+    """A page of these forms as `token` sees it (a form post renders its report or preview)."""
+    from tests.portal.client import Portal
+
+    r = Portal(p.hub).call("POST" if form is not None else "GET", path, token, form)
+    assert r.status_code == 200, r.text[:500]
+    return r.text
+
+
+def _hidden(page: str, name: str) -> str:
+    found = re.search(rf'<input type="hidden" name="{name}" value="([^"]*)"', page)
+    assert found, f"the page has no hidden {name} field"
+    return html.unescape(found[1])
+
+
+def _bulk_form(p: People, **fields: str) -> dict[str, str]:
+    """A 10 % increase on a fresh product, typed by its SKU."""
+    return {"skus": product_recipes.sku(p), "currency": "USD", "kind": "percent", "change": "10",
+            "round_step": "", "round_mode": "half_up", "reason": "", **fields}
+
+
+def _checked_import(p: People) -> PageChange:
+    """The Import button of a file root has just checked."""
+    token = _root(p)
+    page = _files_page(p, token, "/products/import", {"csv_text": product_recipes.import_csv(p)})
+    return PageChange("/products/import", "product.imported", {"upload": _hidden(page, "upload")}, token)
+
+
+def _previewed_bulk_change(p: People) -> PageChange:
+    """The Apply button of a preview root has just seen."""
+    token = _root(p)
+    form = _bulk_form(p, action="preview")
+    page = _files_page(p, token, "/products/bulk-price", form)
+    return PageChange("/products/bulk-price", "product.bulk_price_changed",
+                      {**form, "action": "apply", "digest": _hidden(page, "digest")}, token)
+
+
+def _queued_label(p: People) -> PageChange:
+    """Clearing a product whose price just changed, as listed on the page."""
+    token = _root(p)
+    product_id = product_recipes.product(p)
+    assert p.root.patch(f"/api/v1/products/{product_id}", json={"prices": {"USD": 175}}).status_code == 200
+    as_of = _hidden(_files_page(p, token, "/labels"), "as_of")
+    return PageChange("/labels/clear", "labels.cleared",
+                      {"scope": "selected", "product_id": product_id, "as_of": as_of}, token)
+
+
+PAGE_CALLS.update({
+    "GET /products/import": lambda p, who: PageCall("/products/import"),
+    "POST /products/import": lambda p, who: PageCall(
+        "/products/import", {"csv_text": product_recipes.import_csv(p)}),  # the check: a report
+    "GET /products/export": lambda p, who: PageCall("/products/export"),
+    "GET /products/export.csv": lambda p, who: PageCall("/products/export.csv?include_archived=true"),
+    "GET /products/bulk-price": lambda p, who: PageCall("/products/bulk-price"),
+    "POST /products/bulk-price": lambda p, who: PageCall(
+        "/products/bulk-price", _bulk_form(p, action="preview")),
+    "GET /labels": lambda p, who: PageCall("/labels"),
+    "POST /labels/clear": lambda p, who: PageCall(
+        "/labels/clear", {"scope": "all", "as_of": "2030-01-01T00:00:00.000000Z"}),
+})
+
+PAGE_CHANGES.update({
+    "POST /products/import": _checked_import,
+    "POST /products/bulk-price": _previewed_bulk_change,
+    "POST /labels/clear": _queued_label,
 })
 
 

@@ -14,10 +14,10 @@ from litestar.params import JSONBody, Parameter
 
 from hub.auth.access import requires
 from hub.auth.identity import Caller
+from hub.catalogue.labels import service
 from hub.catalogue.products._paging import decode_cursor, encode_cursor
 from hub.clock import parse_ts
-from hub.db import audit, labels
-from hub.db.audit import Actor
+from hub.db import labels
 from hub.errors import FieldErrors
 
 MAX_PAGE = 500
@@ -48,13 +48,6 @@ class LabelQueueClear(msgspec.Struct, forbid_unknown_fields=True):
 
 class LabelQueueCleared(msgspec.Struct):
     cleared: int
-
-
-def _clear(conn: Any, actor: Actor, product_ids: list[str], as_of: str | None) -> int:
-    cleared = labels.clear(conn, product_ids, as_of)
-    audit.append(conn, actor, "labels.cleared", "label_queue", None,
-                 detail={"requested": len(set(product_ids)), "cleared": cleared, "as_of": as_of})
-    return cleared
 
 
 class LabelQueueController(Controller):
@@ -89,5 +82,5 @@ class LabelQueueController(Controller):
                 parse_ts(data.as_of)
             except ValueError:
                 raise FieldErrors([("as_of", "pass the as_of of the queue listing")]) from None
-        cleared = await request.app.state.db.write(_clear, identity.actor, data.product_ids, data.as_of)
+        cleared = await request.app.state.db.write(service.clear, identity.actor, data.product_ids, data.as_of)
         return LabelQueueCleared(cleared=cleared)
