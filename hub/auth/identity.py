@@ -1,4 +1,5 @@
-"""Who is calling: resolved from the bearer token on every request, by the access guard."""
+"""Who is calling: resolved from the bearer token (and a till's device token) on every request, by
+the access guard, through the cache of callers (hub.auth.cache)."""
 
 from __future__ import annotations
 
