@@ -46,6 +46,7 @@ def api_handlers() -> list[Any]:
     from hub.catalogue.units.api import UnitController
     from hub.devices.api import DeviceController
     from hub.inventory.api import InventoryController
+    from hub.inventory.stocktake.api import StockTakeController
     from hub.licenses.api import LicenseController
     from hub.pricing.api import PricingController
     from hub.roles.api import PermissionController, RoleController
@@ -58,7 +59,7 @@ def api_handlers() -> list[Any]:
             LabelQueueController, BarcodeSettingsController,
             PricingTierController, PromotionController, PricingController,
             CurrencyController, ExchangeRateController, UnitController, CategoryController,
-            SupplierController, TaxClassController, PricingSettingsController, InventoryController]
+            SupplierController, TaxClassController, PricingSettingsController, InventoryController, StockTakeController]
 
 
 def portal_handlers() -> list[Any]:

@@ -23,6 +23,7 @@ from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
 from tests.inventory import recipes as inventory
+from tests.inventory import stocktake_recipes as stocktake
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -255,6 +256,8 @@ RECIPES: dict[str, Recipe] = {
     "GET /api/v1/inventory/levels/{product_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/levels/{inventory.stocked_product(m.people)}"),
     "GET /api/v1/inventory/levels": lambda m, who, t: Call("/api/v1/inventory/levels?low=true"),
+    "GET /api/v1/inventory/stock-takes/{take_id}": lambda m, who, t: Call(
+        f"{stocktake.TAKES}/{stocktake.session(m.people, 'counting')}"),
 }
 
 

@@ -16,6 +16,7 @@ from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
 from tests.pairing import Tills
+from tests.inventory import stocktake_recipes as stocktake
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
@@ -202,6 +203,21 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"/api/v1/tax-classes/{reference.tax_class(p)}/rates", "tax_class.rate_added", {"rate_bp": 900}, _root(p)),
     "PUT /api/v1/settings/pricing": lambda p: Change(
         "/api/v1/settings/pricing", "settings.pricing_updated", reference.other_tax_mode(p), _root(p)),
+    "POST /api/v1/inventory/stock-takes": lambda p: Change(
+        stocktake.TAKES, "stock_take.created", {"name": unique("Count ")}, _root(p)),
+    "POST /api/v1/inventory/stock-takes/{take_id}/lines": lambda p: Change(
+        f"{stocktake.TAKES}/{stocktake.session(p)}/lines", "stock_take.counted",
+        {"lines": [stocktake.counted_line(p)]}, _root(p)),
+    "DELETE /api/v1/inventory/stock-takes/{take_id}/lines/{line_id}": lambda p: Change(
+        stocktake.line(p), "stock_take.line_removed", token=_root(p)),
+    "POST /api/v1/inventory/stock-takes/{take_id}/review": lambda p: Change(
+        f"{stocktake.TAKES}/{stocktake.session(p, 'counting')}/review", "stock_take.reviewing", token=_root(p)),
+    "POST /api/v1/inventory/stock-takes/{take_id}/approve": lambda p: Change(
+        f"{stocktake.TAKES}/{stocktake.session(p, 'review')}/approve", "stock_take.approved", token=_root(p)),
+    "POST /api/v1/inventory/stock-takes/{take_id}/post": lambda p: Change(
+        f"{stocktake.TAKES}/{stocktake.session(p, 'review')}/post", "stock_take.posted", token=_root(p)),
+    "POST /api/v1/inventory/stock-takes/{take_id}/cancel": lambda p: Change(
+        f"{stocktake.TAKES}/{stocktake.session(p, 'counting')}/cancel", "stock_take.cancelled", token=_root(p)),
 }
 
 

@@ -150,3 +150,9 @@ def find_code(conn: sqlite3.Connection, code: str) -> dict[str, Any] | None:
 def use_code(conn: sqlite3.Connection, code_id: str, device_id: str) -> None:
     conn.execute("UPDATE pairing_codes SET used_at = :now, device_id = :device WHERE id = :id",
                  {"id": code_id, "device": device_id, "now": conn.stamp()})
+
+
+def clock_skew(conn: sqlite3.Connection, device_id: str) -> tuple[bool, int | None]:
+    """(whether the device is paired here, its recorded clock skew in milliseconds or None)."""
+    row = conn.execute("SELECT clock_skew_ms FROM devices WHERE id = :id", {"id": device_id}).fetchone()
+    return (False, None) if row is None else (True, row[0])

@@ -1,0 +1,2 @@
+"""Stock takes: count sessions whose lines become `count` baselines in the stock ledger at the
+moment each product was counted (docs/inventory.md, "Stock takes")."""
