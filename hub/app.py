@@ -46,6 +46,8 @@ def api_handlers() -> list[Any]:
     from hub.catalogue.units.api import UnitController
     from hub.devices.api import DeviceController
     from hub.inventory.api import InventoryController
+    from hub.inventory.purchasing.api import PurchaseOrderController
+    from hub.inventory.receiving.api import ReceiptController
     from hub.inventory.stocktake.api import StockTakeController
     from hub.licenses.api import LicenseController
     from hub.pricing.api import PricingController
@@ -59,7 +61,8 @@ def api_handlers() -> list[Any]:
             LabelQueueController, BarcodeSettingsController,
             PricingTierController, PromotionController, PricingController,
             CurrencyController, ExchangeRateController, UnitController, CategoryController,
-            SupplierController, TaxClassController, PricingSettingsController, InventoryController, StockTakeController]
+            SupplierController, TaxClassController, PricingSettingsController, InventoryController, StockTakeController,
+            ReceiptController, PurchaseOrderController]
 
 
 def portal_handlers() -> list[Any]:

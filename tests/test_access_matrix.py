@@ -22,6 +22,7 @@ from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
+from tests.inventory import purchasing_recipes as purchasing
 from tests.inventory import recipes as inventory
 from tests.inventory import stocktake_recipes as stocktake
 from tests.pairing import Tills
@@ -256,6 +257,10 @@ RECIPES: dict[str, Recipe] = {
     "GET /api/v1/inventory/levels/{product_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/levels/{inventory.stocked_product(m.people)}"),
     "GET /api/v1/inventory/levels": lambda m, who, t: Call("/api/v1/inventory/levels?low=true"),
+    "GET /api/v1/inventory/receipts/{receipt_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/receipts/{purchasing.draft_receipt(m.people)}"),
+    "GET /api/v1/inventory/purchase-orders/{order_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(m.people)}"),
     "GET /api/v1/inventory/stock-takes/{take_id}": lambda m, who, t: Call(
         f"{stocktake.TAKES}/{stocktake.session(m.people, 'counting')}"),
 }

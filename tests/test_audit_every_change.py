@@ -15,6 +15,7 @@ from hub.db.audit import verify_chain
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
+from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
 from tests.inventory import stocktake_recipes as stocktake
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
@@ -203,6 +204,33 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"/api/v1/tax-classes/{reference.tax_class(p)}/rates", "tax_class.rate_added", {"rate_bp": 900}, _root(p)),
     "PUT /api/v1/settings/pricing": lambda p: Change(
         "/api/v1/settings/pricing", "settings.pricing_updated", reference.other_tax_mode(p), _root(p)),
+    "POST /api/v1/inventory/receipts": lambda p: Change(
+        "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
+    "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(
+        f"/api/v1/inventory/receipts/{purchasing.draft_receipt(p)}", "goods_receipt.updated",
+        {"note": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/receipts/{receipt_id}/post": lambda p: Change(
+        f"/api/v1/inventory/receipts/{purchasing.draft_receipt(p)}/post", "goods_receipt.posted", None, _root(p)),
+    "POST /api/v1/inventory/receipts/{receipt_id}/reverse": lambda p: Change(
+        f"/api/v1/inventory/receipts/{purchasing.posted_receipt(p)}/reverse", "goods_receipt.reversed",
+        {"note": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/purchase-orders": lambda p: Change(
+        "/api/v1/inventory/purchase-orders", "purchase_order.created", purchasing.order_body(p), _root(p)),
+    "PATCH /api/v1/inventory/purchase-orders/{order_id}": lambda p: Change(
+        f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(p)}", "purchase_order.updated",
+        {"note": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/purchase-orders/{order_id}/send": lambda p: Change(
+        f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(p)}/send", "purchase_order.sent", None,
+        _root(p)),
+    "POST /api/v1/inventory/purchase-orders/{order_id}/close": lambda p: Change(
+        f"/api/v1/inventory/purchase-orders/{purchasing.sent_order(p)}/close", "purchase_order.closed",
+        {"reason": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/purchase-orders/{order_id}/cancel": lambda p: Change(
+        f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(p)}/cancel", "purchase_order.cancelled",
+        {"reason": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/purchase-orders/from-suggestions": lambda p: Change(
+        "/api/v1/inventory/purchase-orders/from-suggestions", "purchase_order.created",
+        {"supplier_id": purchasing.suggested_supplier(p)}, _root(p)),
     "POST /api/v1/inventory/stock-takes": lambda p: Change(
         stocktake.TAKES, "stock_take.created", {"name": unique("Count ")}, _root(p)),
     "POST /api/v1/inventory/stock-takes/{take_id}/lines": lambda p: Change(

@@ -44,6 +44,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(5, "price_history_field", _module("m0005_price_history_field")),
     Migration(6, "stock_ledger", _module("m0006_stock_ledger")),
     Migration(7, "stock_takes", _module("m0007_stock_takes")),
+    Migration(8, "purchasing", _module("m0008_purchasing")),
 )
 
 TRACKING_SQL = """
