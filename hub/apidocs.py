@@ -15,6 +15,7 @@ from litestar import Controller, Litestar, Request, Router, get
 from litestar.response import Response
 from litestar.routes import HTTPRoute
 
+from hub._deferred_routes import finish_all
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, PUBLIC, hidden, public
 
 LITESTAR_SCHEMA_PATH = "/schema/_litestar"
@@ -41,6 +42,7 @@ def build_document(app: Litestar) -> dict[str, Any]:
     `security` and a sentence in its description, so the till app's developers see what each
     call needs.
     """
+    finish_all(app)  # the schema reads every handler's signature and default media type
     document = app.openapi_schema.to_schema()
     for path, item in document.get("paths", {}).items():
         for method, operation in item.items():

@@ -15,6 +15,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 
 import hub
 from hub import portal
+from hub._deferred_routes import App
 from hub.apidocs import LITESTAR_SCHEMA_PATH, ApiDocsController, hidden_router
 from hub.auth.identity import access_guard, provide_identity
 from hub.errors import EXCEPTION_HANDLERS
@@ -107,7 +108,8 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
         path=LITESTAR_SCHEMA_PATH,
         openapi_router=hidden_router(),
     )
-    app = Litestar(
+    # Each route handler's signature and parameter model are made on its first call (see App).
+    app = App(
         route_handlers=[*api_handlers(), ApiDocsController, *portal_handlers()],
         template_config=portal.template_config(),
         lifespan=[lifespan],

@@ -11,9 +11,10 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 VENDOR_PUBLIC_KEYS: tuple[str, ...] = (
     "Ta7NpLTPBAg001VBh6J16ZMaUXS4rI9P2H/RM7RjgH4=",
@@ -27,6 +28,8 @@ def key_id(public_b64: str) -> str:
 
 
 def load(public_b64: str) -> Ed25519PublicKey:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey  # on first use, not at start
+
     try:
         return Ed25519PublicKey.from_public_bytes(base64.b64decode(public_b64, validate=True))
     except (binascii.Error, ValueError) as err:

@@ -3,6 +3,8 @@ import ipaddress
 import socket
 import ssl
 import stat
+import subprocess
+import sys
 import threading
 
 from cryptography import x509
@@ -76,3 +78,26 @@ def test_a_till_pinning_the_key_accepts_the_reissued_certificate(tmp_path):
     thread.join(5)
     listener.close()
     assert spki_pin(x509.load_der_x509_certificate(der).public_key()) == first.pin
+
+
+def test_an_unchanged_identity_is_known_without_loading_cryptography(tmp_path):
+    first = ensure_identity(tmp_path, ["h", "h.local"], LAN)
+    out = subprocess.run(
+        [sys.executable, "-c", "import ipaddress, sys; from pathlib import Path; "
+         "from hub.identity.tls import ensure_identity; "
+         f"i = ensure_identity(Path({str(tmp_path)!r}), ['h', 'h.local'], [ipaddress.ip_address('10.20.0.5')]); "
+         "print(i.reissued, i.pin, i.not_after, any(m.startswith('cryptography') for m in sys.modules))"],
+        capture_output=True, text=True, check=True, timeout=60).stdout.split()
+    assert out == ["False", first.pin, first.not_after, "False"]
+
+
+def test_a_certificate_or_key_replaced_behind_the_hubs_back_is_checked_in_full(tmp_path):
+    first = ensure_identity(tmp_path, ["h"], LAN)
+    stranger = ensure_identity(tmp_path / "other", ["h"], LAN)  # same names, another key
+    (tmp_path / "hub-cert.pem").write_bytes(stranger.cert_path.read_bytes())
+    again = ensure_identity(tmp_path, ["h"], LAN)
+    assert again.reissued and again.pin == first.pin
+    assert spki_pin(x509.load_pem_x509_certificate(again.cert_path.read_bytes()).public_key()) == first.pin
+    (tmp_path / "hub-key.pem").write_bytes(stranger.key_path.read_bytes())
+    moved = ensure_identity(tmp_path, ["h"], LAN)
+    assert moved.reissued and moved.pin == stranger.pin
