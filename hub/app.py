@@ -46,6 +46,8 @@ def api_handlers() -> list[Any]:
     from hub.catalogue.taxes.api import TaxClassController
     from hub.catalogue.units.api import UnitController
     from hub.devices.api import DeviceController
+    from hub.inventory.adjustments.api import (AdjustmentController, AdjustmentSettingsController,
+                                               SupplierReturnController)
     from hub.inventory.api import InventoryController
     from hub.inventory.purchasing.api import PurchaseOrderController
     from hub.inventory.receiving.api import ReceiptController
@@ -63,7 +65,8 @@ def api_handlers() -> list[Any]:
             PricingTierController, PromotionController, PricingController,
             CurrencyController, ExchangeRateController, UnitController, CategoryController,
             SupplierController, TaxClassController, PricingSettingsController, InventoryController, StockTakeController,
-            ReceiptController, PurchaseOrderController]
+            ReceiptController, PurchaseOrderController,
+            AdjustmentController, SupplierReturnController, AdjustmentSettingsController]
 
 
 def portal_handlers() -> list[Any]:

@@ -23,6 +23,7 @@ from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
 from tests.inventory import purchasing_recipes as purchasing
+from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import recipes as inventory
 from tests.inventory import stocktake_recipes as stocktake
 from tests.pairing import Tills
@@ -257,6 +258,24 @@ RECIPES: dict[str, Recipe] = {
     "GET /api/v1/inventory/levels/{product_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/levels/{inventory.stocked_product(m.people)}"),
     "GET /api/v1/inventory/levels": lambda m, who, t: Call("/api/v1/inventory/levels?low=true"),
+    "GET /api/v1/inventory/adjustments": lambda m, who, t: Call(
+        "/api/v1/inventory/adjustments?status=pending_approval&reason=theft"),
+    "GET /api/v1/inventory/adjustments/{adjustment_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.posted(m.people)}"),
+    "POST /api/v1/inventory/adjustments": lambda m, who, t: Call(
+        "/api/v1/inventory/adjustments", adjusting.damage_body(m.people)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/post": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(m.people)}/post"),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/approve": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.pending(m.people)}/approve", {"note": "Matrix"}),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/reject": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.pending(m.people)}/reject", {"reason": "Matrix"}),
+    "GET /api/v1/inventory/supplier-returns/{return_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/supplier-returns/{adjusting.supplier_return(m.people)}"),
+    "POST /api/v1/inventory/supplier-returns": lambda m, who, t: Call(
+        "/api/v1/inventory/supplier-returns", adjusting.return_body(m.people)),
+    "PUT /api/v1/settings/adjustments": lambda m, who, t: Call(
+        "/api/v1/settings/adjustments", {"approval_threshold": adjusting.threshold(m.people)}),
     "GET /api/v1/inventory/receipts/{receipt_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(m.people)}"),
     "GET /api/v1/inventory/purchase-orders/{order_id}": lambda m, who, t: Call(

@@ -15,6 +15,7 @@ from hub.db.audit import verify_chain
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
+from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
 from tests.inventory import stocktake_recipes as stocktake
@@ -204,6 +205,21 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"/api/v1/tax-classes/{reference.tax_class(p)}/rates", "tax_class.rate_added", {"rate_bp": 900}, _root(p)),
     "PUT /api/v1/settings/pricing": lambda p: Change(
         "/api/v1/settings/pricing", "settings.pricing_updated", reference.other_tax_mode(p), _root(p)),
+    "POST /api/v1/inventory/adjustments": lambda p: Change(
+        "/api/v1/inventory/adjustments", "adjustment.posted", adjusting.damage_body(p), _root(p)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/post": lambda p: Change(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(p)}/post", "adjustment.posted", None, _root(p)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/approve": lambda p: Change(
+        f"/api/v1/inventory/adjustments/{adjusting.pending(p)}/approve", "adjustment.approved", {"note": "Audited"},
+        _root(p)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/reject": lambda p: Change(
+        f"/api/v1/inventory/adjustments/{adjusting.pending(p)}/reject", "adjustment.rejected",
+        {"reason": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/supplier-returns": lambda p: Change(
+        "/api/v1/inventory/supplier-returns", "supplier_return.posted", adjusting.return_body(p), _root(p)),
+    "PUT /api/v1/settings/adjustments": lambda p: Change(
+        "/api/v1/settings/adjustments", "settings.adjustments_updated",
+        {"approval_threshold": adjusting.threshold(p) + 1}, _root(p)),
     "POST /api/v1/inventory/receipts": lambda p: Change(
         "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
     "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(

@@ -558,3 +558,75 @@ PAGE_CALLS.update({
     "GET /stock": lambda p, who: PageCall("/stock?low=1&q=product"),
     "GET /stock/movements": lambda p, who: _stock_movements(p),
 })
+
+
+# ---- Stock: adjustments and supplier returns ------------------------------------------------------
+
+def _sku(p: People, product_id: str) -> str:
+    return p.root.get(f"/api/v1/products/{product_id}").json()["sku"]
+
+
+def _damage_form(p: People) -> dict[str, Any]:
+    from tests.inventory.recipes import stocked_product
+
+    return {"reason_code": "damaged", "action": "post", "lines[0].code": _sku(p, stocked_product(p)),
+            "lines[0].quantity": "-1"}
+
+
+def _return_form(p: People) -> dict[str, Any]:
+    from tests.inventory.recipes import stocked_product
+
+    return {"supplier_id": reference.supplier(p), "reason_code": "damaged", "goods_receipt_ref": "GRN-1",
+            "lines[0].code": _sku(p, stocked_product(p)), "lines[0].quantity": "1"}
+
+
+def _threshold_form(p: People, more: int = 0) -> dict[str, Any]:
+    from tests.inventory import adjustment_recipes as adjusting
+
+    return {"approval_threshold": format_amount(adjusting.threshold(p) + more, 2)}
+
+
+def _adjusting() -> Any:
+    from tests.inventory import adjustment_recipes as adjusting
+
+    return adjusting
+
+
+PAGE_CALLS.update({
+    "GET /stock/adjustments": lambda p, who: PageCall("/stock/adjustments?status=pending_approval&reason=theft"),
+    "GET /stock/adjustments/new": lambda p, who: PageCall("/stock/adjustments/new?rows=8"),
+    "POST /stock/adjustments": lambda p, who: PageCall("/stock/adjustments", _damage_form(p)),
+    "GET /stock/adjustments/{adjustment_id}": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().pending(p)}"),
+    "POST /stock/adjustments/{adjustment_id}/post": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().draft(p)}/post"),
+    "POST /stock/adjustments/{adjustment_id}/approve": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().pending(p)}/approve", {"note": "Matrix"}),
+    "POST /stock/adjustments/{adjustment_id}/reject": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().pending(p)}/reject", {"reason": "Matrix"}),
+    "POST /stock/adjustments/threshold": lambda p, who: PageCall("/stock/adjustments/threshold", _threshold_form(p)),
+    "GET /stock/supplier-returns": lambda p, who: PageCall("/stock/supplier-returns"),
+    "GET /stock/supplier-returns/new": lambda p, who: PageCall("/stock/supplier-returns/new"),
+    "POST /stock/supplier-returns": lambda p, who: PageCall("/stock/supplier-returns", _return_form(p)),
+    "GET /stock/supplier-returns/{return_id}": lambda p, who: PageCall(
+        f"/stock/supplier-returns/{_adjusting().supplier_return(p)}"),
+    "GET /stock/supplier-returns/{return_id}/print": lambda p, who: PageCall(
+        f"/stock/supplier-returns/{_adjusting().supplier_return(p)}/print"),
+})
+
+PAGE_CHANGES.update({
+    "POST /stock/adjustments": lambda p: PageChange(
+        "/stock/adjustments", "adjustment.posted", _damage_form(p), _root(p)),
+    "POST /stock/adjustments/{adjustment_id}/post": lambda p: PageChange(
+        f"/stock/adjustments/{_adjusting().draft(p)}/post", "adjustment.posted", token=_root(p)),
+    "POST /stock/adjustments/{adjustment_id}/approve": lambda p: PageChange(
+        f"/stock/adjustments/{_adjusting().pending(p)}/approve", "adjustment.approved", {"note": "Audited"},
+        _root(p)),
+    "POST /stock/adjustments/{adjustment_id}/reject": lambda p: PageChange(
+        f"/stock/adjustments/{_adjusting().pending(p)}/reject", "adjustment.rejected", {"reason": "Audited"},
+        _root(p)),
+    "POST /stock/adjustments/threshold": lambda p: PageChange(
+        "/stock/adjustments/threshold", "settings.adjustments_updated", _threshold_form(p, 1), _root(p)),
+    "POST /stock/supplier-returns": lambda p: PageChange(
+        "/stock/supplier-returns", "supplier_return.posted", _return_form(p), _root(p)),
+})

@@ -45,6 +45,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(6, "stock_ledger", _module("m0006_stock_ledger")),
     Migration(7, "stock_takes", _module("m0007_stock_takes")),
     Migration(8, "purchasing", _module("m0008_purchasing")),
+    Migration(9, "adjustments", _module("m0009_adjustments")),
 )
 
 TRACKING_SQL = """
