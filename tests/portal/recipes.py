@@ -560,78 +560,6 @@ PAGE_CALLS.update({
 })
 
 
-# Stock: goods receipts, purchase orders and reorder suggestions (tests/inventory/purchasing_recipes).
-def _purchasing():
-    from tests.inventory import purchasing_recipes
-
-    return purchasing_recipes
-
-
-PAGE_CALLS.update({
-    "GET /stock/receipts": lambda p, who: PageCall("/stock/receipts?status=draft"),
-    "GET /stock/receipts/new": lambda p, who: PageCall(f"/stock/receipts/new?order_id={_purchasing().sent_order(p)}"),
-    "POST /stock/receipts": lambda p, who: PageCall("/stock/receipts", _purchasing().receipt_form(p)),
-    "GET /stock/receipts/{receipt_id}": lambda p, who: PageCall(f"/stock/receipts/{_purchasing().draft_receipt(p)}"),
-    "GET /stock/receipts/{receipt_id}/edit": lambda p, who: PageCall(
-        f"/stock/receipts/{_purchasing().draft_receipt(p)}/edit"),
-    "GET /stock/receipts/{receipt_id}/print": lambda p, who: PageCall(
-        f"/stock/receipts/{_purchasing().posted_receipt(p)}/print"),
-    "POST /stock/receipts/{receipt_id}": lambda p, who: PageCall(
-        f"/stock/receipts/{_purchasing().draft_receipt(p)}", _purchasing().receipt_form(p)),
-    "POST /stock/receipts/{receipt_id}/post": lambda p, who: PageCall(
-        f"/stock/receipts/{_purchasing().draft_receipt(p)}/post"),
-    "POST /stock/receipts/{receipt_id}/reverse": lambda p, who: PageCall(
-        f"/stock/receipts/{_purchasing().posted_receipt(p)}/reverse", {"note": "matrix"}),
-    "GET /stock/purchase-orders": lambda p, who: PageCall("/stock/purchase-orders?status=draft"),
-    "GET /stock/purchase-orders/new": lambda p, who: PageCall("/stock/purchase-orders/new"),
-    "POST /stock/purchase-orders": lambda p, who: PageCall("/stock/purchase-orders", _purchasing().order_form(p)),
-    "GET /stock/purchase-orders/{order_id}": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().sent_order(p)}"),
-    "GET /stock/purchase-orders/{order_id}/edit": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/edit"),
-    "GET /stock/purchase-orders/{order_id}/print": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/print"),
-    "POST /stock/purchase-orders/{order_id}": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}", _purchasing().order_form(p)),
-    "POST /stock/purchase-orders/{order_id}/send": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/send"),
-    "POST /stock/purchase-orders/{order_id}/close": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().sent_order(p)}/close", {"reason": "matrix"}),
-    "POST /stock/purchase-orders/{order_id}/cancel": lambda p, who: PageCall(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/cancel", {"reason": "matrix"}),
-    "GET /stock/reorder": lambda p, who: PageCall("/stock/reorder?days=28&review_days=7"),
-    "POST /stock/reorder": lambda p, who: PageCall("/stock/reorder", _purchasing().reorder_form(p)),
-})
-
-PAGE_CHANGES.update({
-    "POST /stock/receipts": lambda p: PageChange(
-        "/stock/receipts", "goods_receipt.created", _purchasing().receipt_form(p), _root(p)),
-    "POST /stock/receipts/{receipt_id}": lambda p: PageChange(
-        f"/stock/receipts/{_purchasing().draft_receipt(p)}", "goods_receipt.updated", _purchasing().receipt_form(p),
-        _root(p)),
-    "POST /stock/receipts/{receipt_id}/post": lambda p: PageChange(
-        f"/stock/receipts/{_purchasing().draft_receipt(p)}/post", "goods_receipt.posted", token=_root(p)),
-    "POST /stock/receipts/{receipt_id}/reverse": lambda p: PageChange(
-        f"/stock/receipts/{_purchasing().posted_receipt(p)}/reverse", "goods_receipt.reversed", {"note": "x"},
-        _root(p)),
-    "POST /stock/purchase-orders": lambda p: PageChange(
-        "/stock/purchase-orders", "purchase_order.created", _purchasing().order_form(p), _root(p)),
-    "POST /stock/purchase-orders/{order_id}": lambda p: PageChange(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}", "purchase_order.updated",
-        _purchasing().order_form(p), _root(p)),
-    "POST /stock/purchase-orders/{order_id}/send": lambda p: PageChange(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/send", "purchase_order.sent", token=_root(p)),
-    "POST /stock/purchase-orders/{order_id}/close": lambda p: PageChange(
-        f"/stock/purchase-orders/{_purchasing().sent_order(p)}/close", "purchase_order.closed", {"reason": "x"},
-        _root(p)),
-    "POST /stock/purchase-orders/{order_id}/cancel": lambda p: PageChange(
-        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/cancel", "purchase_order.cancelled",
-        {"reason": "x"}, _root(p)),
-    "POST /stock/reorder": lambda p: PageChange(
-        "/stock/reorder", "purchase_order.created", _purchasing().reorder_form(p), _root(p)),
-})
-
-
 # ---- Stock: adjustments and supplier returns ------------------------------------------------------
 
 def _sku(p: People, product_id: str) -> str:
@@ -701,4 +629,54 @@ PAGE_CHANGES.update({
         "/stock/adjustments/threshold", "settings.adjustments_updated", _threshold_form(p, 1), _root(p)),
     "POST /stock/supplier-returns": lambda p: PageChange(
         "/stock/supplier-returns", "supplier_return.posted", _return_form(p), _root(p)),
+})
+
+
+# ---- Stock takes: sessions in each state, made through the API as the dedicated admin ----------
+
+def _take(p: People, state: str = "open") -> str:
+    from tests.inventory import stocktake_recipes
+    return stocktake_recipes.session(p, state)
+
+
+def _take_line(p: People) -> str:
+    from tests.inventory import stocktake_recipes
+    path = stocktake_recipes.line(p)  # /api/v1/inventory/stock-takes/{take}/lines/{line}
+    return path.replace("/api/v1/inventory/stock-takes/", "/stock/takes/") + "/remove"
+
+
+def _count_form(p: People) -> dict[str, Any]:
+    from tests.inventory.recipes import stocked_product
+    sku = p.root.get(f"/api/v1/products/{stocked_product(p)}").json()["sku"]
+    return {"code": sku, "quantity": "11"}
+
+
+PAGE_CALLS.update({
+    "GET /stock/takes": lambda p, who: PageCall("/stock/takes?status=open"),
+    "GET /stock/takes/new": lambda p, who: PageCall("/stock/takes/new"),
+    "POST /stock/takes": lambda p, who: PageCall("/stock/takes", {"name": unique("Count "), "scope": "store"}),
+    "GET /stock/takes/{take_id}": lambda p, who: PageCall(f"/stock/takes/{_take(p, 'review')}"),
+    "POST /stock/takes/{take_id}/lines": lambda p, who: PageCall(f"/stock/takes/{_take(p)}/lines", _count_form(p)),
+    "POST /stock/takes/{take_id}/lines/{line_id}/remove": lambda p, who: PageCall(_take_line(p)),
+    "POST /stock/takes/{take_id}/review": lambda p, who: PageCall(f"/stock/takes/{_take(p, 'counting')}/review"),
+    "POST /stock/takes/{take_id}/approve": lambda p, who: PageCall(f"/stock/takes/{_take(p, 'review')}/approve"),
+    "POST /stock/takes/{take_id}/post": lambda p, who: PageCall(f"/stock/takes/{_take(p, 'review')}/post"),
+    "POST /stock/takes/{take_id}/cancel": lambda p, who: PageCall(f"/stock/takes/{_take(p, 'counting')}/cancel"),
+})
+
+PAGE_CHANGES.update({
+    "POST /stock/takes": lambda p: PageChange(
+        "/stock/takes", "stock_take.created", {"name": unique("Count "), "scope": "store"}, _root(p)),
+    "POST /stock/takes/{take_id}/lines": lambda p: PageChange(
+        f"/stock/takes/{_take(p)}/lines", "stock_take.counted", _count_form(p), _root(p)),
+    "POST /stock/takes/{take_id}/lines/{line_id}/remove": lambda p: PageChange(
+        _take_line(p), "stock_take.line_removed", token=_root(p)),
+    "POST /stock/takes/{take_id}/review": lambda p: PageChange(
+        f"/stock/takes/{_take(p, 'counting')}/review", "stock_take.reviewing", token=_root(p)),
+    "POST /stock/takes/{take_id}/approve": lambda p: PageChange(
+        f"/stock/takes/{_take(p, 'review')}/approve", "stock_take.approved", token=_root(p)),
+    "POST /stock/takes/{take_id}/post": lambda p: PageChange(
+        f"/stock/takes/{_take(p, 'review')}/post", "stock_take.posted", token=_root(p)),
+    "POST /stock/takes/{take_id}/cancel": lambda p: PageChange(
+        f"/stock/takes/{_take(p, 'counting')}/cancel", "stock_take.cancelled", token=_root(p)),
 })

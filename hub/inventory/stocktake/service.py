@@ -137,8 +137,9 @@ def _resolve(conn: sqlite3.Connection, i: int, line: dict[str, Any], categories:
         return None
     step = 10 ** (3 - doc["unit_decimals"]) if 0 <= doc["unit_decimals"] <= 3 else 1
     if quantity % step:
-        problems.append((f"lines[{i}].quantity", f"{item['sku']} is counted in steps of {step} thousandths"
-                                                 f" of its unit ({doc['unit_code']})"))
+        places = doc["unit_decimals"]
+        problems.append((f"lines[{i}].quantity", f"{item['sku']} is counted in whole {doc['unit_code']}" if not places
+                         else f"{item['sku']} is counted to {places} decimal places of {doc['unit_code']}"))
         return None
     if quantity > ledger.MAX_QUANTITY:
         problems.append((f"lines[{i}].quantity", f"must be at most {ledger.MAX_QUANTITY} thousandths"))
