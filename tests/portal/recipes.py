@@ -560,6 +560,78 @@ PAGE_CALLS.update({
 })
 
 
+# Stock: goods receipts, purchase orders and reorder suggestions (tests/inventory/purchasing_recipes).
+def _purchasing():
+    from tests.inventory import purchasing_recipes
+
+    return purchasing_recipes
+
+
+PAGE_CALLS.update({
+    "GET /stock/receipts": lambda p, who: PageCall("/stock/receipts?status=draft"),
+    "GET /stock/receipts/new": lambda p, who: PageCall(f"/stock/receipts/new?order_id={_purchasing().sent_order(p)}"),
+    "POST /stock/receipts": lambda p, who: PageCall("/stock/receipts", _purchasing().receipt_form(p)),
+    "GET /stock/receipts/{receipt_id}": lambda p, who: PageCall(f"/stock/receipts/{_purchasing().draft_receipt(p)}"),
+    "GET /stock/receipts/{receipt_id}/edit": lambda p, who: PageCall(
+        f"/stock/receipts/{_purchasing().draft_receipt(p)}/edit"),
+    "GET /stock/receipts/{receipt_id}/print": lambda p, who: PageCall(
+        f"/stock/receipts/{_purchasing().posted_receipt(p)}/print"),
+    "POST /stock/receipts/{receipt_id}": lambda p, who: PageCall(
+        f"/stock/receipts/{_purchasing().draft_receipt(p)}", _purchasing().receipt_form(p)),
+    "POST /stock/receipts/{receipt_id}/post": lambda p, who: PageCall(
+        f"/stock/receipts/{_purchasing().draft_receipt(p)}/post"),
+    "POST /stock/receipts/{receipt_id}/reverse": lambda p, who: PageCall(
+        f"/stock/receipts/{_purchasing().posted_receipt(p)}/reverse", {"note": "matrix"}),
+    "GET /stock/purchase-orders": lambda p, who: PageCall("/stock/purchase-orders?status=draft"),
+    "GET /stock/purchase-orders/new": lambda p, who: PageCall("/stock/purchase-orders/new"),
+    "POST /stock/purchase-orders": lambda p, who: PageCall("/stock/purchase-orders", _purchasing().order_form(p)),
+    "GET /stock/purchase-orders/{order_id}": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().sent_order(p)}"),
+    "GET /stock/purchase-orders/{order_id}/edit": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/edit"),
+    "GET /stock/purchase-orders/{order_id}/print": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/print"),
+    "POST /stock/purchase-orders/{order_id}": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}", _purchasing().order_form(p)),
+    "POST /stock/purchase-orders/{order_id}/send": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/send"),
+    "POST /stock/purchase-orders/{order_id}/close": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().sent_order(p)}/close", {"reason": "matrix"}),
+    "POST /stock/purchase-orders/{order_id}/cancel": lambda p, who: PageCall(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/cancel", {"reason": "matrix"}),
+    "GET /stock/reorder": lambda p, who: PageCall("/stock/reorder?days=28&review_days=7"),
+    "POST /stock/reorder": lambda p, who: PageCall("/stock/reorder", _purchasing().reorder_form(p)),
+})
+
+PAGE_CHANGES.update({
+    "POST /stock/receipts": lambda p: PageChange(
+        "/stock/receipts", "goods_receipt.created", _purchasing().receipt_form(p), _root(p)),
+    "POST /stock/receipts/{receipt_id}": lambda p: PageChange(
+        f"/stock/receipts/{_purchasing().draft_receipt(p)}", "goods_receipt.updated", _purchasing().receipt_form(p),
+        _root(p)),
+    "POST /stock/receipts/{receipt_id}/post": lambda p: PageChange(
+        f"/stock/receipts/{_purchasing().draft_receipt(p)}/post", "goods_receipt.posted", token=_root(p)),
+    "POST /stock/receipts/{receipt_id}/reverse": lambda p: PageChange(
+        f"/stock/receipts/{_purchasing().posted_receipt(p)}/reverse", "goods_receipt.reversed", {"note": "x"},
+        _root(p)),
+    "POST /stock/purchase-orders": lambda p: PageChange(
+        "/stock/purchase-orders", "purchase_order.created", _purchasing().order_form(p), _root(p)),
+    "POST /stock/purchase-orders/{order_id}": lambda p: PageChange(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}", "purchase_order.updated",
+        _purchasing().order_form(p), _root(p)),
+    "POST /stock/purchase-orders/{order_id}/send": lambda p: PageChange(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/send", "purchase_order.sent", token=_root(p)),
+    "POST /stock/purchase-orders/{order_id}/close": lambda p: PageChange(
+        f"/stock/purchase-orders/{_purchasing().sent_order(p)}/close", "purchase_order.closed", {"reason": "x"},
+        _root(p)),
+    "POST /stock/purchase-orders/{order_id}/cancel": lambda p: PageChange(
+        f"/stock/purchase-orders/{_purchasing().draft_order(p)}/cancel", "purchase_order.cancelled",
+        {"reason": "x"}, _root(p)),
+    "POST /stock/reorder": lambda p: PageChange(
+        "/stock/reorder", "purchase_order.created", _purchasing().reorder_form(p), _root(p)),
+})
+
+
 # ---- Stock: adjustments and supplier returns ------------------------------------------------------
 
 def _sku(p: People, product_id: str) -> str:
