@@ -59,7 +59,7 @@ def test_jump_to_and_the_sidebar_filter_find_pages(browse, hub):
     assert options.first.text_content().startswith("Roles")
     jump.press("Enter")
     page.wait_for_url(hub.url + "/roles")
-    jump.fill("new us")
+    jump.fill("new user")  # "new us" also finds New adjustment
     assert options.all_text_contents() == ["New userPeople"]
     jump.press("ArrowDown")  # wraps around to the only match
     jump.press("Enter")
