@@ -4,13 +4,14 @@ Litestar does three things for every route handler while the app is built: it re
 handler's layers (guards, dependencies, opt, middleware), it reads and checks the function's
 signature (annotations evaluated, return type and status code checked, a default media type set,
 DTOs looked up) and it builds the model that turns a request into the function's arguments. The
-last two are most of the work, about 0.7 ms per handler here and several times that on a Pi, and
-the hub has hundreds of handlers (every path also gets an OPTIONS handler), so start-up grew with
-every page added. Here the layers are still resolved and every route is in the router when the
-app is built, so routing, 404/405 and access rules are decided as before; the signature and the
-parameter model of a handler are made on its first call, or for all of them by `finish_all`
-(the OpenAPI document does that, and a test does it for every handler so a wrong signature still
-fails the build). Finished, a handler is exactly what Litestar makes (tests/test_deferred_routes.py).
+last two are most of the work, about half a millisecond per handler on the benchmark machine
+and several times that on a Pi, and the hub has hundreds of handlers (every path also gets an
+OPTIONS handler), so start-up grew with every page added. Here the layers are still resolved
+and every route is in the router when the app is built, so routing, 404/405 and access rules
+are decided as before; the signature and the parameter model of a handler are made on its first
+call, or for all of them by `finish_all` (the OpenAPI document does that, and a test does it for
+every handler so a wrong signature still fails the build). Finished, a handler is exactly what
+Litestar makes (tests/test_deferred_routes.py).
 """
 
 from __future__ import annotations

@@ -167,14 +167,17 @@ def _no_collection_while_starting() -> Iterator[None]:
     Building the app makes some 100,000 objects that live as long as the process, and only a
     few hundred that are garbage; the collector would walk the keepers over and over on the way
     (about 150 passes, ~0.1 s of the start). Frozen, they stay out of every later collection too;
-    the few hundred are kept, which is cheaper than one full collection to find them.
+    the few hundred are kept, which is cheaper than one full collection to find them. If the
+    build fails (a corrupt database, say) nothing is frozen: the caller may be a test process.
     """
     gc.disable()
     try:
         yield
-    finally:
-        gc.freeze()
+    except BaseException:
         gc.enable()
+        raise
+    gc.freeze()
+    gc.enable()
 
 
 def _create_demo(ctx: Context, settings: Settings) -> None:

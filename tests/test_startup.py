@@ -52,3 +52,17 @@ def test_the_database_subsystem_skips_quick_check_only_for_the_file_serve_just_c
     asyncio.run(start_and_stop(State({"database_checked": settings.db_path.with_name("other.db")})))
     asyncio.run(start_and_stop(State({})))
     assert checked == [settings.db_path, settings.db_path]
+
+
+def test_a_refused_serve_leaves_the_garbage_collector_as_it_was(tmp_path):
+    import gc
+
+    from click.testing import CliRunner
+
+    from hub.cli import main
+
+    (tmp_path / "hub.db").write_bytes(b"SQLite format 3\x00" + b"\x42" * 8192)
+    frozen = gc.get_freeze_count()
+    result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve"])
+    assert result.exit_code == 1 and "backup restore" in result.output
+    assert gc.isenabled() and gc.get_freeze_count() == frozen
