@@ -1,4 +1,4 @@
-"""Litestar, with each HTTP route handler's checks and parameter model made when it is first called.
+"""Litestar, doing at build time only the part of each route handler's set-up that routing needs.
 
 Litestar does three things for every route handler while the app is built: it resolves the
 handler's layers (guards, dependencies, opt, middleware), it reads and checks the function's
@@ -12,24 +12,57 @@ are decided as before; the signature and the parameter model of a handler are ma
 call, or for all of them by `finish_all` (the OpenAPI document does that, and a test does it for
 every handler so a wrong signature still fails the build). Finished, a handler is exactly what
 Litestar makes (tests/test_deferred_routes.py).
+
+Two things grew with the square of the route count: Litestar rebuilt the routing trie after
+every controller registered, and looked up each new path's handlers by mapping every route
+registered so far. Here the trie is built once, when the app is, and a path's handlers are found
+by looking at the routes with that path. And a controller's handlers are copied for the app as
+`copy.deepcopy` would copy them, without walking the dozens of values in each that cannot change
+(None, flags, strings, Litestar's Empty), which was a third of what remained.
 """
 
 from __future__ import annotations
 
+import copy
+import enum
+import types
+from collections.abc import Iterator, Mapping
+from operator import attrgetter
 from typing import Any
 
-from litestar import Litestar, Router
+from litestar import Controller, Litestar, Router
 from litestar._asgi.utils import get_route_handlers
 from litestar.exceptions import ImproperlyConfiguredException
+from litestar.handlers.base import BaseRouteHandler
 from litestar.handlers.http_handlers import HTTPRouteHandler
-from litestar.routes import HTTPRoute, WebSocketRoute
+from litestar.routes import BaseRoute, HTTPRoute, WebSocketRoute
 from litestar.types import ControllerRouterHandler
+from litestar.types.internal_types import RouteHandlerMapItem
+from litestar.utils import is_class_and_subclass
 from litestar.utils.predicates import is_async_callable
 from litestar.utils.sync import ensure_async_callable
 
 
 class App(Litestar):
     """A Litestar app whose HTTP route handlers are finished on first use (see the module)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self._building = True  # registering the handlers given here: one trie after them all
+        super().__init__(*args, **kwargs)
+        self._building = False
+        self.asgi_router.construct_routing_trie()
+
+    @property
+    def route_handler_method_map(self) -> Mapping[str, RouteHandlerMapItem]:  # type: ignore[override]
+        return _HandlersByPath(self.routes)
+
+    def _validate_registration_value(self, value: Any) -> Any:
+        if is_class_and_subclass(value, Controller):
+            controller = value(owner=self)
+            if hasattr(controller, "__dict__"):  # as_router() then takes the handlers from here
+                controller.get_route_handlers = types.MethodType(_controller_handlers, controller)
+            return controller.as_router()
+        return super()._validate_registration_value(value)
 
     def register(self, value: ControllerRouterHandler) -> None:  # type: ignore[override]
         # Litestar.register, with on_registration and create_handler_map split as described above.
@@ -53,7 +86,78 @@ class App(Litestar):
                         path_parameters=route.path_parameters)
             for plugin in self.plugins.receive_route:
                 plugin.receive_route(route)
-        self.asgi_router.construct_routing_trie()
+        if not self._building:
+            self.asgi_router.construct_routing_trie()
+
+
+class _HandlersByPath(Mapping[str, RouteHandlerMapItem]):
+    """Router.route_handler_method_map, worked out only for the paths asked for."""
+
+    def __init__(self, routes: list[BaseRoute]) -> None:
+        self._routes = routes
+
+    def __getitem__(self, path: str) -> RouteHandlerMapItem:
+        found: dict[str, Any] = {}
+        for route in self._routes:
+            if route.path != path:
+                continue
+            if isinstance(route, HTTPRoute):
+                for handler in route.route_handlers:
+                    for method in handler.http_methods:
+                        found[method] = handler
+            else:
+                kind = "websocket" if isinstance(route, WebSocketRoute) else "asgi"
+                found[kind] = route.route_handler  # type: ignore[attr-defined]
+        if not found:
+            raise KeyError(path)
+        return found  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(dict.fromkeys(route.path for route in self._routes))
+
+    def __len__(self) -> int:
+        return len({route.path for route in self._routes})
+
+
+def _controller_handlers(controller: Controller) -> list[BaseRouteHandler]:
+    """Controller.get_route_handlers, each handler copied by `_copy` instead of copy.deepcopy."""
+    inherited = set(dir(Controller))
+    found = [getattr(controller, name) for name in dir(controller)
+             if name not in inherited and isinstance(getattr(controller, name), BaseRouteHandler)]
+    found.sort(key=attrgetter("handler_id"))
+    handlers = []
+    for handler in found:
+        handler = _copy(handler)
+        # unbound on the class: bind it to this controller, as Litestar does
+        handler._fn = types.MethodType(handler._fn, controller)
+        handler.owner = controller
+        handlers.append(handler)
+    controller.validate_route_handlers(route_handlers=handlers)
+    return handlers
+
+
+_KEPT = frozenset({type(None), bool, int, float, str, bytes, type, types.FunctionType,
+                   types.BuiltinFunctionType})
+
+
+def _copy(handler: BaseRouteHandler) -> BaseRouteHandler:
+    """copy.deepcopy(handler): the same reconstruction, but a value deepcopy would return as it is
+    (None, a flag, a string, a class, a function, an enum member such as Empty) is kept without
+    asking, and a set of strings is copied as a set."""
+    memo: dict[int, Any] = {}
+    rebuild, args, state = handler.__reduce_ex__(4)[:3]
+    new = rebuild(*args)
+    memo[id(handler)] = new
+    attributes, slots = state if isinstance(state, tuple) else (state, None)
+    for name, value in (*(attributes or {}).items(), *(slots or {}).items()):
+        if type(value) in _KEPT or isinstance(value, enum.Enum):
+            copied = value
+        elif type(value) is set and all(type(item) is str for item in value):
+            copied = set(value)
+        else:
+            copied = copy.deepcopy(value, memo)
+        setattr(new, name, copied)
+    return new
 
 
 def finish_all(app: Litestar) -> None:
@@ -66,7 +170,7 @@ def finish_all(app: Litestar) -> None:
 
 
 def _resolve_layers(handler: HTTPRouteHandler) -> None:
-    """HTTPRouteHandler.on_registration without what reads the signature (done by `_finish`)."""
+    """HTTPRouteHandler.on_registration without what reads the signature (`_Unfinished.finish`)."""
     handler.resolve_dependencies()
     handler.resolve_guards()
     handler.resolve_middleware()

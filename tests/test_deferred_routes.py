@@ -71,3 +71,17 @@ def test_routing_does_not_wait_for_handlers_to_be_finished(hub):
         assert client.get("/api/v1/auth/login-nowhere").status_code == 404
     login = next(r for r in app.routes if r.path == "/api/v1/auth/login")
     assert all(isinstance(model, _Unfinished) for _handler, model in login.route_handler_map.values())
+
+
+def test_two_apps_share_no_mutable_state_in_their_handlers(settings):
+    """A controller's handlers are copied for each app (as copy.deepcopy would): tests build many."""
+    first, second = create_app(settings, subsystems=[]), create_app(settings, subsystems=[])
+    shared = []
+    for route_a, route_b in zip(first.routes, second.routes, strict=True):
+        for a, b in zip(route_a.route_handlers, route_b.route_handlers, strict=True):
+            assert a is not b
+            for name in (n for cls in type(a).__mro__ for n in getattr(cls, "__slots__", ())):
+                value = getattr(a, name, None)
+                if isinstance(value, (dict, list, set)) and value is getattr(b, name, None):
+                    shared.append((route_a.path, str(a), name))
+    assert not shared
