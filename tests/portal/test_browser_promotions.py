@@ -56,7 +56,9 @@ def open_page(page, name: str) -> None:
     toggle = page.get_by_role("button", name="Open menu")
     if toggle.is_visible():
         toggle.click()
-    page.locator("#sidebar nav").get_by_role("link", name=name, exact=True).click()
+    # Wait for the page to load, so its script has wired the filters before a test uses them.
+    with page.expect_navigation():
+        page.locator("#sidebar nav").get_by_role("link", name=name, exact=True).click()
 
 
 def fits(page, what: str) -> None:
