@@ -7,6 +7,8 @@ and as nobody, over real HTTP on 127.0.0.1.
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -37,8 +39,16 @@ def _operations() -> list[tuple[str, str]]:
 OPERATIONS = _operations()
 
 
+@pytest.fixture
+def no_leftover_threads():
+    """The hub here lives for the whole module and may start reader threads during any test:
+    its threads are checked once, when it stops (see fuzz_hub), instead of after each test."""
+    yield
+
+
 @pytest.fixture(scope="module")
 def fuzz_hub(tmp_path_factory):
+    before = set(threading.enumerate())
     config = make_settings(tmp_path_factory.mktemp("fuzz") / "var", login_attempts=1000)
     store = make_demo_store(config)
     server = HubServer(config).start()
@@ -48,6 +58,11 @@ def fuzz_hub(tmp_path_factory):
     yield running
     running.close()
     server.stop()
+    leftover = [t for t in threading.enumerate() if t not in before and t.is_alive()
+                and not t.name.startswith(("asyncio_", "ThreadPoolExecutor"))]
+    for t in leftover:
+        t.join(2)
+    assert not [t.name for t in leftover if t.is_alive()], "the fuzz hub left threads running"
 
 
 def test_the_contract_has_operations_to_fuzz():
