@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib
 import logging
 from typing import Any, AsyncIterator, Sequence
 
@@ -25,6 +26,17 @@ from hub.settings import Settings
 from hub.subsystems import Uptime, default_subsystems
 
 log = logging.getLogger(__name__)
+
+
+# Features whose API module exports CONTROLLERS (a list), in order; newer features add theirs here
+# instead of importing each controller below.
+FEATURE_APIS = (
+    "hub.inventory.transfers.api",
+    "hub.inventory.unapplied.api",
+    "hub.shifts.api",
+    "hub.sales.api",
+    "hub.exceptions.api",
+)
 
 
 def api_handlers() -> list[Any]:
@@ -66,7 +78,8 @@ def api_handlers() -> list[Any]:
             CurrencyController, ExchangeRateController, UnitController, CategoryController,
             SupplierController, TaxClassController, PricingSettingsController, InventoryController, StockTakeController,
             ReceiptController, PurchaseOrderController,
-            AdjustmentController, SupplierReturnController, AdjustmentSettingsController]
+            AdjustmentController, SupplierReturnController, AdjustmentSettingsController,
+            *(c for name in FEATURE_APIS for c in importlib.import_module(name).CONTROLLERS)]
 
 
 def portal_handlers() -> list[Any]:

@@ -33,9 +33,28 @@ PERMISSIONS: dict[str, str] = {
     "inventory.approve": "Approve and post stock takes, and adjustments above the approval value",
     "inventory.transfer": "Send stock to and receive it from the chain's other stores",
     "purchasing.manage": "Create, send and close purchase orders",
+    "sales.sell": "Ring up sales at a till and open one's own shift there",
+    "sales.view": "See sales, receipts and the sales history",
+    "sales.discount": "Approve discounts and price overrides at a till",
+    "sales.void": "Void a whole sale",
+    "sales.refund": "Refund or take back goods from a sale, up to the refund limit",
+    "sales.refund_unlimited": "Refund above the refund limit",
+    "sales.correct": "Charge a price correction after a sale",
+    "shifts.view": "See shifts, cash movements, X reports and shift close reports",
+    "shifts.cash": "Pay cash in or out and make safe drops on one's own shift",
+    "shifts.manage": "Close or resume another cashier's shift",
+    "exceptions.view": "See the exception queue",
+    "exceptions.resolve": "Resolve exceptions in the queue",
+    "endofday.manage": "Run end of day and record bank deposits",
 }
 _STOCK = frozenset({"inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
                     "inventory.approve", "inventory.transfer", "purchasing.manage"})
+
+_SALES_FLOOR = frozenset({"sales.sell", "shifts.cash"})
+_SUPERVISION = _SALES_FLOOR | {"sales.view", "sales.discount", "sales.void", "sales.refund",
+                               "shifts.view", "shifts.manage", "exceptions.view"}
+_SALES = _SUPERVISION | {"sales.refund_unlimited", "sales.correct", "exceptions.resolve",
+                         "endofday.manage"}
 
 _ALL = frozenset(PERMISSIONS)
 
@@ -47,17 +66,18 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "settings.view", "settings.manage", "backups.manage",
                    "devices.view", "devices.manage", "licenses.view", "licenses.manage",
                    "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
-                   "currencies.manage"}) | _STOCK,
+                   "currencies.manage"}) | _STOCK | _SALES,
     ),
     # A supervisor takes deliveries, counts and makes small adjustments; approving a stock take
     # or a large adjustment is the manager's.
     "supervisor": (
         "Leads a shift: approves overrides, sees users and settings",
         frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view",
-                   "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count"}),
+                   "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count"})
+        | _SUPERVISION,
     ),
     # Counting only: a blind count shows a cashier nothing of what the ledger expects.
-    "cashier": ("Sells at a till", frozenset({"inventory.count"})),
+    "cashier": ("Sells at a till", frozenset({"inventory.count"}) | _SALES_FLOOR),
 }
 
 

@@ -19,11 +19,14 @@ from typing import Any, Callable
 from hub.auth.access import AUTHENTICATED
 
 # Sidebar groups, in order.
-GROUPS = ("Home", "Catalogue", "Stock", "People", "Store", "Records", "Help")
+GROUPS = ("Home", "Sales", "Catalogue", "Stock", "People", "Store", "Records", "Help")
 
 # Feature portal modules, in sidebar order within each group.
 FEATURES = (
     "hub.portal.home",
+    "hub.sales.portal",
+    "hub.shifts.portal",
+    "hub.exceptions.portal",
     "hub.catalogue.products.portal",
     "hub.catalogue.products.files_portal",
     "hub.catalogue.labels.portal",
@@ -39,6 +42,8 @@ FEATURES = (
     "hub.inventory.purchasing.portal",
     "hub.inventory.receiving.portal",
     "hub.inventory.stocktake.portal",
+    "hub.inventory.transfers.portal",
+    "hub.inventory.unapplied.portal",
     "hub.users.portal",
     "hub.roles.portal",
     "hub.store.portal",

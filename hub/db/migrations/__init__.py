@@ -46,6 +46,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(7, "stock_takes", _module("m0007_stock_takes")),
     Migration(8, "purchasing", _module("m0008_purchasing")),
     Migration(9, "adjustments", _module("m0009_adjustments")),
+    Migration(10, "transfers", _module("m0010_transfers")),
+    Migration(11, "unapplied_documents", _module("m0011_unapplied_documents")),
+    Migration(12, "shifts", _module("m0012_shifts")),
+    Migration(13, "sales", _module("m0013_sales")),
 )
 
 TRACKING_SQL = """

@@ -1,0 +1,1 @@
+"""The manager's exception queue: business problems found in accepted facts, with resolve actions."""
