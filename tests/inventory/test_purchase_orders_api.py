@@ -127,6 +127,18 @@ def test_the_reorder_formula_in_whole_packs():
                       pack_size=1000)["need"] == 334
 
 
+def test_what_open_orders_still_bring_counts_as_stock():
+    need = {"on_hand": 3000, "threshold": 5000, "sold": 28000, "days": 28, "lead_time_days": 7, "review_days": 7,
+            "pack_size": 12000}
+    # 16 needed: 6 on order leaves 10 (one case); 16 on order covers it; with no sales, orders that lift the
+    # position above the threshold leave nothing due
+    assert suggestion(**need, on_order=6000)["need"] == 10000
+    assert suggestion(**need, on_order=6000)["quantity"] == 12000
+    assert suggestion(**need, on_order=16000) is None
+    assert suggestion(**{**need, "sold": 0}, on_order=3000) is None
+    assert suggestion(**{**need, "sold": 0}, on_order=1000)["need"] == 1000
+
+
 def test_suggestions_use_ledger_sales_and_become_a_draft_order(hub, ids, admin):
     admin.patch(f"/api/v1/suppliers/{ids['dairy']}", json={"lead_time_days": 7})
     fast = supplied(admin, ids, low_stock_threshold=5000, opening_stock={"quantity": 31000, "unit_cost": 30})
@@ -148,3 +160,30 @@ def test_suggestions_use_ledger_sales_and_become_a_draft_order(hub, ids, admin):
     assert [e["action"] for e in audit_entries(hub, seq)] == ["purchase_order.created"]
     none = admin.post(f"{URL}/from-suggestions", json={"supplier_id": ids["bakers"]})
     assert none.status_code == 409 and none.json()["code"] == "nothing_to_order"
+
+
+def test_an_open_order_covering_the_need_is_not_suggested_again(hub, ids, admin):
+    admin.patch(f"/api/v1/suppliers/{ids['dairy']}", json={"lead_time_days": 7})
+    fast = supplied(admin, ids, low_stock_threshold=5000, opening_stock={"quantity": 31000, "unit_cost": 30})
+    sell(hub, fast["id"], 28000)  # needs 16 (two cases), as above
+    params = {"supplier_id": ids["dairy"], "days": 28, "review_days": 7}
+    po = admin.post(URL, json={"supplier_id": ids["dairy"], "lines": [{"code": fast["sku"], "quantity": 6000}]})
+    [s] = admin.get(f"{URL}/suggestions", params=params).json()
+    assert (s["on_order"], s["need"], s["quantity"]) == (6000, 10000, 12000)  # a draft's 6 counted
+
+    admin.post(f"{URL}/{po.json()['id']}/cancel", json={"reason": "redo"})
+    assert admin.post(f"{URL}/from-suggestions", json={"supplier_id": ids["dairy"]}).status_code == 201
+    assert admin.get(f"{URL}/suggestions", params=params).json() == []  # the drafted 24 cover it
+    again = admin.post(f"{URL}/from-suggestions", json={"supplier_id": ids["dairy"]})
+    assert again.status_code == 409 and again.json()["code"] == "nothing_to_order"  # no doubled order
+
+    [order] = admin.get(URL, params={"status": "draft"}).json()["items"]
+    admin.post(f"{URL}/{order['id']}/send")
+    grn = admin.post(GRN, json={"supplier_id": ids["dairy"], "order_id": order["id"], "lines": [
+        {"code": fast["sku"], "quantity": 6000}]}).json()
+    admin.post(f"{GRN}/{grn['id']}/post")  # part received: 9 on hand, 18 still to come
+    assert admin.get(f"{URL}/suggestions", params=params).json() == []
+    admin.post(f"{URL}/{order['id']}/close", json={"reason": "rest not coming"})
+    [s] = admin.get(f"{URL}/suggestions", params=params).json()  # a closed order brings nothing more
+    assert (s["on_hand"], s["on_order"], s["need"], s["quantity"]) == (9000, 0, 10000, 12000)
+    no_differences(hub)

@@ -215,7 +215,7 @@ def suggestions(conn: sqlite3.Connection, *, supplier_id: str | None, days: int,
     for row in purchasing.reorder_rows(conn, supplier_id=supplier_id, since=since):
         s = reorder.suggestion(on_hand=row["on_hand"], threshold=row["low_stock_threshold"], sold=row["sold"],
                                days=days, lead_time_days=row["lead_time_days"], review_days=review_days,
-                               pack_size=row["pack_size"])
+                               pack_size=row["pack_size"], on_order=row["on_order"])
         if s is None:
             continue
         cost = row["supplier_cost"] if row["supplier_cost"] is not None and \
