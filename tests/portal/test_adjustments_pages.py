@@ -10,9 +10,12 @@ import re
 
 import pytest
 
-from tests.catalogue.fixtures import admin, create, ids  # noqa: F401
+from tests.catalogue.fixtures import admin, create, ean13, ids  # noqa: F401
 from tests.people import audit_entries
 from tests.portal.client import Portal
+
+
+_cases = iter(range(1, 10**6))
 
 
 @pytest.fixture
@@ -47,6 +50,24 @@ def test_a_clerk_records_damage_on_two_products_at_once(hub, portal, admin, ids)
     assert [e["action"] for e in audit_entries(hub, seq)] == ["adjustment.posted"]
     page = portal.call("GET", f"/stock/adjustments/{adjustment}", token).text
     assert "Posted" in page and bread["name"] in page and "Roof leak" in page
+
+
+def test_a_pack_barcode_counts_packs_of_its_size(hub, portal, admin, ids):  # noqa: F811
+    case = ean13(f"7{next(_cases):011d}")
+    soap = create(admin, ids, opening_stock={"quantity": 100000, "unit_cost": 50},
+                  barcodes=[{"code": ean13(f"8{next(_cases):011d}")}, {"code": case, "pack_quantity": 12000}])
+    token = portal.token("supervisor")
+    doc_id(portal.call("POST", "/stock/adjustments", token, {
+        "reason_code": "damaged", "action": "post", "lines[0].code": case, "lines[0].quantity": "-2",
+        "lines[1].code": soap["barcodes"][0]["code"], "lines[1].quantity": "-1"}))
+    assert on_hand(admin, soap["id"]) == 100000 - 24000 - 1000
+    doc_id(portal.call("POST", "/stock/adjustments", token, {  # half a case: six, a whole number of each
+        "reason_code": "damaged", "action": "post", "lines[0].code": case, "lines[0].quantity": "-0.5"}))
+    assert on_hand(admin, soap["id"]) == 100000 - 24000 - 1000 - 6000
+    back = portal.call("POST", "/stock/supplier-returns", portal.token("manager"), {
+        "supplier_id": ids["dairy"], "reason_code": "damaged", "lines[0].code": case, "lines[0].quantity": "1"})
+    assert back.status_code == 303, back.text
+    assert on_hand(admin, soap["id"]) == 100000 - 24000 - 1000 - 6000 - 12000
 
 
 def test_wrong_lines_are_named_beside_their_inputs_and_nothing_is_kept(hub, portal, admin, ids):  # noqa: F811

@@ -11,6 +11,7 @@ from typing import Any
 from hub.catalogue._rates_portal import TypedError, parse_amount
 from hub.db import products
 from hub.errors import FieldErrors
+from hub.inventory import _format
 from hub.portal.forms import Form
 
 ROWS = 6  # empty rows a new form shows
@@ -52,6 +53,15 @@ def thousandths(text: str) -> int:
     return -value if sign == "-" else value
 
 
+def in_units(packs: int, pack_quantity: int) -> int:
+    """Thousandths of packs typed beside a pack's barcode as thousandths of the unit: a pack's
+    barcode counts packs, as a count line from a till does (hub.inventory.stocktake.service)."""
+    if packs * pack_quantity % 1000:
+        raise TypedError(f"counts packs of {_format.quantity(pack_quantity)}: packs times that must be a whole "
+                         "quantity")
+    return packs * pack_quantity // 1000
+
+
 def resolve(conn: Any, rows: list[Row], decimals: int
             ) -> tuple[list[dict[str, Any]], list[int], list[tuple[str, str]]]:
     """The service's lines for the rows that could be read, the form row of each, and what is
@@ -63,6 +73,7 @@ def resolve(conn: Any, rows: list[Row], decimals: int
         name = f"lines[{row.index}]"
         line: dict[str, Any] = {"product_id": "", "quantity": 0, "unit_cost": None,
                                 "reason_code": row.reason_code or None}
+        hit = None
         if not row.code:
             errors.append((f"{name}.code", "type a SKU or scan a barcode"))
         else:
@@ -78,6 +89,8 @@ def resolve(conn: Any, rows: list[Row], decimals: int
             line["quantity"] = thousandths(row.quantity) if row.quantity else None
             if line["quantity"] is None:
                 errors.append((f"{name}.quantity", "is required"))
+            elif hit is not None and hit.get("kind") == "pack":
+                line["quantity"] = in_units(line["quantity"], hit["quantity"])
         except TypedError as err:
             errors.append((f"{name}.quantity", str(err)))
         if row.unit_cost:
