@@ -1,0 +1,164 @@
+"""Sales rows: the sale, its lines and their discounts, tenders and change (m0013).
+
+Plain functions over a connection; the rules (what a sale must hold, what it raises) live in
+hub.sales. Rows are inserted once and never updated (a void is a new document).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+SALE_COLUMNS = (
+    "id", "invoice_number", "store_code", "till_code", "sequence", "device_id", "shift_id", "cashier_id",
+    "cashier_name", "customer_id", "currency", "rates", "tax_mode", "subtotal", "discount_total", "tax_total",
+    "rounding", "total", "paid", "status", "occurred_at", "device_clock", "recorded_at", "body_hash",
+)
+LINE_COLUMNS = (
+    "sale_id", "line_no", "product_id", "code", "name", "quantity", "unit_price", "catalogue_price", "gross",
+    "discount", "tax_class_id", "tax_code", "tax_rate_bp", "tax_amount", "total",
+)
+DISCOUNT_COLUMNS = ("sale_id", "line_no", "seq", "amount", "promotion_id", "approved_by", "reason")
+TENDER_COLUMNS = ("sale_id", "seq", "method", "provider", "reference", "currency", "amount", "rate", "rate_scale",
+                  "amount_receipt")
+CHANGE_COLUMNS = ("sale_id", "currency", "amount", "amount_receipt")
+
+
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join(':' + c for c in columns)})"
+
+
+INSERT_SALE_SQL = _insert_sql("sales", SALE_COLUMNS)
+INSERT_LINE_SQL = _insert_sql("sale_lines", LINE_COLUMNS)
+INSERT_DISCOUNT_SQL = _insert_sql("sale_line_discounts", DISCOUNT_COLUMNS)
+INSERT_TENDER_SQL = _insert_sql("sale_tenders", TENDER_COLUMNS)
+INSERT_CHANGE_SQL = _insert_sql("sale_change", CHANGE_COLUMNS)
+
+SALE_SQL = """
+SELECT s.*, d.name AS device_name FROM sales s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = :id
+"""
+SAME_NUMBER_SQL = "SELECT id FROM sales WHERE invoice_number = :number AND id != :id ORDER BY recorded_at, id LIMIT 1"
+LIST_SQL = """
+SELECT s.*, d.name AS device_name FROM sales s LEFT JOIN devices d ON d.id = s.device_id
+WHERE (:since IS NULL OR s.occurred_at >= :since)
+  AND (:until IS NULL OR s.occurred_at < :until)
+  AND (:device_id IS NULL OR s.device_id = :device_id)
+  AND (:cashier_id IS NULL OR s.cashier_id = :cashier_id)
+  AND (:currency IS NULL OR s.currency = :currency)
+  AND (:status IS NULL OR s.status = :status)
+  AND (:shift_id IS NULL OR s.shift_id = :shift_id)
+  AND (:number IS NULL OR s.invoice_number = :number)
+  AND (:method IS NULL OR EXISTS (SELECT 1 FROM sale_tenders t WHERE t.sale_id = s.id AND t.method = :method))
+  AND (:after_at IS NULL OR s.occurred_at < :after_at OR (s.occurred_at = :after_at AND s.id < :after_id))
+ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit
+"""
+# Per tender kind and currency in a shift: received, and cash handed back as change.
+SHIFT_TENDERS_SQL = """
+SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
+FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
+WHERE s.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+"""
+SHIFT_CHANGE_SQL = """
+SELECT c.currency, sum(c.amount) AS amount
+FROM sale_change c JOIN sales s ON s.id = c.sale_id
+WHERE s.shift_id = :shift_id GROUP BY c.currency
+"""
+SHIFT_SALES_SQL = """
+SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
+FROM sales WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+"""
+
+
+def insert_sale(conn: sqlite3.Connection, sale: dict[str, Any], lines: list[dict[str, Any]],
+                discounts: list[dict[str, Any]], tenders: list[dict[str, Any]], change: list[dict[str, Any]]) -> None:
+    conn.execute(INSERT_SALE_SQL, {**sale, "rates": json.dumps(sale["rates"], sort_keys=True)})
+    conn.executemany(INSERT_LINE_SQL, lines)
+    conn.executemany(INSERT_DISCOUNT_SQL, discounts)
+    conn.executemany(INSERT_TENDER_SQL, tenders)
+    conn.executemany(INSERT_CHANGE_SQL, change)
+
+
+def _sale(row: sqlite3.Row | None) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    sale = dict(row)
+    sale["rates"] = json.loads(sale["rates"])
+    return sale
+
+
+def get_sale(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any] | None:
+    return _sale(conn.execute(SALE_SQL, {"id": sale_id}).fetchone())
+
+
+def same_number(conn: sqlite3.Connection, number: str, sale_id: str) -> str | None:
+    """The earliest other sale recorded under this invoice number, if any."""
+    row = conn.execute(SAME_NUMBER_SQL, {"number": number, "id": sale_id}).fetchone()
+    return row[0] if row else None
+
+
+def parts(conn: sqlite3.Connection, sale_id: str) -> dict[str, list[dict[str, Any]]]:
+    """A sale's lines (each with its discounts), tenders and change, in document order."""
+    params = {"id": sale_id}
+    lines = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_lines WHERE sale_id = :id ORDER BY line_no", params)]
+    by_line: dict[int, list[dict[str, Any]]] = {}
+    for r in conn.execute("SELECT * FROM sale_line_discounts WHERE sale_id = :id ORDER BY line_no, seq", params):
+        by_line.setdefault(r["line_no"], []).append(dict(r))
+    for line in lines:
+        line["discounts"] = by_line.get(line["line_no"], [])
+    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_tenders WHERE sale_id = :id ORDER BY seq", params)]
+    change = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_change WHERE sale_id = :id ORDER BY currency", params)]
+    return {"lines": lines, "tenders": tenders, "change": change}
+
+
+def list_sales(conn: sqlite3.Connection, *, since: str | None = None, until: str | None = None,
+               device_id: str | None = None, cashier_id: str | None = None, currency: str | None = None,
+               status: str | None = None, shift_id: str | None = None, number: str | None = None,
+               method: str | None = None, after: tuple[str, str] | None = None,
+               limit: int = 50) -> list[dict[str, Any]]:
+    """Sales newest first (by when they happened), a page after the cursor (occurred_at, id)."""
+    params = {"since": since, "until": until, "device_id": device_id, "cashier_id": cashier_id,
+              "currency": currency, "status": status, "shift_id": shift_id, "number": number,
+              "method": method, "after_at": after[0] if after else None,
+              "after_id": after[1] if after else None, "limit": limit}
+    return [_sale(r) for r in conn.execute(LIST_SQL, params)]  # type: ignore[misc]
+
+
+def shift_tender_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_TENDERS_SQL, {"shift_id": shift_id})]
+
+
+def shift_change_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_CHANGE_SQL, {"shift_id": shift_id})]
+
+
+def shift_sale_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_SALES_SQL, {"shift_id": shift_id})]
+
+
+def till_code(conn: sqlite3.Connection, device_id: str) -> str | None:
+    row = conn.execute("SELECT code FROM devices WHERE id = :id", {"id": device_id}).fetchone()
+    return row[0] if row else None
+
+
+def set_till_code(conn: sqlite3.Connection, device_id: str, code: str) -> None:
+    conn.execute("UPDATE devices SET code = :code WHERE id = :id", {"code": code, "id": device_id})
+
+
+def code_holder(conn: sqlite3.Connection, code: str) -> str | None:
+    row = conn.execute("SELECT id FROM devices WHERE code = :code", {"code": code}).fetchone()
+    return row[0] if row else None
+
+
+def currency_specs(conn: sqlite3.Connection) -> dict[str, dict[str, Any]]:
+    """The store's active currencies: {code: {decimals, cash_rounding}}."""
+    return {r["code"]: {"decimals": r["decimals"], "cash_rounding": r["cash_rounding"]} for r in conn.execute(
+        "SELECT code, decimals, cash_rounding FROM currencies WHERE active = 1")}
+
+
+def shift(conn: sqlite3.Connection, shift_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT id, device_id, cashier_id, status FROM shifts WHERE id = :id",
+                       {"id": shift_id}).fetchone()
+    return dict(row) if row else None

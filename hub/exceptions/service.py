@@ -1,0 +1,60 @@
+"""The exception queue: causes a manager must look at, raised by the documents that find them
+(a sale is never refused for a business reason; it raises an exception instead), resolved or
+dismissed with a note (docs/sales.md, "Exceptions").
+
+One record per cause: unique per (kind, subject), so a replayed document raises nothing new.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from hub.catalogue._common import found
+from hub.db import audit
+from hub.db import exceptions as rows
+from hub.db.audit import Actor
+from hub.errors import ConflictError
+from hub.ids import new_id
+
+# kind -> what it means (the subject is a sale, or one of its lines as `<sale id>#<line no>`).
+KINDS = {
+    "unknown_product": "a sale line names a product (or code) the store does not know; no stock moved",
+    "price_mismatch": "a sale line's unit price differs from the store's price at that moment",
+    "unapproved_discount": "a discount names neither a known promotion nor a supervisor who approved it",
+    "negative_stock": "a sale line took the product's stock below zero",
+    "unknown_shift": "a sale names no shift, a shift the hub does not know, or another till's shift",
+    "closed_shift": "a sale names a shift that was already closed",
+    "duplicate_invoice_number": "a sale carries an invoice number another sale already has",
+}
+STATUSES = ("open", "resolved", "dismissed")
+
+
+class ExceptionStateError(ConflictError):
+    code = "exception_state"
+
+
+def raise_exception(conn: sqlite3.Connection, kind: str, subject_type: str, subject_id: str, *,
+                    detail: dict[str, Any] | None = None, sale_id: str | None = None,
+                    device_id: str | None = None) -> bool:
+    """Raise one open exception for (kind, subject) unless it was raised before; True when new."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown exception kind {kind!r}")
+    return rows.raise_once(conn, {"id": new_id(), "kind": kind, "subject_type": subject_type,
+                                  "subject_id": subject_id, "sale_id": sale_id, "device_id": device_id,
+                                  "detail": detail or {}, "raised_at": conn.stamp()})  # type: ignore[attr-defined]
+
+
+def close(conn: sqlite3.Connection, actor: Actor, exception_id: str, status: str, note: str) -> dict[str, Any]:
+    """Resolve (`resolved`) or dismiss (`dismissed`) an open exception with a note; one audit entry."""
+    before = found(rows.get(conn, exception_id), f"exception {exception_id}")
+    if before["status"] != "open":
+        raise ExceptionStateError(f"this exception is already {before['status']}",
+                                  extra={"status": before["status"]})
+    rows.close(conn, exception_id, status=status, user_id=actor.user_id, username=actor.username,
+               at=conn.stamp(), note=note.strip())  # type: ignore[attr-defined]
+    after = rows.get(conn, exception_id)
+    assert after is not None
+    audit.append(conn, actor, f"exception.{status}", "exception", exception_id,
+                 before={"status": before["status"]}, after={"status": status, "note": after["note"]})
+    return after

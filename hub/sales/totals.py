@@ -1,0 +1,52 @@
+"""What a shift took, per tender and per currency: pure reads for the shift's X and close reports
+(hub.shifts) and end of day. Money in different currencies is never added together.
+
+`shift_tenders`: per (method, provider, currency), the net amount received in that currency.
+Cash is net of the change handed back in that currency, so a shift whose ZWG-paid sales were
+given USD change shows USD cash below zero for those sales (the USD drawer paid out). Later
+documents (voids, refunds) subtract here when they land.
+
+`shift_sales`: per receipt currency, the number of sales, their total and tax.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+
+from hub.db import sales as rows
+
+
+@dataclass(frozen=True, slots=True)
+class TenderTotal:
+    method: str  # cash, card, mobile_money, bank_transfer, credit_account, voucher, store_credit
+    provider: str  # EcoCash, OneMoney, InnBucks, a card acquirer ... ('' for cash)
+    currency: str
+    amount: int  # minor units of `currency`, net (cash less change given in that currency)
+
+
+@dataclass(frozen=True, slots=True)
+class CurrencyTotal:
+    currency: str  # the receipt currency
+    count: int
+    total: int  # minor units of `currency`
+    tax: int
+
+
+def shift_tenders(conn: sqlite3.Connection, shift_id: str) -> list[TenderTotal]:
+    """Net money received in a shift per (method, provider, currency), ordered by those."""
+    totals: dict[tuple[str, str, str], int] = {}
+    for r in rows.shift_tender_rows(conn, shift_id):
+        key = (r["method"], r["provider"], r["currency"])
+        totals[key] = totals.get(key, 0) + r["amount"]
+    for r in rows.shift_change_rows(conn, shift_id):
+        key = ("cash", "", r["currency"])
+        totals[key] = totals.get(key, 0) - r["amount"]
+    return [TenderTotal(method, provider, currency, amount)
+            for (method, provider, currency), amount in sorted(totals.items())]
+
+
+def shift_sales(conn: sqlite3.Connection, shift_id: str) -> list[CurrencyTotal]:
+    """Per receipt currency: how many sales a shift holds, their total and tax, by currency."""
+    return [CurrencyTotal(r["currency"], r["count"], r["total"], r["tax"])
+            for r in rows.shift_sale_rows(conn, shift_id)]
