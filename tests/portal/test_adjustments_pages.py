@@ -133,6 +133,19 @@ def test_a_draft_posts_later_and_the_threshold_is_set_on_the_list(hub, portal, a
     assert on_hand(admin, item["id"]) == 12000
 
 
+def test_a_refused_threshold_is_shown_beside_its_input_and_nothing_changes(hub, portal, admin, ids):  # noqa: F811
+    token = portal.token("admin")
+    seq = audit_entries(hub)[-1]["seq"]
+    for typed, status, said in (("fifty", 422, "Must be"), ("1.234", 422, "Has at most 2 decimals")):
+        r = portal.call("POST", "/stock/adjustments/threshold", token, {"approval_threshold": typed})
+        assert r.status_code == status, r.text
+        text = html.unescape(r.text)
+        assert re.search(rf'id="e-approval_threshold">{said}', text), text[-3000:]
+        assert f'value="{typed}"' in text and "The threshold was not changed" in text  # typed value kept
+    assert admin.get("/api/v1/settings/adjustments").json()["approval_threshold"] == 5000
+    assert audit_entries(hub, seq) == []
+
+
 def test_a_supplier_return_posts_and_prints(hub, portal, admin, ids):  # noqa: F811
     yoghurt = made(admin, ids, cost=80)
     token = portal.token("supervisor")

@@ -103,6 +103,10 @@ class AdjustmentPortal(PortalController):
         status: Annotated[str, Parameter(pattern=r"^(draft|pending_approval|posted|rejected|)$")] = "",
         reason: Annotated[str, Parameter(max_length=32)] = "", before: Before = None,
     ) -> Template:
+        return await self._list(request, status, reason, before)
+
+    async def _list(self, request: Request, status: str = "", reason: str = "", before: int | None = None,
+                    refused: Refusal | None = None, values: dict[str, str] | None = None) -> Template:
         def read(conn: Any) -> dict[str, Any]:
             return _common(conn, "adjustment") | {
                 "rows": store.list_adjustments(conn, status=status or None, reason=reason or None, before=before,
@@ -114,11 +118,15 @@ class AdjustmentPortal(PortalController):
         kept = {k: v for k, v in {"status": status, "reason": reason}.items() if v}
         older = (f"/stock/adjustments?{urlencode({**kept, 'before': rows[-1]['number']})}"
                  if len(data["rows"]) > PAGE_SIZE and rows else None)
+        refused = refused or Refusal()
+        helpers = _helpers(data)
+        values = values or {"approval_threshold": helpers["amount"](data["threshold"])}
         return await shell.page(
-            request, "adjustments/list.html", key="adjustments", adjustments=rows, filters={"status": status,
-            "reason": reason}, filtered=bool(kept), statuses=STATUSES, waiting=data["waiting"],
-            threshold=data["threshold"], older=older, newest="/stock/adjustments" if before else None,
-            approver=request.state.identity.can("inventory.approve"), **_helpers(data))
+            request, "adjustments/list.html", key="adjustments", status=refused.status, refused=refused,
+            labels=LABELS, values=values, adjustments=rows, filters={"status": status, "reason": reason},
+            filtered=bool(kept), statuses=STATUSES, waiting=data["waiting"], threshold=data["threshold"],
+            older=older, newest="/stock/adjustments" if before else None,
+            approver=request.state.identity.can("inventory.approve"), **helpers)
 
     async def _form(self, request: Request, values: dict[str, str], rows: int,
                     refused: Refusal | None = None) -> Template:
@@ -213,8 +221,8 @@ class AdjustmentPortal(PortalController):
                 raise FieldErrors([("approval_threshold", "is more than the hub can hold")])
             await request.app.state.db.write(service.update_settings, request.state.identity.actor, minor)
         except HubError as err:
-            return shell.redirect(request, "/stock/adjustments", f"The threshold was not changed: {err.detail}",
-                                  kind="error")
+            return await self._list(request, refused=refusal(err, "The threshold was not changed"),
+                                    values=form.values())
         return shell.redirect(request, "/stock/adjustments",
                               f"Adjustments worth more than {format_amount(minor, decimals)} now wait for approval.")
 
