@@ -26,6 +26,7 @@ from tests.inventory import purchasing_recipes as purchasing
 from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import recipes as inventory
 from tests.inventory import stocktake_recipes as stocktake
+from tests.inventory import transfer_recipes as transfers
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -282,6 +283,21 @@ RECIPES: dict[str, Recipe] = {
         f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(m.people)}"),
     "GET /api/v1/inventory/stock-takes/{take_id}": lambda m, who, t: Call(
         f"{stocktake.TAKES}/{stocktake.session(m.people, 'counting')}"),
+    "GET /api/v1/inventory/transfers/{transfer_id}": lambda m, who, t: Call(
+        f"{transfers.URL}/{transfers.draft(m.people)}"),
+    "GET /api/v1/inventory/transfers/{transfer_id}/file": lambda m, who, t: Call(
+        f"{transfers.URL}/{transfers.posted(m.people)}/file"),
+    "GET /api/v1/inventory/transfers/{transfer_id}/confirmation": lambda m, who, t: Call(
+        f"{transfers.URL}/{transfers.received_in(m.people)}/confirmation"),
+    "POST /api/v1/inventory/transfers": lambda m, who, t: Call(transfers.URL, transfers.out_body(m.people)),
+    "POST /api/v1/inventory/transfers/import": lambda m, who, t: Call(
+        f"{transfers.URL}/import", transfers.arriving_file(m.people)),
+    "POST /api/v1/inventory/transfers/{transfer_id}/post": lambda m, who, t: Call(
+        f"{transfers.URL}/{transfers.draft(m.people)}/post"),
+    "POST /api/v1/inventory/transfers/{transfer_id}/receive": lambda m, who, t: Call(
+        f"{transfers.URL}/{transfers.arriving(m.people)}/receive"),
+    "POST /api/v1/inventory/transfers/confirmations": lambda m, who, t: Call(
+        f"{transfers.URL}/confirmations", transfers.confirmation(m.people)),
 }
 
 

@@ -19,6 +19,7 @@ from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
 from tests.inventory import stocktake_recipes as stocktake
+from tests.inventory import transfer_recipes as transfers
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
@@ -262,6 +263,23 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"{stocktake.TAKES}/{stocktake.session(p, 'review')}/post", "stock_take.posted", token=_root(p)),
     "POST /api/v1/inventory/stock-takes/{take_id}/cancel": lambda p: Change(
         f"{stocktake.TAKES}/{stocktake.session(p, 'counting')}/cancel", "stock_take.cancelled", token=_root(p)),
+    "POST /api/v1/inventory/transfers": lambda p: Change(
+        transfers.URL, "transfer.created", transfers.out_body(p), _root(p)),
+    "PATCH /api/v1/inventory/transfers/{transfer_id}": lambda p: Change(
+        f"{transfers.URL}/{transfers.draft(p)}", "transfer.updated", {"note": "Audited"}, _root(p)),
+    "POST /api/v1/inventory/transfers/{transfer_id}/discard": lambda p: Change(
+        f"{transfers.URL}/{transfers.draft(p)}/discard", "transfer.discarded", token=_root(p)),
+    "POST /api/v1/inventory/transfers/{transfer_id}/post": lambda p: Change(
+        f"{transfers.URL}/{transfers.draft(p)}/post", "transfer.posted", token=_root(p)),
+    "POST /api/v1/inventory/transfers/import": lambda p: Change(
+        f"{transfers.URL}/import", "transfer.imported", transfers.arriving_file(p), _root(p)),
+    "POST /api/v1/inventory/transfers/{transfer_id}/receiving": lambda p: Change(
+        f"{transfers.URL}/{transfers.arriving(p)}/receiving", "transfer.receiving_updated",
+        {"lines": [{"line": 0, "received": 1000}]}, _root(p)),
+    "POST /api/v1/inventory/transfers/{transfer_id}/receive": lambda p: Change(
+        f"{transfers.URL}/{transfers.arriving(p)}/receive", "transfer.received", token=_root(p)),
+    "POST /api/v1/inventory/transfers/confirmations": lambda p: Change(
+        f"{transfers.URL}/confirmations", "transfer.confirmed", transfers.confirmation(p), _root(p)),
 }
 
 
