@@ -3,9 +3,11 @@ states, the approval threshold, uncounted products, refusals naming their line, 
 
 from __future__ import annotations
 
+import json
+
 from tests.catalogue.fixtures import admin, create, field_errors, ids  # noqa: F401
 from tests.inventory.test_stocktake_moment import TAKES, count, ledger_clean, on_hand, post, session, stocked
-from tests.people import audit_entries
+from tests.people import audit_entries, query
 
 
 def test_counting_twice_adds_up_a_recount_replaces_and_a_line_can_be_taken_back(hub, ids, admin):
@@ -154,3 +156,34 @@ def test_every_change_is_audited_once_and_the_list_pages_newest_first(hub, ids, 
     rest = manager.get(TAKES, params={"limit": 1, "after": page["next_after"]}).json()
     assert [t["id"] for t in rest["items"]] == [take]
     assert [t["id"] for t in manager.get(TAKES, params={"status": "posted"}).json()["items"]] == [take]
+
+
+def test_a_session_is_on_the_change_feed_when_made_and_at_each_state_but_never_its_quantities(hub, ids, admin):
+    bread = stocked(admin, ids, hub)
+    manager = hub.as_user("manager")
+    take = session(manager, blind=True)
+
+    def feed() -> list[dict]:
+        return [json.loads(data) for (data,) in query(
+            hub, "SELECT data FROM changes WHERE entity = 'stock_take' AND entity_id = ? ORDER BY seq", take)]
+
+    [made] = feed()
+    assert {k: made[k] for k in ("id", "scope", "blind", "status")} == {
+        "id": take, "scope": "store", "blind": True, "status": "open"}
+    count(manager, take, {"code": bread["sku"], "quantity": 4000})
+    count(manager, take, {"code": bread["sku"], "quantity": 3000})  # still counting: no new row
+    assert [c["status"] for c in feed()] == ["open", "counting"]
+    manager.post(f"{TAKES}/{take}/review")
+    count(manager, take, {"code": bread["sku"], "quantity": 1000})  # a recount sends it back
+    post(manager, take)
+    rows = feed()
+    assert [c["status"] for c in rows] == ["open", "counting", "review", "counting", "review", "posted"]
+    assert [c["version"] for c in rows] == sorted({c["version"] for c in rows})  # each a newer version
+    assert all(c["name"] == made["name"] and c["blind"] is True for c in rows)
+    assert {k for c in rows for k in c} == {"id", "name", "scope", "category_id", "category_name", "location",
+                                            "blind", "uncounted_zero", "status", "version", "created_at",
+                                            "updated_at"}  # no count, no expected quantity
+    other = session(manager)
+    manager.post(f"{TAKES}/{other}/cancel")
+    assert [json.loads(d)["status"] for (d,) in query(
+        hub, "SELECT data FROM changes WHERE entity_id = ? ORDER BY seq", other)] == ["open", "cancelled"]

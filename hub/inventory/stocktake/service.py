@@ -23,6 +23,7 @@ from typing import Any
 
 from hub.catalogue._common import found, now
 from hub.db import audit, product_refs, products, stock_takes
+from hub.db.changes import record_change
 from hub.db import devices as device_rows
 from hub.db.audit import Actor
 from hub.db.settings import get_setting
@@ -40,6 +41,11 @@ MAX_LINES = ledger.MAX_LINES  # counted lines in one session
 MAX_BATCH = 200  # lines in one request
 COUNTING = ("open", "counting", "review")
 SOURCE = "stock_take"
+ENTITY = "stock_take"  # on the change feed: the sessions a till lists to count into
+# What a till needs of a session on the change feed. Never a quantity: a blind session's
+# expected quantities must not reach a counter's device, and a till has no use for the others.
+FEED_FIELDS = ("id", "name", "scope", "category_id", "category_name", "location", "blind", "uncounted_zero",
+               "status", "version", "created_at", "updated_at")
 
 
 class StateError(ConflictError):
@@ -56,6 +62,15 @@ def approval_threshold(conn: sqlite3.Connection) -> int:
 
 def _take(conn: sqlite3.Connection, take_id: str) -> dict[str, Any]:
     return found(stock_takes.get_take(conn, take_id), f"stock take {take_id}")
+
+
+def _announced(conn: sqlite3.Connection, take_id: str, before: str | None) -> dict[str, Any]:
+    """The session as it stands; a change row when it is new or its status changed (tills list
+    the open ones), not for every counted line."""
+    take = _take(conn, take_id)
+    if take["status"] != before:
+        record_change(conn, ENTITY, take_id, take["version"], "upsert", {k: take[k] for k in FEED_FIELDS})
+    return take
 
 
 def _require(take: dict[str, Any], states: tuple[str, ...], doing: str) -> None:
@@ -100,7 +115,7 @@ def create(conn: sqlite3.Connection, actor: Actor, fields: dict[str, Any]) -> di
            "status": "open", "note": (fields.get("note") or "").strip(), "created_by": actor.user_id,
            "created_by_name": actor.username, "version": 1, "created_at": stamp, "updated_at": stamp}
     stock_takes.insert_take(conn, row)
-    take = _take(conn, row["id"])
+    take = _announced(conn, row["id"], None)
     audit.append(conn, actor, "stock_take.created", "stock_take", take["id"], after=take)
     return take
 
@@ -173,8 +188,11 @@ def _device(conn: sqlite3.Connection, i: int, line: dict[str, Any], actor: Actor
     return device_id, clock
 
 
-def add_lines(conn: sqlite3.Connection, actor: Actor, take_id: str, lines: list[dict[str, Any]]) -> dict[str, Any]:
-    """Record counted lines (all or none); the session moves to counting. One audit entry."""
+def add_lines(conn: sqlite3.Connection, actor: Actor, take_id: str, lines: list[dict[str, Any]],
+              *, received_at: str | None = None) -> dict[str, Any]:
+    """Record counted lines (all or none); the session moves to counting. One audit entry.
+    `received_at`: when the hub received them, if earlier than now (a device document applied
+    later from the unapplied queue keeps its receive time as the moment when the skew is unknown)."""
     take = _take(conn, take_id)
     _require(take, COUNTING, "take more counts")
     if not lines:
@@ -185,7 +203,7 @@ def add_lines(conn: sqlite3.Connection, actor: Actor, take_id: str, lines: list[
         raise FieldErrors([("lines", f"a session holds at most {MAX_LINES} lines")])
     categories = _categories(conn, take)
     problems: list[tuple[str, str]] = []
-    received = conn.stamp()  # type: ignore[attr-defined]
+    received = received_at or conn.stamp()  # type: ignore[attr-defined]
     rows = []
     for i, line in enumerate(lines):
         resolved = _resolve(conn, i, line, categories, problems)
@@ -210,7 +228,7 @@ def add_lines(conn: sqlite3.Connection, actor: Actor, take_id: str, lines: list[
                  detail={"lines": [{k: r[k] for k in ("id", "product_id", "quantity", "recount", "device_id",
                                                       "device_clock", "counted_at")} for r in rows[:100]],
                          "count": len(rows)})
-    return _take(conn, take_id)
+    return _announced(conn, take_id, take["status"])
 
 
 def remove_line(conn: sqlite3.Connection, actor: Actor, take_id: str, line_id: str) -> dict[str, Any]:
@@ -224,7 +242,7 @@ def remove_line(conn: sqlite3.Connection, actor: Actor, take_id: str, line_id: s
         changes.update(approved_by=None, approved_at=None, approved_value=None)
     stock_takes.update_take(conn, take_id, changes, stamp)
     audit.append(conn, actor, "stock_take.line_removed", "stock_take", take_id, before=removed)
-    return _take(conn, take_id)
+    return _announced(conn, take_id, take["status"])
 
 
 def counted(lines: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
@@ -297,7 +315,7 @@ def to_review(conn: sqlite3.Connection, actor: Actor, take_id: str) -> dict[str,
     stock_takes.update_take(conn, take_id, {"status": "review"}, conn.stamp())  # type: ignore[attr-defined]
     audit.append(conn, actor, "stock_take.reviewing", "stock_take", take_id,
                  detail={"lines": take["line_count"]})
-    return _take(conn, take_id)
+    return _announced(conn, take_id, take["status"])
 
 
 def approve(conn: sqlite3.Connection, actor: Actor, take_id: str) -> dict[str, Any]:
@@ -337,7 +355,7 @@ def post(conn: sqlite3.Connection, actor: Actor, take_id: str) -> dict[str, Any]
                          "absolute_value": totals["absolute_value"],
                          "counts": [{k: i[k] for k in ("product_id", "counted", "counted_at", "expected")}
                                     for i in reviewed["products"][:100]]})
-    return _take(conn, take_id)
+    return _announced(conn, take_id, take["status"])
 
 
 def cancel(conn: sqlite3.Connection, actor: Actor, take_id: str) -> dict[str, Any]:
@@ -347,4 +365,4 @@ def cancel(conn: sqlite3.Connection, actor: Actor, take_id: str) -> dict[str, An
     stock_takes.update_take(conn, take_id, {"status": "cancelled", "cancelled_by": actor.username,
                                             "cancelled_at": stamp}, stamp)
     audit.append(conn, actor, "stock_take.cancelled", "stock_take", take_id)
-    return _take(conn, take_id)
+    return _announced(conn, take_id, take["status"])
