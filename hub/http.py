@@ -1,6 +1,6 @@
 """The request id and the access log line, as one small ASGI middleware.
 
-Each request gets an id (a sane incoming `X-Request-ID` is kept, otherwise a new UUIDv7); it is
+Each request gets an id (a sane incoming `X-Request-ID` is kept, otherwise a new UUIDv7, see hub.ids.new_request_id); it is
 returned in the `X-Request-ID` header, put on every log record emitted while serving the request
 (see `RequestIdFilter`), written in the one access log line and in problem documents.
 """
@@ -13,7 +13,7 @@ import re
 import time
 from typing import Any
 
-from hub.ids import new_id
+from hub.ids import new_request_id
 
 access_log = logging.getLogger("hub.access")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -45,7 +45,7 @@ class RequestContextMiddleware:
             return
         incoming = next((v.decode("latin-1") for k, v in scope.get("headers", ())
                          if k == b"x-request-id"), "")
-        request_id = incoming if _SANE_ID.match(incoming) else new_id()
+        request_id = incoming if _SANE_ID.match(incoming) else new_request_id()
         token = _request_id.set(request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         started = time.perf_counter()
