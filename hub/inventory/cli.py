@@ -64,17 +64,27 @@ def check(ctx: Any) -> None:
 @click.pass_obj
 def rebuild(ctx: Any) -> None:
     """Recompute every product's level from its movements in one transaction; report how many
-    changed (each changed level reaches the tills as a new version)."""
+    changed (each changed level reaches the tills as a new version). Refuses while the hub runs."""
     from hub.db.connection import connect, transaction
+    from hub.db.lock import InstanceLock, InstanceLockedError
     from hub.inventory import ledger
 
-    conn = connect(_database(ctx))
+    path = _database(ctx)
     try:
-        with transaction(conn):
-            report = ledger.rebuild(conn)
-            labels = [_label(conn, p) for p in report["changed"][:SHOWN]]
-    finally:
-        conn.close()
+        # The running hub is the database's one writer (DESIGN.md section 3): a rebuild beside it
+        # would hold the write lock over every level while tills wait to sell. Like a restore, it
+        # runs on a stopped hub (hub.db.lock).
+        lock = InstanceLock(ctx.settings().lock_path).acquire("stock rebuild")
+    except InstanceLockedError as err:
+        raise click.ClickException(f"cannot rebuild stock while the hub runs: {err}; nothing was changed") from err
+    with lock:
+        conn = connect(path)
+        try:
+            with transaction(conn):
+                report = ledger.rebuild(conn)
+                labels = [_label(conn, p) for p in report["changed"][:SHOWN]]
+        finally:
+            conn.close()
     changed = report["changed"]
     click.echo(f"rebuilt {report['levels']} levels from {report['movements']} movements: "
                f"{len(changed)} changed")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from hub.db.connection import connect, transaction
+from hub.db.lock import InstanceLock
 from tests.cli.runner import soko_hub
 from tests.inventory.store import add_product, moved
 
@@ -50,6 +51,19 @@ def test_check_names_a_tampered_product_and_rebuild_puts_it_right(settings, demo
     assert soko_hub(settings.data_dir, "stock", "check").exit_code == 0
     again = soko_hub(settings.data_dir, "stock", "rebuild")
     assert "0 changed" in again.output
+
+
+def test_rebuild_refuses_while_the_hub_runs_and_changes_nothing(settings, demo_store):
+    bread, _milk, sku = _stocked(settings)
+    _tamper(settings, "UPDATE stock_levels SET on_hand = 50000, value = 4500 WHERE product_id = ?", bread)
+    with InstanceLock(settings.lock_path).acquire("serve"):
+        result = soko_hub(settings.data_dir, "stock", "rebuild")
+        assert soko_hub(settings.data_dir, "stock", "check").exit_code == 1  # checking is fine beside it
+    assert result.exit_code == 1
+    assert "cannot rebuild stock while the hub runs" in result.stderr and "stop the running hub" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert f"{sku} (Bread): on_hand is 50000" in soko_hub(settings.data_dir, "stock", "check").stderr
+    assert soko_hub(settings.data_dir, "stock", "rebuild").exit_code == 0  # once the hub has stopped
 
 
 def test_stock_commands_refuse_a_missing_database(tmp_path):
