@@ -27,6 +27,7 @@ import copy
 import enum
 import functools
 import types
+import warnings
 from collections.abc import Iterator, Mapping
 from operator import attrgetter
 from typing import Any
@@ -197,10 +198,13 @@ async def _authorize_connection(handler: BaseRouteHandler, connection: Any) -> N
 
 @functools.cache
 def _reading_guards(cls: type[HTTPRouteHandler]) -> type[HTTPRouteHandler]:
-    """`cls` with _authorize_connection; the same memory layout, so a handler can become one."""
-    return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__,
-                                       "__qualname__": cls.__qualname__,
-                                       "authorize_connection": _authorize_connection})
+    """`cls` with _authorize_connection; the same memory layout, so a handler can become one.
+    (Litestar warns when its decorator classes are subclassed by users; this one is internal.)"""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return type(cls.__name__, (cls,), {"__slots__": (), "__module__": cls.__module__,
+                                           "__qualname__": cls.__qualname__,
+                                           "authorize_connection": _authorize_connection})
 
 
 class _Unfinished:

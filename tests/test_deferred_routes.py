@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from litestar import Litestar
 from litestar.routes import HTTPRoute
+from litestar.testing import TestClient
 
 import hub.app
 from hub._deferred_routes import App, _Unfinished, finish_all
@@ -85,3 +86,19 @@ def test_two_apps_share_no_mutable_state_in_their_handlers(settings):
                 if isinstance(value, (dict, list, set)) and value is getattr(b, name, None):
                     shared.append((route_a.path, str(a), name))
     assert not shared
+
+
+def test_the_access_guard_reads_the_route_handler_itself_not_a_copy(settings, monkeypatch):
+    """Litestar copies the handler for each guard call; the hub's guard only reads it, so the
+    hub's handlers skip the copy (hub._deferred_routes._authorize_connection)."""
+    seen = []
+
+    async def spy(connection: Any, handler: Any) -> None:
+        seen.append(handler)
+
+    monkeypatch.setattr(hub.app, "access_guard", spy)
+    app = create_app(settings, subsystems=[])
+    with TestClient(app) as client:
+        assert client.get("/api/docs").status_code == 200
+    (docs,) = [h for r in app.routes if r.path == "/api/docs" for h in r.route_handlers if "GET" in h.http_methods]
+    assert seen and all(h is docs for h in seen)
