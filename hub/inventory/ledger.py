@@ -148,14 +148,15 @@ def _check_bounds(after: Level) -> None:
 
 def move(conn: sqlite3.Connection, *, kind: str, product_id: str, quantity: int, source: Source,
          actor: Actor, unit_cost: int | None = None, occurred_at: str | dt.datetime | None = None,
-         event_id: str | None = None, note: str = "") -> dict[str, Any]:
+         event_id: str | None = None, note: str = "", announce: bool = True) -> dict[str, Any]:
     """Append one movement and update the product's level, in the caller's transaction.
 
     Returns {movement, level, applied, duplicate}: `applied` is False for a movement that occurred
     at or before the product's latest count (the count already holds it) or an older count;
     `duplicate` is True when (event_id, source line) was recorded before: nothing is written and
     the earlier movement is returned. `unit_cost`, when not given, is recorded as the average
-    cost at that moment (the cost the stock left or came back at)."""
+    cost at that moment (the cost the stock left or came back at). `announce=False` leaves out
+    the level's change row: only for a caller that writes it once later (as `post` does)."""
     direction = stock.direction(conn, kind)
     found = problems(quantity=quantity, unit_cost=unit_cost, source=source, note=note,
                      event_id=event_id, direction=direction, kind=kind)
@@ -192,18 +193,23 @@ def move(conn: sqlite3.Connection, *, kind: str, product_id: str, quantity: int,
                 "device_id": actor.device_id, "occurred_at": when, "recorded_at": recorded_at,
                 "event_id": event_id, "note": note}
     movement["seq"] = stock.insert_movement(conn, movement)
-    level = _save(conn, product_id, after, movement["seq"], recorded_at, recorded_at)
+    level = _save(conn, product_id, after, movement["seq"], recorded_at, recorded_at, announce=announce)
     return {"movement": movement, "level": level, "applied": applied, "duplicate": False}
 
 
+def _announce(conn: sqlite3.Connection, product_id: str, version: int, on_hand: int) -> None:
+    """The level's change row: what a till shows as on hand (no cost)."""
+    record_change(conn, LEVEL_ENTITY, product_id, version, "upsert", {"product_id": product_id, "on_hand": on_hand})
+
+
 def _save(conn: sqlite3.Connection, product_id: str, level: Level, last_seq: int,
-          last_recorded_at: str, now: str) -> dict[str, Any]:
+          last_recorded_at: str, now: str, *, announce: bool = True) -> dict[str, Any]:
     row = {"product_id": product_id, "on_hand": level.on_hand, "avg_cost": level.avg_cost,
            "value": level.value, "baseline_id": level.baseline_id, "baseline_at": level.baseline_at,
            "last_seq": last_seq, "last_recorded_at": last_recorded_at, "now": now}
     row["version"] = stock.save_level(conn, row)
-    record_change(conn, LEVEL_ENTITY, product_id, row["version"], "upsert",
-                  {"product_id": product_id, "on_hand": level.on_hand})
+    if announce:
+        _announce(conn, product_id, row["version"], level.on_hand)
     return {k: row[k] for k in stock.LEVEL_COLUMNS if k != "updated_at"} | {"updated_at": row["now"]}
 
 
@@ -211,19 +217,26 @@ def post(conn: sqlite3.Connection, lines: Iterable[Line], *, source_type: str, s
          actor: Actor, occurred_at: str | dt.datetime | None = None,
          event_id: str | None = None) -> list[dict[str, Any]]:
     """Move every line of one document (in the caller's transaction); a refusal names the line
-    as `lines[i].field` and nothing of the document is kept (the caller's transaction rolls back)."""
+    as `lines[i].field` and nothing of the document is kept (the caller's transaction rolls back).
+    Each product the document moved gets one change row, at its level after the last of its lines,
+    however many lines it has: a till needs the level, not each step to it."""
     listed = list(lines)
     if len(listed) > MAX_LINES:
         raise FieldErrors([("lines", f"at most {MAX_LINES} lines in one document")])
     done = []
+    levels: dict[str, dict[str, Any]] = {}  # product -> its level after its last line that moved it
     for i, line in enumerate(listed):
         try:
             done.append(move(conn, kind=line.kind, product_id=line.product_id, quantity=line.quantity,
                              unit_cost=line.unit_cost, note=line.note, actor=actor, event_id=event_id,
-                             occurred_at=line.occurred_at or occurred_at,
+                             occurred_at=line.occurred_at or occurred_at, announce=False,
                              source=Source(source_type, source_id, line.line if line.line is not None else i)))
         except FieldErrors as err:
             raise FieldErrors([(f"lines[{i}].{e['field']}", e["message"]) for e in err.errors]) from err
+        if not done[-1]["duplicate"]:
+            levels[line.product_id] = done[-1]["level"]
+    for product_id, level in levels.items():
+        _announce(conn, product_id, level["version"], level["on_hand"])
     return done
 
 

@@ -166,6 +166,26 @@ def test_post_moves_every_line_of_a_document_or_names_the_bad_line(conn):
     assert (on_hand(conn, a), on_hand(conn, b)) == (2000, 3000)  # the whole document rolled back
 
 
+def test_a_document_writes_one_change_row_per_product_at_its_final_level(conn):
+    a, b = add_product(conn), add_product(conn)
+    with transaction(conn):  # a on three lines (three shelves of a delivery), b on one
+        post(conn, [Line("receipt", a, 2000, 100), Line("receipt", b, 3000, 200), Line("receipt", a, 1000, 100),
+                    Line("receipt", a, 4000, 100)], source_type="goods_receipt", source_id="grn-9", actor=CLERK,
+             event_id="0190a000-0000-7000-8000-000000000009")
+    feed = [(r[0], r[1], json.loads(r[2])) for r in conn.execute(
+        "SELECT entity_id, version, data FROM changes WHERE entity = 'stock_level' ORDER BY seq")]
+    assert feed == [(a, level(conn, a)["version"], {"product_id": a, "on_hand": 7000}),
+                    (b, level(conn, b)["version"], {"product_id": b, "on_hand": 3000})]
+    assert level(conn, a)["version"] == 3  # the level still moved three times
+    with transaction(conn):  # the same document again: nothing moves, nothing is announced
+        again = post(conn, [Line("receipt", a, 2000, 100), Line("receipt", b, 3000, 200)],
+                     source_type="goods_receipt", source_id="grn-9", actor=CLERK,
+                     event_id="0190a000-0000-7000-8000-000000000009")
+    assert all(d["duplicate"] for d in again)
+    assert conn.execute("SELECT count(*) FROM changes WHERE entity = 'stock_level'").fetchone()[0] == 2
+    assert check(conn) == []
+
+
 def test_check_finds_a_tampered_projection_and_rebuild_restores_it(conn):
     a, b, c = add_product(conn), add_product(conn), add_product(conn)
     moved(conn, a, "opening", 5000, unit_cost=120)
