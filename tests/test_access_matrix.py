@@ -27,6 +27,7 @@ from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import recipes as inventory
 from tests.inventory import stocktake_recipes as stocktake
 from tests.inventory import transfer_recipes as transfers
+from tests.inventory import unapplied_recipes as unapplied
 from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
@@ -283,6 +284,8 @@ RECIPES: dict[str, Recipe] = {
         f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(m.people)}"),
     "GET /api/v1/inventory/stock-takes/{take_id}": lambda m, who, t: Call(
         f"{stocktake.TAKES}/{stocktake.session(m.people, 'counting')}"),
+    "GET /api/v1/inventory/unapplied/{doc_id}": lambda m, who, t: Call(
+        f"{unapplied.QUEUE}/{unapplied.queued(m.people)}"),
     "GET /api/v1/inventory/transfers/{transfer_id}": lambda m, who, t: Call(
         f"{transfers.URL}/{transfers.draft(m.people)}"),
     "GET /api/v1/inventory/transfers/{transfer_id}/file": lambda m, who, t: Call(

@@ -20,6 +20,7 @@ from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
 from tests.inventory import stocktake_recipes as stocktake
 from tests.inventory import transfer_recipes as transfers
+from tests.inventory import unapplied_recipes as unapplied
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
@@ -263,6 +264,17 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"{stocktake.TAKES}/{stocktake.session(p, 'review')}/post", "stock_take.posted", token=_root(p)),
     "POST /api/v1/inventory/stock-takes/{take_id}/cancel": lambda p: Change(
         f"{stocktake.TAKES}/{stocktake.session(p, 'counting')}/cancel", "stock_take.cancelled", token=_root(p)),
+    # Applied at once: the one entry is the applying service's; queued, it is unapplied_document.queued.
+    "POST /api/v1/inventory/device-documents": lambda p: Change(
+        unapplied.DOCS, "adjustment.posted", unapplied.adjustment(p), unapplied.till_token(p)),
+    "POST /api/v1/inventory/unapplied/{doc_id}/map": lambda p: Change(
+        f"{unapplied.QUEUE}/{unapplied.queued(p)}/map", "adjustment.posted", unapplied.mapping(p), _root(p)),
+    # Its code still matches no product: it stays queued, and the retry writes its own entry.
+    "POST /api/v1/inventory/unapplied/{doc_id}/apply": lambda p: Change(
+        f"{unapplied.QUEUE}/{unapplied.queued(p)}/apply", "unapplied_document.retried", {}, _root(p)),
+    "POST /api/v1/inventory/unapplied/{doc_id}/discard": lambda p: Change(
+        f"{unapplied.QUEUE}/{unapplied.queued(p)}/discard", "unapplied_document.discarded", {"reason": "Audited"},
+        _root(p)),
     "POST /api/v1/inventory/transfers": lambda p: Change(
         transfers.URL, "transfer.created", transfers.out_body(p), _root(p)),
     "PATCH /api/v1/inventory/transfers/{transfer_id}": lambda p: Change(
