@@ -1,8 +1,10 @@
 """The write load of `soko-hub bench lookup`: sale-sized transactions, committed nonstop.
 
-Run as `python -m hub.bench._writer <hub.db> <counter file>` until terminated. Each transaction
-is one sale header and 15 lines, committed with the hub's pragmas (WAL, synchronous=FULL), so
-every commit waits for the disk as a real sale does. Scratch tables of its own stand in for the
+Run as `python -m hub.bench._writer <hub.db> <counter file> [hold ms]` until terminated. Each
+transaction is one sale header and 15 lines, committed with the hub's pragmas (WAL,
+synchronous=FULL), so every commit waits for the disk as a real sale does. With `hold ms`, each
+transaction also keeps the write lock that long before it commits, as a slow SD card's write
+would: this machine's disk cannot be made slow, so the slowness is held, not spent. Scratch tables of its own stand in for the
 sales tables (they come with the sales issue); the commit count is written to the counter file.
 """
 
@@ -27,7 +29,7 @@ SCHEMA = (
 )
 
 
-def main(db_path: str, counter: str) -> None:
+def main(db_path: str, counter: str, hold_ms: float = 0.0) -> None:
     stop = False
 
     def request_stop(*_: object) -> None:
@@ -54,6 +56,8 @@ def main(db_path: str, counter: str) -> None:
                      (sale, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                       sum(q // 1000 * p for _, _, _, q, p in lines)))
         conn.executemany("INSERT INTO bench_sale_lines VALUES (?, ?, ?, ?, ?)", lines)
+        if hold_ms:
+            time.sleep(hold_ms / 1000)
         conn.execute("COMMIT")
         commits += 1
         now = time.monotonic()
@@ -72,4 +76,4 @@ def _count(path: Path, commits: int) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2])
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]) if len(sys.argv) > 3 else 0.0)
