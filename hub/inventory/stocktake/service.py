@@ -26,17 +26,12 @@ from hub.db import audit, product_refs, products, stock_takes
 from hub.db.changes import record_change
 from hub.db import devices as device_rows
 from hub.db.audit import Actor
-from hub.db.settings import get_setting
 from hub.devices.clock import corrected_time
 from hub.errors import ConflictError, FieldErrors
 from hub.ids import new_id
 from hub.inventory import ledger, projection
+from hub.inventory.adjustments import service as adjustments
 
-# The store's approval threshold (base-currency minor units at cost), the one adjustments use
-# (PUT /api/v1/settings/adjustments): a count whose absolute variance value is above it needs
-# inventory.approve before it posts. The same key and default as hub.inventory.adjustments.
-THRESHOLD_KEY = "inventory.adjustment_approval_threshold"
-DEFAULT_THRESHOLD = 5000
 MAX_LINES = ledger.MAX_LINES  # counted lines in one session
 MAX_BATCH = 200  # lines in one request
 COUNTING = ("open", "counting", "review")
@@ -57,7 +52,10 @@ class ApprovalRequiredError(ConflictError):
 
 
 def approval_threshold(conn: sqlite3.Connection) -> int:
-    return int(get_setting(conn, THRESHOLD_KEY, DEFAULT_THRESHOLD))
+    """The store's approval threshold (base-currency minor units at cost), the one adjustments use
+    (PUT /api/v1/settings/adjustments): a count whose absolute variance value is above it needs
+    inventory.approve before it posts."""
+    return adjustments.threshold(conn)
 
 
 def _take(conn: sqlite3.Connection, take_id: str) -> dict[str, Any]:
