@@ -32,6 +32,7 @@ from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CALLS, is_portal_route
+from tests.shifts import recipes as shifting
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -278,6 +279,18 @@ RECIPES: dict[str, Recipe] = {
         "/api/v1/inventory/supplier-returns", adjusting.return_body(m.people)),
     "PUT /api/v1/settings/adjustments": lambda m, who, t: Call(
         "/api/v1/settings/adjustments", {"approval_threshold": adjusting.threshold(m.people)}),
+    # A sign-in made away from a till cannot open a shift (422 till_required): not strict.
+    "POST /api/v1/shifts": lambda m, who, t: Call(shifting.SHIFTS, {"floats": shifting.FLOATS}, strict=False),
+    "GET /api/v1/shifts": lambda m, who, t: Call(f"{shifting.SHIFTS}?status=open&date=2026-01-31"),
+    "GET /api/v1/shifts/{shift_id}": lambda m, who, t: Call(f"{shifting.SHIFTS}/{shifting.open_shift(m.people)}"),
+    "POST /api/v1/shifts/{shift_id}/cash-movements": lambda m, who, t: Call(
+        f"{shifting.SHIFTS}/{shifting.open_shift(m.people, who)}/cash-movements", shifting.movement_body()),
+    "GET /api/v1/shifts/{shift_id}/x-report": lambda m, who, t: Call(
+        f"{shifting.SHIFTS}/{shifting.open_shift(m.people)}/x-report"),
+    "POST /api/v1/shifts/{shift_id}/close": lambda m, who, t: Call(
+        f"{shifting.SHIFTS}/{shifting.open_shift(m.people, who)}/close", shifting.close_body()),
+    "GET /api/v1/shifts/{shift_id}/close-report": lambda m, who, t: Call(
+        f"{shifting.SHIFTS}/{shifting.closed_shift(m.people)}/close-report"),
     "GET /api/v1/inventory/receipts/{receipt_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(m.people)}"),
     "GET /api/v1/inventory/purchase-orders/{order_id}": lambda m, who, t: Call(

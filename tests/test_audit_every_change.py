@@ -24,6 +24,7 @@ from tests.inventory import unapplied_recipes as unapplied
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
+from tests.shifts import recipes as shifting
 from tests.test_access_matrix import routes_of
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
@@ -222,6 +223,13 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "PUT /api/v1/settings/adjustments": lambda p: Change(
         "/api/v1/settings/adjustments", "settings.adjustments_updated",
         {"approval_threshold": adjusting.threshold(p) + 1}, _root(p)),
+    "POST /api/v1/shifts": lambda p: Change(
+        shifting.SHIFTS, "shift.opened", {"floats": shifting.FLOATS}, shifting.till_token(p)),
+    "POST /api/v1/shifts/{shift_id}/cash-movements": lambda p: Change(
+        f"{shifting.SHIFTS}/{shifting.open_shift(p)}/cash-movements", "cash.pay_out", shifting.movement_body(),
+        _root(p)),
+    "POST /api/v1/shifts/{shift_id}/close": lambda p: Change(
+        f"{shifting.SHIFTS}/{shifting.open_shift(p)}/close", "shift.closed", shifting.close_body(), _root(p)),
     "POST /api/v1/inventory/receipts": lambda p: Change(
         "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
     "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(
