@@ -752,3 +752,77 @@ PAGE_CHANGES.update({
     "POST /stock/takes/{take_id}/cancel": lambda p: PageChange(
         f"/stock/takes/{_take(p, 'counting')}/cancel", "stock_take.cancelled", token=_root(p)),
 })
+
+
+# Stock: transfers between the chain's stores (tests/inventory/transfer_recipes).
+def _transfers():
+    from tests.inventory import transfer_recipes
+
+    return transfer_recipes
+
+
+def _transfer_form(p: People) -> dict[str, Any]:
+    return {"other_store_code": "BYO", "lines[0].code": _transfers().stocked(p)["sku"], "lines[0].quantity": "2"}
+
+
+def _arriving_text(p: People) -> dict[str, Any]:
+    import json
+
+    return {"text": json.dumps(_transfers().arriving_file(p))}
+
+
+def _confirmation_text(p: People) -> dict[str, Any]:
+    import json
+
+    return {"text": json.dumps(_transfers().confirmation(p))}
+
+
+PAGE_CALLS.update({
+    "GET /stock/transfers": lambda p, who: PageCall("/stock/transfers?status=in_transit&direction=out"),
+    "GET /stock/transfers/new": lambda p, who: PageCall("/stock/transfers/new"),
+    "POST /stock/transfers": lambda p, who: PageCall("/stock/transfers", _transfer_form(p)),
+    "GET /stock/transfers/receive": lambda p, who: PageCall("/stock/transfers/receive"),
+    "POST /stock/transfers/receive": lambda p, who: PageCall("/stock/transfers/receive", _arriving_text(p)),
+    "GET /stock/transfers/confirm": lambda p, who: PageCall("/stock/transfers/confirm"),
+    "POST /stock/transfers/confirm": lambda p, who: PageCall("/stock/transfers/confirm", _confirmation_text(p)),
+    "GET /stock/transfers/{transfer_id}": lambda p, who: PageCall(f"/stock/transfers/{_transfers().arriving(p)}"),
+    "GET /stock/transfers/{transfer_id}/edit": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().draft(p)}/edit"),
+    "POST /stock/transfers/{transfer_id}": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().draft(p)}", _transfer_form(p)),
+    "GET /stock/transfers/{transfer_id}/print": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().posted(p)}/print"),
+    "GET /stock/transfers/{transfer_id}/file": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().posted(p)}/file"),
+    "GET /stock/transfers/{transfer_id}/confirmation": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().received_in(p)}/confirmation"),
+    "POST /stock/transfers/{transfer_id}/post": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().draft(p)}/post"),
+    "POST /stock/transfers/{transfer_id}/discard": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().draft(p)}/discard"),
+    "POST /stock/transfers/{transfer_id}/receiving": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().arriving(p)}/receiving", {"lines[0].received": "1"}),
+    "POST /stock/transfers/{transfer_id}/receive": lambda p, who: PageCall(
+        f"/stock/transfers/{_transfers().arriving(p)}/receive", {"lines[0].received": "2"}),
+})
+
+PAGE_CHANGES.update({
+    "POST /stock/transfers": lambda p: PageChange(
+        "/stock/transfers", "transfer.created", _transfer_form(p), _root(p)),
+    "POST /stock/transfers/receive": lambda p: PageChange(
+        "/stock/transfers/receive", "transfer.imported", _arriving_text(p), _root(p)),
+    "POST /stock/transfers/confirm": lambda p: PageChange(
+        "/stock/transfers/confirm", "transfer.confirmed", _confirmation_text(p), _root(p)),
+    "POST /stock/transfers/{transfer_id}": lambda p: PageChange(
+        f"/stock/transfers/{_transfers().draft(p)}", "transfer.updated", _transfer_form(p), _root(p)),
+    "POST /stock/transfers/{transfer_id}/post": lambda p: PageChange(
+        f"/stock/transfers/{_transfers().draft(p)}/post", "transfer.posted", token=_root(p)),
+    "POST /stock/transfers/{transfer_id}/discard": lambda p: PageChange(
+        f"/stock/transfers/{_transfers().draft(p)}/discard", "transfer.discarded", token=_root(p)),
+    "POST /stock/transfers/{transfer_id}/receiving": lambda p: PageChange(
+        f"/stock/transfers/{_transfers().arriving(p)}/receiving", "transfer.receiving_updated",
+        {"lines[0].received": "1"}, _root(p)),
+    "POST /stock/transfers/{transfer_id}/receive": lambda p: PageChange(
+        f"/stock/transfers/{_transfers().arriving(p)}/receive", "transfer.received", {"lines[0].received": "2"},
+        _root(p)),
+})
