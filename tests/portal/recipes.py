@@ -826,3 +826,38 @@ PAGE_CHANGES.update({
         f"/stock/transfers/{_transfers().arriving(p)}/receive", "transfer.received", {"lines[0].received": "2"},
         _root(p)),
 })
+
+
+# ---- Unapplied documents: queued by a till through the device route (tests/inventory/unapplied_recipes) ----
+
+def _queued_doc(p: People) -> str:
+    from tests.inventory import unapplied_recipes
+    return unapplied_recipes.queued(p)
+
+
+def _map_form(p: People) -> dict[str, Any]:
+    from tests.inventory import unapplied_recipes
+    return unapplied_recipes.mapping(p)
+
+
+PAGE_CALLS.update({
+    "GET /stock/unapplied": lambda p, who: PageCall("/stock/unapplied?status=queued"),
+    "GET /stock/unapplied/{doc_id}": lambda p, who: PageCall(f"/stock/unapplied/{_queued_doc(p)}?q=Product"),
+    "POST /stock/unapplied/{doc_id}/map": lambda p, who: PageCall(
+        f"/stock/unapplied/{_queued_doc(p)}/map", _map_form(p)),
+    "POST /stock/unapplied/{doc_id}/apply": lambda p, who: PageCall(
+        f"/stock/unapplied/{_queued_doc(p)}/apply", {"authority": "maker"}),
+    "POST /stock/unapplied/{doc_id}/discard": lambda p, who: PageCall(
+        f"/stock/unapplied/{_queued_doc(p)}/discard", {"reason": "Matrix"}),
+})
+
+PAGE_CHANGES.update({
+    # Mapped, it applies: the one entry is the adjustment's own.
+    "POST /stock/unapplied/{doc_id}/map": lambda p: PageChange(
+        f"/stock/unapplied/{_queued_doc(p)}/map", "adjustment.posted", _map_form(p), _root(p)),
+    "POST /stock/unapplied/{doc_id}/apply": lambda p: PageChange(
+        f"/stock/unapplied/{_queued_doc(p)}/apply", "unapplied_document.retried", {"authority": "maker"}, _root(p)),
+    "POST /stock/unapplied/{doc_id}/discard": lambda p: PageChange(
+        f"/stock/unapplied/{_queued_doc(p)}/discard", "unapplied_document.discarded", {"reason": "Audited"},
+        _root(p)),
+})
