@@ -32,6 +32,7 @@ from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CALLS, is_portal_route
+from tests.sales import recipes as selling
 from tests.shifts import recipes as shifting
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
@@ -291,6 +292,21 @@ RECIPES: dict[str, Recipe] = {
         f"{shifting.SHIFTS}/{shifting.open_shift(m.people, who)}/close", shifting.close_body()),
     "GET /api/v1/shifts/{shift_id}/close-report": lambda m, who, t: Call(
         f"{shifting.SHIFTS}/{shifting.closed_shift(m.people)}/close-report"),
+    # A sign-in made away from a till cannot record a sale (422 till_required): not strict.
+    "POST /api/v1/sales": lambda m, who, t: Call(selling.SALES, selling.Till(m.hub, paired_by=_tills(m)).body(),
+                                                 strict=False),
+    "GET /api/v1/sales": lambda m, who, t: Call(f"{selling.SALES}?date_from=2026-01-01&date_to=2026-01-31"
+                                                "&method=cash&currency=USD&status=completed"),
+    "GET /api/v1/sales/{sale_id}": lambda m, who, t: Call(
+        f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}"),
+    "GET /api/v1/exceptions/{exception_id}": lambda m, who, t: Call(
+        f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}"),
+    "POST /api/v1/exceptions/{exception_id}/resolve": lambda m, who, t: Call(
+        f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}/resolve", {"note": "Checked"}),
+    "POST /api/v1/exceptions/{exception_id}/dismiss": lambda m, who, t: Call(
+        f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}/dismiss", {"note": "Checked"}),
+    "PUT /api/v1/devices/{device_id}/code": lambda m, who, t: Call(
+        f"/api/v1/devices/{_device(m)}/code", {"code": unique("C")}),
     "GET /api/v1/inventory/receipts/{receipt_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(m.people)}"),
     "GET /api/v1/inventory/purchase-orders/{order_id}": lambda m, who, t: Call(

@@ -24,6 +24,7 @@ from tests.inventory import unapplied_recipes as unapplied
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
+from tests.sales import recipes as selling
 from tests.shifts import recipes as shifting
 from tests.test_access_matrix import routes_of
 
@@ -85,6 +86,12 @@ def _tills(p: People) -> Tills:
 
 def _device(p: People) -> str:
     return _tills(p).pair()["device_id"]
+
+
+def _sale(p: People) -> Change:
+    """A sale sent by the demo cashier signed in at a fresh till (the sign-in names the till)."""
+    till = selling.Till(p.hub, paired_by=_tills(p))
+    return Change(selling.SALES, "sale.recorded", till.body(), till.token)
 
 
 RECIPES: dict[str, Callable[[People], Change]] = {
@@ -230,6 +237,15 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         _root(p)),
     "POST /api/v1/shifts/{shift_id}/close": lambda p: Change(
         f"{shifting.SHIFTS}/{shifting.open_shift(p)}/close", "shift.closed", shifting.close_body(), _root(p)),
+    "POST /api/v1/sales": lambda p: _sale(p),
+    "POST /api/v1/exceptions/{exception_id}/resolve": lambda p: Change(
+        f"{selling.EXCEPTIONS}/{selling.open_exception(p.hub, _tills(p))}/resolve", "exception.resolved",
+        {"note": "Audited"}, _root(p)),
+    "POST /api/v1/exceptions/{exception_id}/dismiss": lambda p: Change(
+        f"{selling.EXCEPTIONS}/{selling.open_exception(p.hub, _tills(p))}/dismiss", "exception.dismissed",
+        {"note": "Audited"}, _root(p)),
+    "PUT /api/v1/devices/{device_id}/code": lambda p: Change(
+        f"/api/v1/devices/{_device(p)}/code", "device.code_set", {"code": unique("C")}, _root(p)),
     "POST /api/v1/inventory/receipts": lambda p: Change(
         "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
     "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(

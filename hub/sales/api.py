@@ -1,7 +1,115 @@
-"""The API controllers of this feature (being built; none yet)."""
+"""/api/v1/sales: a till records a sale (idempotent by its id; never refused for a business
+reason, docs/sales.md), managers list and read them. /api/v1/devices/{id}/code sets a till's
+short code, which starts its invoice numbers after the store code."""
 
 from __future__ import annotations
 
-from typing import Any
+import datetime as dt
+from typing import Annotated, Any
 
-CONTROLLERS: list[Any] = []
+import msgspec
+from litestar import Controller, Request, Response, get, post, put
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody, Parameter
+
+from hub.auth.access import requires
+from hub.auth.identity import Caller
+from hub.catalogue.products._paging import decode_cursor, encode_cursor
+from hub.clock import format_ts, utc_now
+from hub.errors import InvalidInputError
+from hub.sales import schemas, service
+from hub.sales.ingest import ingest_sale
+
+MAX_PAGE = 200
+SaleId = Annotated[str, Parameter(max_length=64)]
+Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE)]
+Cursor = Annotated[str | None, Parameter(max_length=400, description="next_after of the last page")]
+Day = Annotated[dt.date | None, Parameter(description="A day in the store's time zone (YYYY-MM-DD), included")]
+Filter = Annotated[str | None, Parameter(max_length=64)]
+SELL, VIEW = "sales.sell", "sales.view"
+
+
+class TillRequiredError(InvalidInputError):
+    code = "till_required"
+
+
+class TillCode(msgspec.Struct, forbid_unknown_fields=True):
+    code: Annotated[str, msgspec.Meta(pattern="^[A-Z0-9]{1,6}$",
+                                      description="1 to 6 capital letters or digits, unique in the store")]
+
+
+class TillCodeSet(msgspec.Struct):
+    device_id: str
+    name: str
+    code: str
+
+
+def _record(conn: Any, body: schemas.SaleCreate, device_id: str, caller: Any, received_at: str) -> dict[str, Any]:
+    result = ingest_sale(conn, body, device_id=device_id, caller=caller, received_at=received_at)
+    return {"created": result.created, "sale": service.detail(conn, result.sale_id)}
+
+
+class SaleController(Controller):
+    path = "/api/v1/sales"
+    tags = ["sales"]
+
+    @post(opt=requires(SELL), summary="Record a sale from this till (idempotent by the sale's id)",
+          responses={200: ResponseSpec(schemas.SaleDetail, description="This sale was already recorded")})
+    async def record_sale(self, request: Request, identity: Caller,
+                          data: JSONBody[schemas.SaleCreate]) -> Response[schemas.SaleDetail]:
+        """Called by a paired till (X-Device-Token) with its cashier signed in, after the sale is
+        complete. 201 once it is durably stored; the same body again answers 200 with the same sale
+        and changes nothing; another body under the same id is 409 `sale_id_reused`. Refused (422)
+        only when malformed; a business problem (price, unknown product, shift, stock, invoice
+        number, discount) is accepted and listed in `exceptions`."""
+        if identity.device_id is None:  # a sign-in made at a till, or sent with its X-Device-Token
+            raise TillRequiredError("a sale is recorded by a paired till: send its X-Device-Token with the "
+                                    "cashier's sign-in")
+        got = await request.app.state.db.write(_record, data, identity.device_id, identity.actor,
+                                               format_ts(utc_now()))
+        return Response(msgspec.convert(got["sale"], schemas.SaleDetail), status_code=201 if got["created"] else 200)
+
+    @get(opt=requires(VIEW), summary="Sales, newest first, with filters")
+    async def list_sales(
+        self, request: Request,
+        date_from: Day = None, date_to: Day = None,
+        till: Annotated[str | None, Parameter(max_length=64, description="The till's device id")] = None,
+        cashier: Annotated[str | None, Parameter(max_length=64, description="The cashier's user id")] = None,
+        method: Annotated[str | None, Parameter(
+            pattern="^(cash|card|mobile_money|bank_transfer|credit_account|voucher|store_credit)$",
+            description="Sales with a tender of this method")] = None,
+        currency: Annotated[str | None, Parameter(pattern="^[A-Z]{3}$", description="The receipt currency")] = None,
+        status: Annotated[str | None, Parameter(pattern="^(completed|voided)$")] = None,
+        shift: Filter = None,
+        number: Annotated[str | None, Parameter(max_length=100, description="An invoice number")] = None,
+        after: Cursor = None, limit: Limit = 50,
+    ) -> schemas.SalePage:
+        cursor = decode_cursor(after, 2)
+        rows = await request.app.state.db.read(
+            service.list_sales, date_from=date_from, date_to=date_to, device_id=till, cashier_id=cashier,
+            method=method, currency=currency, status=status, shift_id=shift, number=number,
+            after=cursor, limit=limit + 1)
+        items = [msgspec.convert(r, schemas.Sale) for r in rows[:limit]]
+        more = len(rows) > limit and items
+        return schemas.SalePage(items=items, next_after=encode_cursor(items[-1].occurred_at, items[-1].id)
+                                if more else None)
+
+    @get("/{sale_id:str}", opt=requires(VIEW), summary="One sale with its lines, tenders, change and exceptions")
+    async def get_sale(self, request: Request, sale_id: SaleId) -> schemas.SaleDetail:
+        return msgspec.convert(await request.app.state.db.read(service.detail, sale_id), schemas.SaleDetail)
+
+
+class TillCodeController(Controller):
+    path = "/api/v1/devices"
+    tags = ["devices"]
+
+    @put("/{device_id:str}/code", opt=requires("devices.manage"), summary="Set a till's short code")
+    async def set_code(self, request: Request, identity: Caller, device_id: SaleId,
+                       data: JSONBody[TillCode]) -> TillCodeSet:
+        """A till gets the next free T<n> when it pairs; a manager may give it another code, unique
+        in the store. Its invoice numbers are `<store code>-<till code>-<sequence>`."""
+        row = await request.app.state.db.write(service.set_till_code, identity.actor, device_id, data.code)
+        return msgspec.convert(row, TillCodeSet)
+
+
+CONTROLLERS: list = [SaleController, TillCodeController]

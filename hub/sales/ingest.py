@@ -162,11 +162,11 @@ def _money(sale: SaleCreate, rates: dict[str, tuple[int, int]], specs: dict) -> 
                "amount_receipt": _convert(sale, c.currency, c.amount, rates, specs)} for c in sale.change]
     paid = sum(t["amount_receipt"] for t in tenders)
     given = sum(c["amount_receipt"] for c in change)
-    balance, slack = paid - given - sale.total, _slack(sale, rates, specs)
-    if balance < -slack:
-        raise FieldErrors([("tenders", f"pay {paid - given} {sale.currency} after change, short of the total "
-                                       f"{sale.total}")], code="tenders_short")
-    if balance > slack and given:
+    slack = _slack(sale, rates, specs)
+    if paid - sale.total < -slack:
+        raise FieldErrors([("tenders", f"pay {paid} {sale.currency}, short of the total {sale.total}")],
+                          code="tenders_short")
+    if paid - given - sale.total < -slack:
         raise FieldErrors([("change", f"gives back more than was over: {paid - sale.total} {sale.currency} at most")],
                           code="change_over")
     if given and not any(t.method == "cash" for t in sale.tenders):
