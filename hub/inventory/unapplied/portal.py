@@ -69,9 +69,19 @@ def _helpers() -> dict[str, Any]:
 
 
 def _names(conn: sqlite3.Connection, doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """id -> product of every product a document's lines name or are mapped to."""
+    """id (or a line's code, as the catalogue reads it now) -> product, for every product a
+    document's lines name, are mapped to, or whose code now finds."""
     wanted = [l["product_id"] for l in doc["lines"] if l["product_id"]] + list(doc["mappings"].values())
-    return {p["id"]: p for p in products.get_products(conn, wanted)} if wanted else {}
+    names: dict[str, dict[str, Any]] = {p["id"]: p for p in products.get_products(conn, wanted)} if wanted else {}
+    for line in doc["lines"]:
+        if line["code"] and line["code"] not in names:
+            try:
+                hit = products.lookup(conn, line["code"])
+            except products.MisreadBarcodeError:
+                hit = None
+            if hit is not None:
+                names[line["code"]] = hit["product"]
+    return names
 
 
 def _unknown_codes(doc: dict[str, Any]) -> list[str]:
