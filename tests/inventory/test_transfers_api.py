@@ -11,10 +11,12 @@ import sqlite3
 import pytest
 
 from hub.inventory import check
+from hub.inventory.transfers import files
 from hub.setup import DEMO_STORE, create_database
 from tests.catalogue.fixtures import admin, create, ean13, field_errors, ids, reference, rows  # noqa: F401
 from tests.hubtest import Hub, HubServer, fast_hasher, make_settings
-from tests.people import audit_entries
+from tests.inventory import transfer_recipes
+from tests.people import People, audit_entries
 
 URL = "/api/v1/inventory/transfers"
 
@@ -246,7 +248,6 @@ def test_the_list_filters_and_pages(hub, admin, ids):
 
 
 def test_the_transfer_file_round_trips_through_its_pure_parser():
-    from hub.inventory.transfers import files
     doc = {"id": "t1", "number": "TO-000007", "other_store_code": "BYO", "other_store_name": "", "posted_at":
            "2026-05-01T08:00:00.000000Z", "note": "", "lines": [
                {"line": 0, "sku": "A", "barcode": "", "name": "A", "quantity": 1500, "unit_cost": None}]}
@@ -257,3 +258,26 @@ def test_the_transfer_file_round_trips_through_its_pure_parser():
     assert parsed["lines"][0]["unit_cost"] is None
     with pytest.raises(Exception):
         files.parse_transfer_file(json.dumps({**built, "format_version": 2}))
+
+
+def test_a_confirmation_for_another_store_or_of_an_unknown_transfer_is_refused(hub, admin, ids):
+    stock(admin, ids, "MAIZE", 10000, 60)
+    sent = sent_out(admin, {"other_store_code": "BYO", "lines": [{"code": "MAIZE", "quantity": 1000}]})
+    doc = admin.get(f"{URL}/{sent['id']}").json()
+    received = {"number": "TI-000009", "other_store_code": "DEMO", "source_transfer_id": sent["id"],
+                "source_number": sent["number"], "received_at": "2026-05-02T08:00:00.000000Z", "received_by": "x",
+                "lines": [{**ln, "received": ln["quantity"]} for ln in doc["lines"]]}
+    before = counts(hub)
+    for body, field in (
+            (files.receipt_confirmation(received, store_code="MUT", store_name="", hub_id=None), "file"),
+            (files.receipt_confirmation({**received, "other_store_code": "GWE"}, store_code="BYO", store_name="",
+                                        hub_id=None), "file"),
+            (files.receipt_confirmation({**received, "source_transfer_id": "nope"}, store_code="BYO", store_name="",
+                                        hub_id=None), "file"),
+            (files.receipt_confirmation({**received, "lines": []}, store_code="BYO", store_name="", hub_id=None),
+             "lines")):
+        r = admin.post(f"{URL}/confirmations", json=body)
+        assert r.status_code == 422 and field in field_errors(r), r.text
+    assert counts(hub) == before and admin.get(f"{URL}/{sent['id']}").json()["status"] == "in_transit"
+    r = admin.post(f"{URL}/confirmations", json=transfer_recipes.confirmation(People(hub)))
+    assert r.status_code == 200 and r.json()["status"] == "received"

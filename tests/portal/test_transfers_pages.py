@@ -9,7 +9,7 @@ import json
 
 import pytest
 
-from tests.catalogue.fixtures import admin, create, ean13, ids, reference  # noqa: F401
+from tests.catalogue.fixtures import admin, ean13, ids, reference  # noqa: F401
 from tests.inventory.test_transfers_api import branch, counts, level, no_differences, stock  # noqa: F401
 from tests.people import audit_entries
 from tests.portal.client import CSRF, Portal
