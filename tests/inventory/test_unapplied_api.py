@@ -328,3 +328,22 @@ def test_a_count_applied_later_from_the_queue_stands_at_its_receive_time(hub, ad
     assert admin.post(f"{TAKES}/{take}/post").status_code == 200
     assert on_hand(admin, bread["id"]) == 5000  # counted 6, then 1 damaged after the count
     ledger_agrees(hub)
+
+
+def test_a_map_that_still_cannot_apply_keeps_it_queued_with_the_new_reason(hub, admin, ids, till):  # noqa: F811
+    bread = stocked(admin, ids)
+    r = till("cashier").post(DOCS, json=adjustment_doc([{"code": "UNKNOWN-5", "quantity": -1000}]))
+    assert r.status_code == 202 and r.json()["reason"] == "permission_missing"  # checked before the codes
+    manager = hub.as_user("manager")
+    seq = audit_entries(hub)[-1]["seq"]
+    mapped = manager.post(f"{QUEUE}/{r.json()['id']}/map", json={
+        "code": "UNKNOWN-5", "product_id": bread["id"]})
+    assert mapped.status_code == 200, mapped.text
+    doc = mapped.json()
+    assert doc["status"] == "queued" and doc["reason"] == "permission_missing"
+    assert doc["mappings"] == {"UNKNOWN-5": bread["id"]} and doc["lines"][0]["mapped_to"] == bread["id"]
+    [entry] = audit_entries(hub, seq)
+    assert entry["action"] == "unapplied_document.mapped" and entry["request_id"] == mapped.headers["x-request-id"]
+    done = manager.post(f"{QUEUE}/{r.json()['id']}/apply", json={"under_my_authority": True})
+    assert done.json()["status"] == "applied" and on_hand(admin, bread["id"]) == 9000
+    ledger_agrees(hub)
