@@ -270,6 +270,10 @@ RECIPES: dict[str, Recipe] = {
         "/api/v1/inventory/adjustments", adjusting.damage_body(m.people)),
     "POST /api/v1/inventory/adjustments/{adjustment_id}/post": lambda m, who, t: Call(
         f"/api/v1/inventory/adjustments/{adjusting.draft(m.people)}/post"),
+    "PUT /api/v1/inventory/adjustments/{adjustment_id}": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(m.people)}", adjusting.edit_body(m.people)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/discard": lambda m, who, t: Call(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(m.people)}/discard", {"reason": "Matrix"}),
     "POST /api/v1/inventory/adjustments/{adjustment_id}/approve": lambda m, who, t: Call(
         f"/api/v1/inventory/adjustments/{adjusting.pending(m.people)}/approve", {"note": "Matrix"}),
     "POST /api/v1/inventory/adjustments/{adjustment_id}/reject": lambda m, who, t: Call(

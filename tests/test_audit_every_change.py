@@ -219,6 +219,12 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         "/api/v1/inventory/adjustments", "adjustment.posted", adjusting.damage_body(p), _root(p)),
     "POST /api/v1/inventory/adjustments/{adjustment_id}/post": lambda p: Change(
         f"/api/v1/inventory/adjustments/{adjusting.draft(p)}/post", "adjustment.posted", None, _root(p)),
+    "PUT /api/v1/inventory/adjustments/{adjustment_id}": lambda p: Change(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(p)}", "adjustment.updated", adjusting.edit_body(p),
+        _root(p)),
+    "POST /api/v1/inventory/adjustments/{adjustment_id}/discard": lambda p: Change(
+        f"/api/v1/inventory/adjustments/{adjusting.draft(p)}/discard", "adjustment.discarded",
+        {"reason": "Audited"}, _root(p)),
     "POST /api/v1/inventory/adjustments/{adjustment_id}/approve": lambda p: Change(
         f"/api/v1/inventory/adjustments/{adjusting.pending(p)}/approve", "adjustment.approved", {"note": "Audited"},
         _root(p)),

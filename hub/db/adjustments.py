@@ -62,6 +62,12 @@ UPDATE adjustments SET status = :status, value = :value, threshold = :threshold,
     decision_note = :decision_note, posted_at = :posted_at, version = version + 1
 WHERE id = :id AND version = :version
 """
+# A draft's head and lines are replaced while it is a draft (0014 lets a draft's lines go).
+UPDATE_DRAFT_SQL = """
+UPDATE adjustments SET reason_code = :reason_code, note = :note, value = :value, version = version + 1
+WHERE id = :id AND version = :version AND status = 'draft'
+"""
+DELETE_LINES_SQL = "DELETE FROM adjustment_lines WHERE adjustment_id = :id"
 INSERT_RETURN_SQL = f"""
 INSERT INTO supplier_returns ({", ".join(RETURN_COLUMNS)}) VALUES ({", ".join(":" + c for c in RETURN_COLUMNS)})
 """
@@ -140,6 +146,17 @@ def set_status(conn: sqlite3.Connection, row: dict[str, Any]) -> bool:
                                       "posted_at", "version")}
     params["decision_note"] = row.get("decision_note") or ""
     return conn.execute(SET_STATUS_SQL, params).rowcount == 1
+
+
+def replace_draft(conn: sqlite3.Connection, row: dict[str, Any], lines: list[dict[str, Any]]) -> bool:
+    """A draft's reason, note, value and lines anew (optimistic on its version); False when it is
+    no longer that draft."""
+    params = {k: row[k] for k in ("id", "reason_code", "note", "value", "version")}
+    if conn.execute(UPDATE_DRAFT_SQL, params).rowcount != 1:
+        return False
+    conn.execute(DELETE_LINES_SQL, {"id": row["id"]})
+    conn.executemany(INSERT_ADJUSTMENT_LINE_SQL, [{"adjustment_id": row["id"], **line} for line in lines])
+    return True
 
 
 def insert_return(conn: sqlite3.Connection, row: dict[str, Any], lines: list[dict[str, Any]]) -> None:

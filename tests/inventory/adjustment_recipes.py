@@ -24,6 +24,11 @@ def theft_body(p: People) -> dict[str, Any]:
             "lines": [{"product_id": stocked_product(p, 5000, 10_000_000), "quantity": -1000}]}
 
 
+def edit_body(p: People) -> dict[str, Any]:
+    """A draft's content anew: two damaged units of another fresh product."""
+    return {"reason_code": "damaged", "note": "Edited", "lines": [{"product_id": stocked_product(p), "quantity": -2000}]}
+
+
 def draft(p: People) -> str:
     r = p.root.post(ADJ, json=damage_body(p, post=False))
     assert r.status_code == 201, r.text

@@ -251,3 +251,59 @@ def test_posted_documents_are_never_edited(hub, admin, ids):  # noqa: F811
     finally:
         conn.close()
     assert rows(hub.db_path, "SELECT note FROM adjustments WHERE id = ?", doc["id"]) == [{"note": ""}]
+
+
+def test_a_draft_is_edited_then_posted_as_edited(hub, admin, ids):  # noqa: F811
+    clerk = hub.as_user("supervisor")
+    bread, milk = stocked(admin, ids), stocked(admin, ids, cost=90)
+    draft = clerk.post(ADJ, json={"reason_code": "damaged", "lines": [{"product_id": bread, "quantity": -2000}]}).json()
+    seq = audit_entries(hub)[-1]["seq"]
+    r = clerk.put(f"{ADJ}/{draft['id']}", json={"reason_code": "expired", "note": "Past date", "lines": [
+        {"product_id": milk, "quantity": -3000}, {"product_id": bread, "quantity": 1000, "reason_code": "found"}]})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["status"], doc["number"], doc["note"], doc["reason_code"], doc["value"]) == (
+        "draft", draft["number"], "Past date", "expired", 3 * 90 + 150)
+    assert [(l["product_id"], l["quantity"], l["reason_code"]) for l in doc["lines"]] == [
+        (milk, -3000, "expired"), (bread, 1000, "found")]
+    assert on_hand(clerk, bread) == 10000 and on_hand(clerk, milk) == 10000  # a draft moves nothing
+    [entry] = audit_entries(hub, seq)
+    assert entry["action"] == "adjustment.updated"
+
+    wrong = clerk.put(f"{ADJ}/{draft['id']}", json={"lines": [{"product_id": milk, "quantity": 2000,
+                                                               "reason_code": "theft"}]})
+    assert wrong.status_code == 422 and "lines[0].quantity" in field_errors(wrong)
+    assert len(clerk.get(f"{ADJ}/{draft['id']}").json()["lines"]) == 2  # nothing of a refusal is kept
+
+    assert clerk.post(f"{ADJ}/{draft['id']}/post").json()["status"] == "posted"
+    assert on_hand(clerk, milk) == 7000 and on_hand(clerk, bread) == 11000
+    late = clerk.put(f"{ADJ}/{draft['id']}", json={"lines": [{"product_id": milk, "quantity": -1000,
+                                                              "reason_code": "damaged"}]})
+    assert late.status_code == 409 and late.json()["code"] == "not_draft"
+    assert clerk.post(f"{ADJ}/{draft['id']}/discard").json()["code"] == "not_draft"
+    ledger_agrees(hub)
+
+
+def test_a_discarded_draft_is_kept_moves_nothing_and_cannot_be_posted(hub, admin, ids):  # noqa: F811
+    clerk = hub.as_user("supervisor")
+    bread = stocked(admin, ids)
+    draft = clerk.post(ADJ, json={"reason_code": "theft", "lines": [{"product_id": bread, "quantity": -4000}]}).json()
+    seq = audit_entries(hub)[-1]["seq"]
+    r = clerk.post(f"{ADJ}/{draft['id']}/discard", json={"reason": "Found them in the back"})
+    assert r.status_code == 200, r.text
+    doc = r.json()
+    assert (doc["status"], doc["decided_by"], doc["decision_note"], doc["posted_at"]) == (
+        "discarded", "supervisor", "Found them in the back", None)
+    assert [e["action"] for e in audit_entries(hub, seq)] == ["adjustment.discarded"]
+    assert clerk.get(f"{ADJ}/{draft['id']}").json()["lines"][0]["quantity"] == -4000  # kept for the record
+    assert [a["id"] for a in clerk.get(ADJ, params={"status": "discarded"}).json()["items"]] == [draft["id"]]
+    for path in ("post", "discard"):
+        again = clerk.post(f"{ADJ}/{draft['id']}/{path}")
+        assert again.status_code == 409 and again.json()["code"] == "not_draft"
+    pending = clerk.post(ADJ, json={"reason_code": "theft", "post": True,
+                                    "lines": [{"product_id": stocked(admin, ids, cost=900000), "quantity": -1000}]})
+    assert pending.json()["status"] == "pending_approval"
+    assert clerk.post(f"{ADJ}/{pending.json()['id']}/discard").status_code == 409  # rejected, not discarded
+    assert on_hand(clerk, bread) == 10000
+    assert hub.as_user("cashier").post(f"{ADJ}/{draft['id']}/discard").status_code == 403
+    ledger_agrees(hub)

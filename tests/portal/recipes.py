@@ -672,6 +672,12 @@ PAGE_CALLS.update({
         f"/stock/adjustments/{_adjusting().pending(p)}"),
     "POST /stock/adjustments/{adjustment_id}/post": lambda p, who: PageCall(
         f"/stock/adjustments/{_adjusting().draft(p)}/post"),
+    "GET /stock/adjustments/{adjustment_id}/edit": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().draft(p)}/edit?rows=8"),
+    "POST /stock/adjustments/{adjustment_id}/edit": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().draft(p)}/edit", _damage_form(p)),
+    "POST /stock/adjustments/{adjustment_id}/discard": lambda p, who: PageCall(
+        f"/stock/adjustments/{_adjusting().draft(p)}/discard", {"reason": "Matrix"}),
     "POST /stock/adjustments/{adjustment_id}/approve": lambda p, who: PageCall(
         f"/stock/adjustments/{_adjusting().pending(p)}/approve", {"note": "Matrix"}),
     "POST /stock/adjustments/{adjustment_id}/reject": lambda p, who: PageCall(
@@ -691,6 +697,11 @@ PAGE_CHANGES.update({
         "/stock/adjustments", "adjustment.posted", _damage_form(p), _root(p)),
     "POST /stock/adjustments/{adjustment_id}/post": lambda p: PageChange(
         f"/stock/adjustments/{_adjusting().draft(p)}/post", "adjustment.posted", token=_root(p)),
+    "POST /stock/adjustments/{adjustment_id}/edit": lambda p: PageChange(
+        f"/stock/adjustments/{_adjusting().draft(p)}/edit", "adjustment.updated", _damage_form(p), _root(p)),
+    "POST /stock/adjustments/{adjustment_id}/discard": lambda p: PageChange(
+        f"/stock/adjustments/{_adjusting().draft(p)}/discard", "adjustment.discarded", {"reason": "Audited"},
+        _root(p)),
     "POST /stock/adjustments/{adjustment_id}/approve": lambda p: PageChange(
         f"/stock/adjustments/{_adjusting().pending(p)}/approve", "adjustment.approved", {"note": "Audited"},
         _root(p)),

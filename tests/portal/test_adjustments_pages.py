@@ -164,3 +164,52 @@ def test_a_supplier_return_posts_and_prints(hub, portal, admin, ids):  # noqa: F
     assert printed.status_code == 200 and "GRN-77" in printed.text and "Dairibord" in printed.text
     assert "Driver" in printed.text and 'class="sidebar' not in printed.text
     assert "Return 1" in portal.call("GET", "/stock/supplier-returns", token).text or "Return" in printed.text
+
+
+def test_a_draft_is_edited_on_its_form_and_discarded_from_its_page(hub, portal, admin, ids):  # noqa: F811
+    bread, milk = made(admin, ids), made(admin, ids, cost=90)
+    token = portal.token("supervisor")
+    draft = doc_id(portal.call("POST", "/stock/adjustments", token, {
+        "reason_code": "damaged", "note": "Crate", "action": "draft",
+        "lines[0].code": bread["sku"], "lines[0].quantity": "-2"}))
+    page = portal.call("GET", f"/stock/adjustments/{draft}", token).text
+    assert f'href="/stock/adjustments/{draft}/edit"' in page and "Discard draft</button>" in page
+    form = portal.call("GET", f"/stock/adjustments/{draft}/edit", token)
+    assert form.status_code == 200
+    assert f'value="{bread["sku"]}"' in form.text and 'value="-2"' in form.text and "Crate" in form.text
+
+    seq = audit_entries(hub)[-1]["seq"]
+    refused = portal.call("POST", f"/stock/adjustments/{draft}/edit", token, {
+        "reason_code": "damaged", "note": "Crate and a bottle",
+        "lines[0].code": bread["sku"], "lines[0].quantity": "-2", "lines[1].code": milk["sku"],
+        "lines[1].quantity": "3"})  # damage adds nothing
+    assert refused.status_code == 422
+    text = html.unescape(refused.text)
+    assert re.search(r'id="e-lines-1-quantity">Damaged is a decrease', text)
+    assert "Crate and a bottle" in text and "The draft was not saved" in text
+    assert audit_entries(hub, seq) == []
+    r = portal.call("POST", f"/stock/adjustments/{draft}/edit", token, {
+        "reason_code": "damaged", "note": "Crate and a bottle",
+        "lines[0].code": bread["sku"], "lines[0].quantity": "-2", "lines[1].code": milk["sku"],
+        "lines[1].quantity": "-3"})
+    assert doc_id(r) == draft
+    assert [e["action"] for e in audit_entries(hub, seq)] == ["adjustment.updated"]
+    doc = admin.get(f"/api/v1/inventory/adjustments/{draft}").json()
+    assert (doc["status"], doc["note"], [ln["quantity"] for ln in doc["lines"]]) == (
+        "draft", "Crate and a bottle", [-2000, -3000])
+    assert on_hand(admin, bread["id"]) == 10000 and on_hand(admin, milk["id"]) == 10000
+
+    r = portal.call("POST", f"/stock/adjustments/{draft}/discard", token, {"reason": "Counted twice"})
+    assert r.status_code == 303
+    page = html.unescape(portal.call("GET", f"/stock/adjustments/{draft}", token).text)
+    assert "Discarded by" in page and "Counted twice" in page and "Discard draft</button>" not in page
+    assert on_hand(admin, bread["id"]) == 10000
+    listing = portal.call("GET", "/stock/adjustments?status=discarded", token).text
+    assert f"/stock/adjustments/{draft}" in listing
+    again = portal.call("POST", f"/stock/adjustments/{draft}/discard", token, {"reason": ""})
+    assert again.status_code == 409 and 'id="e-decision"' in again.text
+    late = portal.call("POST", f"/stock/adjustments/{draft}/edit", token, {
+        "lines[0].code": bread["sku"], "lines[0].quantity": "-1", "reason_code": "damaged"})
+    assert late.status_code == 409 and "not a draft" in late.text
+    gone = portal.call("GET", f"/stock/adjustments/{draft}/edit", token)
+    assert gone.status_code == 303

@@ -1,7 +1,8 @@
 """Adjustments and supplier returns in headless Chromium against a running hub: a clerk (a role
 holding inventory.adjust) records damage on two products and sees stock drop on /stock; a big
-theft waits until the manager approves it; a supplier return with a wrong quantity shows the error
-beside it, then posts and prints; and the pages fit a phone."""
+theft waits until the manager approves it; a draft is edited, then discarded; a supplier return
+with a wrong quantity shows the error beside it, then posts and prints; the threshold refused
+beside its input; and the pages fit a phone."""
 
 from __future__ import annotations
 
@@ -117,6 +118,51 @@ def test_damage_theft_approval_and_a_supplier_return(browse, hub, shop):
     assert "6 each" in on_hand_row(page, "Milk")
 
 
+def test_a_draft_is_edited_then_discarded_and_a_wrong_threshold_is_refused_beside_it(browse, hub, shop):
+    page, watch = browse()
+    sign_in(page, hub, "clerk", CLERK_PASSWORD)
+    page.goto("/stock/adjustments/new")
+    page.get_by_label("Reason for every line").select_option(label="Expired")
+    line(page, 0, "code").fill(shop["milk"]["sku"])
+    line(page, 0, "quantity").fill("-2")
+    page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_url(hub.url + "/stock/adjustments/*")
+    draft = page.url
+    assert "saved as a draft" in page.locator(".notice").first.text_content()
+
+    page.get_by_role("link", name="Edit draft").click()
+    assert heading(page).startswith("Edit adjustment")
+    assert line(page, 0, "code").input_value() == shop["milk"]["sku"] and line(page, 0, "quantity").input_value() == "-2"
+    line(page, 1, "code").fill(shop["bread"]["sku"])
+    line(page, 1, "quantity").fill("4")  # expired stock cannot be added
+    watch.expect_console_error(422)
+    page.get_by_role("button", name="Save draft").click()
+    assert "a decrease" in page.locator('[id="e-lines-1-quantity"]').text_content()
+    assert line(page, 1, "code").input_value() == shop["bread"]["sku"]  # what was typed is kept
+    line(page, 1, "quantity").fill("-4")
+    page.get_by_role("button", name="Save draft").click()
+    page.wait_for_url(draft)
+    assert "still a draft" in page.locator(".notice").first.text_content()
+    assert page.locator("table.adjustment-lines tbody tr").count() == 2
+
+    page.get_by_label("Why it is discarded").fill("Sold at a discount instead")
+    page.get_by_role("button", name="Discard draft").click()
+    page.wait_for_url(draft)
+    assert "discarded: no stock moved" in page.locator(".notice").first.text_content()
+    assert "Discarded" in page.locator(".summary-line .badge").text_content()
+    assert page.get_by_role("link", name="Edit draft").count() == 0
+    assert "10 each" in on_hand_row(page, "Milk") and "10 each" in on_hand_row(page, "Bread")
+
+    admin, admin_watch = browse()
+    sign_in(admin, hub, "admin")
+    admin.goto("/stock/adjustments")
+    admin.get_by_label("Wait for approval above", exact=False).fill("fifty")
+    admin_watch.expect_console_error(422)
+    admin.get_by_role("button", name="Save threshold").click()
+    assert "Must be an amount" in admin.locator('[id="e-approval_threshold"]').text_content()
+    assert admin.get_by_label("Wait for approval above", exact=False).input_value() == "fifty"
+
+
 def test_the_adjustment_pages_fit_a_phone(browse, hub, shop):
     page, _ = browse(PHONE)
     sign_in(page, hub, "clerk", CLERK_PASSWORD)
@@ -126,7 +172,15 @@ def test_the_adjustment_pages_fit_a_phone(browse, hub, shop):
     page.get_by_label("Reason for every line").select_option(label="Expired")
     page.get_by_role("button", name="Post adjustment").click()
     page.wait_for_url(hub.url + "/stock/adjustments/*")
-    for path in ("/stock/adjustments", "/stock/adjustments/new", page.url.removeprefix(hub.url),
+    posted = page.url.removeprefix(hub.url)
+    page.goto("/stock/adjustments/new")
+    line(page, 0, "code").fill(shop["bread"]["sku"])
+    line(page, 0, "quantity").fill("-1")
+    page.get_by_label("Reason for every line").select_option(label="Expired")
+    page.get_by_role("button", name="Save as draft").click()
+    page.wait_for_url(hub.url + "/stock/adjustments/*")
+    draft = page.url.removeprefix(hub.url)
+    for path in ("/stock/adjustments", "/stock/adjustments/new", posted, draft, draft + "/edit",
                  "/stock/supplier-returns/new", "/stock/supplier-returns"):
         page.goto(path)
         width = page.evaluate("document.scrollingElement.scrollWidth")

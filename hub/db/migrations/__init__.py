@@ -50,6 +50,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(11, "unapplied_documents", _module("m0011_unapplied_documents")),
     Migration(12, "shifts", _module("m0012_shifts")),
     Migration(13, "sales", _module("m0013_sales")),
+    Migration(14, "adjustment_drafts", _module("m0014_adjustment_drafts")),
 )
 
 TRACKING_SQL = """

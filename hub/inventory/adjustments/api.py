@@ -53,7 +53,7 @@ class AdjustmentController(Controller):
     async def list_adjustments(
         self, request: Request,
         status: Annotated[schemas.Status | None, Parameter(
-            description="draft, pending_approval, posted, rejected")] = None,
+            description="draft, pending_approval, posted, rejected, discarded")] = None,
         reason: Annotated[str | None, Parameter(
             max_length=32, description="The document's or any line's reason")] = None,
         user_id: Annotated[str | None, Parameter(max_length=64, description="Who created it")] = None,
@@ -82,6 +82,23 @@ class AdjustmentController(Controller):
         store's approval threshold, else it waits as `pending_approval` (nothing moves)."""
         fields = msgspec.to_builtins(data)
         row = await request.app.state.db.write(service.create_adjustment, identity.actor, fields, post=data.post)
+        return msgspec.convert(row, schemas.Adjustment)
+
+    @put("/{adjustment_id:str}", opt=requires(ADJUST), summary="Replace a draft's lines, reason and note")
+    async def update_adjustment(self, request: Request, identity: Caller, adjustment_id: DocId,
+                                data: JSONBody[schemas.AdjustmentUpdate]) -> schemas.Adjustment:
+        """Only a draft (409 `not_draft`); it stays a draft and moves nothing."""
+        row = await request.app.state.db.write(service.update_adjustment, identity.actor, adjustment_id,
+                                               msgspec.to_builtins(data))
+        return msgspec.convert(row, schemas.Adjustment)
+
+    @post("/{adjustment_id:str}/discard", opt=requires(ADJUST), status_code=200,
+          summary="Discard a draft: kept for the record, it never moves stock")
+    async def discard(self, request: Request, identity: Caller, adjustment_id: DocId,
+                      data: JSONBody[schemas.Discard | None] = None) -> schemas.Adjustment:
+        """Only a draft (409 `not_draft`); a waiting adjustment is rejected instead."""
+        row = await request.app.state.db.write(service.discard_adjustment, identity.actor, adjustment_id,
+                                               data.reason if data else "")
         return msgspec.convert(row, schemas.Adjustment)
 
     @post("/{adjustment_id:str}/post", opt=requires(ADJUST), status_code=200, summary="Post a draft adjustment")

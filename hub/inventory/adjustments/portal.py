@@ -1,7 +1,8 @@
 """Portal pages of stock adjustments and supplier returns (group "Stock"): the lists (adjustments
 waiting for approval stand out for those who may approve them), a form of several lines by SKU or
-barcode with an error beside each wrong input, an adjustment's page with Approve and Reject, and
-a supplier return's page with a printable copy for the driver.
+barcode with an error beside each wrong input (also to edit a draft), an adjustment's page with
+Post, Edit and Discard for a draft and Approve and Reject for one waiting, and a supplier return's
+page with a printable copy for the driver.
 
 Every change goes through hub.inventory.adjustments.service in one `db.write`, as the API's does:
 the document, its movements through the ledger and one audit entry.
@@ -19,6 +20,7 @@ from litestar.response import Template
 from hub.auth.access import requires
 from hub.catalogue._rates_portal import TypedError, format_amount, parse_amount
 from hub.catalogue._refdata_portal import Refusal, refusal
+from hub.catalogue.products._portal_forms import format_quantity, typed_amount
 from hub.db import adjustments as store
 from hub.db import stock_lists, suppliers
 from hub.errors import FieldErrors, HubError, NotFoundError
@@ -45,10 +47,10 @@ PAGE_SIZE = 50
 DocId = Annotated[str, Parameter(max_length=64)]
 Before = Annotated[int | None, Parameter(ge=1, le=2**62)]
 STATUSES = (("", "Any status"), ("pending_approval", "Waiting for approval"), ("posted", "Posted"),
-            ("draft", "Draft"), ("rejected", "Rejected"))
+            ("draft", "Draft"), ("rejected", "Rejected"), ("discarded", "Discarded"))
 STATUS_NAMES = {"draft": "Draft", "pending_approval": "Waiting for approval", "posted": "Posted",
-                "rejected": "Rejected"}
-LABELS = {"reason_code": "Reason", "note": "Note", "reason": "Why it is rejected", "supplier_id": "Supplier",
+                "rejected": "Rejected", "discarded": "Discarded"}
+LABELS = {"reason_code": "Reason", "note": "Note", "reason": "Why", "supplier_id": "Supplier",
           "goods_receipt_ref": "Goods receipt", "approval_threshold": "Approval threshold", "lines": "Lines"}
 
 
@@ -94,13 +96,40 @@ def _create_adjustment(conn: Any, actor: Any, form_rows: list[_lines.Row], field
         lambda lines: service.create_adjustment(conn, actor, {**fields, "lines": lines}, post=post_now))
 
 
+def _update_adjustment(conn: Any, actor: Any, adjustment_id: str, form_rows: list[_lines.Row],
+                       fields: dict[str, Any]) -> dict[str, Any]:
+    return _lines.posted(
+        conn, form_rows, _decimals(conn), lambda lines: service.check_adjustment(conn, {**fields, "lines": lines}),
+        lambda lines: service.update_adjustment(conn, actor, adjustment_id, {**fields, "lines": lines}))
+
+
+def _typed(doc: dict[str, Any], decimals: int) -> dict[str, str]:
+    """A draft as its form shows it to be typed again: quantities in units, costs in the currency."""
+    values = {"reason_code": doc["reason_code"] or "", "note": doc["note"]}
+    for i, line in enumerate(doc["lines"]):
+        values |= {f"lines[{i}].code": line["sku"], f"lines[{i}].quantity": format_quantity(line["quantity"]),
+                   f"lines[{i}].reason_code": "" if line["reason_code"] == doc["reason_code"] else line["reason_code"],
+                   f"lines[{i}].unit_cost": "" if line["unit_cost"] is None else typed_amount(line["unit_cost"],
+                                                                                             decimals)}
+    return values
+
+
+def _form_fields(form: Form) -> dict[str, Any]:
+    return {"reason_code": form.get("reason_code").strip()[:32] or None,
+            "note": form.text("note", "Note", max_length=service.MAX_NOTE, required=False)}
+
+
+def _row_count(form_rows: list[_lines.Row]) -> int:
+    return max(_lines.ROWS, (form_rows[-1].index + 1) if form_rows else 0)
+
+
 class AdjustmentPortal(PortalController):
     path = "/stock/adjustments"
 
     @get(opt=requires("inventory.view"))
     async def list_adjustments(
         self, request: Request,
-        status: Annotated[str, Parameter(pattern=r"^(draft|pending_approval|posted|rejected|)$")] = "",
+        status: Annotated[str, Parameter(pattern=r"^(draft|pending_approval|posted|rejected|discarded|)$")] = "",
         reason: Annotated[str, Parameter(max_length=32)] = "", before: Before = None,
     ) -> Template:
         return await self._list(request, status, reason, before)
@@ -129,12 +158,15 @@ class AdjustmentPortal(PortalController):
             approver=request.state.identity.can("inventory.approve"), **helpers)
 
     async def _form(self, request: Request, values: dict[str, str], rows: int,
-                    refused: Refusal | None = None) -> Template:
+                    refused: Refusal | None = None, doc: dict[str, Any] | None = None) -> Template:
         data = await request.app.state.db.read(_common, "adjustment")
         refused = refused or Refusal()
-        return await shell.page(request, "adjustments/form.html", key="adjustments.new", status=refused.status,
-                                values=values, refused=refused, labels=_labels(rows), rows=rows,
-                                threshold=data["threshold"], **_helpers(data))
+        editing = {} if doc is None else {
+            "key": "adjustments", "title": f"Edit adjustment {doc['number']}",
+            "crumbs": [(f"Adjustment {doc['number']}", f"/stock/adjustments/{doc['id']}"), ("Edit", None)]}
+        return await shell.page(request, "adjustments/form.html", **({"key": "adjustments.new"} | editing),
+                                status=refused.status, values=values, refused=refused, labels=_labels(rows),
+                                rows=rows, doc=doc, threshold=data["threshold"], **_helpers(data))
 
     @get("/new", opt=requires("inventory.adjust"))
     async def new_adjustment(self, request: Request,
@@ -145,16 +177,13 @@ class AdjustmentPortal(PortalController):
     async def create_adjustment(self, request: Request) -> Response:
         form = Form(await request.form())
         form_rows = _lines.rows_of(form)
-        rows = max(_lines.ROWS, (form_rows[-1].index + 1) if form_rows else 0)
         post_now = form.get("action") != "draft"
         try:
-            reason = form.get("reason_code").strip() or None
-            fields = {"reason_code": reason, "note": form.text("note", "Note", max_length=service.MAX_NOTE,
-                                                                 required=False)}
             row = await request.app.state.db.write(_create_adjustment, request.state.identity.actor, form_rows,
-                                                   fields, post_now)
+                                                   _form_fields(form), post_now)
         except HubError as err:
-            return await self._form(request, form.values(), rows, refusal(err, "The adjustment was not saved"))
+            return await self._form(request, form.values(), _row_count(form_rows),
+                                    refusal(err, "The adjustment was not saved"))
         said = {"posted": "posted: stock moved", "pending_approval": "is waiting for approval: no stock moved yet",
                 "draft": "saved as a draft"}[row["status"]]
         return shell.redirect(request, f"/stock/adjustments/{row['id']}", f"Adjustment {row['number']} {said}.")
@@ -178,6 +207,39 @@ class AdjustmentPortal(PortalController):
     async def adjustment(self, request: Request, adjustment_id: DocId) -> Template:
         return await self._page(request, adjustment_id)
 
+    async def _draft(self, request: Request, adjustment_id: str) -> tuple[dict[str, Any], int]:
+        def read(conn: Any) -> tuple[dict[str, Any], int]:
+            return service.get_adjustment(conn, adjustment_id), _decimals(conn)
+
+        return await request.app.state.db.read(read)
+
+    @get("/{adjustment_id:str}/edit", opt=requires("inventory.adjust"))
+    async def edit_adjustment(self, request: Request, adjustment_id: DocId,
+                              rows: Annotated[int | None, Parameter(ge=1, le=_lines.MAX_ROWS)] = None) -> Response:
+        doc, decimals = await self._draft(request, adjustment_id)
+        if doc["status"] != "draft":
+            return shell.redirect(request, f"/stock/adjustments/{adjustment_id}",
+                                  f"Adjustment {doc['number']} is {STATUS_NAMES[doc['status']].lower()}: "
+                                  "only a draft is edited.", kind="error")
+        count = max(rows or 0, len(doc["lines"]) + _lines.ROWS // 2, _lines.ROWS)
+        return await self._form(request, _typed(doc, decimals), min(count, _lines.MAX_ROWS), doc=doc)
+
+    @post("/{adjustment_id:str}/edit", opt=requires("inventory.adjust"), status_code=303)
+    async def update_adjustment(self, request: Request, adjustment_id: DocId) -> Response:
+        form = Form(await request.form())
+        form_rows = _lines.rows_of(form)
+        try:
+            row = await request.app.state.db.write(_update_adjustment, request.state.identity.actor, adjustment_id,
+                                                   form_rows, _form_fields(form))
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            doc, _ = await self._draft(request, adjustment_id)
+            return await self._form(request, form.values(), _row_count(form_rows),
+                                    refusal(err, "The draft was not saved"), doc=doc)
+        return shell.redirect(request, f"/stock/adjustments/{adjustment_id}",
+                              f"Adjustment {row['number']} saved: still a draft, no stock moved.")
+
     async def _act(self, request: Request, adjustment_id: str, fn: Any, lead: str, done: str,
                    *args: Any) -> Response:
         form = Form(await request.form())
@@ -197,6 +259,11 @@ class AdjustmentPortal(PortalController):
     async def post_adjustment(self, request: Request, adjustment_id: DocId) -> Response:
         return await self._act(request, adjustment_id, service.post_adjustment, "The adjustment was not posted",
                                "posted")
+
+    @post("/{adjustment_id:str}/discard", opt=requires("inventory.adjust"), status_code=303)
+    async def discard(self, request: Request, adjustment_id: DocId) -> Response:
+        return await self._act(request, adjustment_id, service.discard_adjustment,
+                               "The draft was not discarded", "discarded: no stock moved", "reason")
 
     @post("/{adjustment_id:str}/approve", opt=requires("inventory.approve"), status_code=303)
     async def approve(self, request: Request, adjustment_id: DocId) -> Response:
@@ -271,7 +338,7 @@ class SupplierReturnPortal(PortalController):
     async def create_return(self, request: Request) -> Response:
         form = Form(await request.form())
         form_rows = _lines.rows_of(form)
-        rows = max(_lines.ROWS, (form_rows[-1].index + 1) if form_rows else 0)
+        rows = _row_count(form_rows)
         try:
             fields = {"supplier_id": form.get("supplier_id").strip()[:64],
                       "reason_code": form.get("reason_code").strip()[:32] or None,

@@ -21,7 +21,7 @@ Note = Annotated[str, msgspec.Meta(max_length=MAX_NOTE)]
 Quantity = bounded_int(-MAX_QUANTITY, MAX_QUANTITY, "Thousandths of the product's unit")
 Returned = bounded_int(1, MAX_QUANTITY, "Thousandths of the product's unit sent back")
 Cost = bounded_int(0, MAX_UNIT_COST, "Minor units of the base currency per unit")
-Status = Literal["draft", "pending_approval", "posted", "rejected"]
+Status = Literal["draft", "pending_approval", "posted", "rejected", "discarded"]
 
 
 class AdjustmentLineCreate(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,6 +37,18 @@ class AdjustmentCreate(msgspec.Struct, forbid_unknown_fields=True):
     reason_code: Code | None = None  # for every line that names none
     note: Note = ""
     post: bool = False  # false: keep it as a draft; true: post it (at once, or to wait for approval)
+
+
+class AdjustmentUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    """A draft's content anew: its lines, reason and note replace what it had."""
+
+    lines: Annotated[list[AdjustmentLineCreate], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    reason_code: Code | None = None  # for every line that names none
+    note: Note = ""
+
+
+class Discard(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Note = ""  # why it is given up (optional)
 
 
 class AdjustmentLine(msgspec.Struct):
@@ -73,7 +85,7 @@ class Adjustment(msgspec.Struct):
     decided_by_id: str | None
     decided_by: str | None
     decided_at: str | None
-    decision_note: str  # the approver's note, or why it was rejected
+    decision_note: str  # the approver's note, or why it was rejected or discarded
     posted_at: str | None  # when its stock moved
     lines: list[AdjustmentLine]
 

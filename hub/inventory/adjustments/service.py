@@ -6,7 +6,9 @@ increase, else the average cost, else the catalogue's cost price) and compares t
 the store's approval threshold: at or below it the lines move stock at once; above it the
 document waits as `pending_approval` (nothing moves) until someone holding inventory.approve,
 other than whoever created or posted it, approves it (then it moves stock) or rejects it with a
-reason. A posted or rejected adjustment is never edited: a mistake is corrected by a new one.
+reason. A draft may be edited (its reason, note and lines replaced) or discarded (kept for the
+record, never moving anything). A posted, rejected or discarded adjustment is never edited: a
+mistake is corrected by a new one.
 
 A supplier return is posted at once: its lines move stock out (`supplier_return`) at the unit
 cost given, by default the average cost. Stock may go below zero (it is flagged, never refused).
@@ -217,16 +219,24 @@ def _submit(conn: sqlite3.Connection, actor: Actor, row: dict[str, Any], lines: 
     return status
 
 
-def create_adjustment(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any], *, post: bool) -> dict[str, Any]:
-    """A new adjustment, kept as a draft or posted at once (see the module's docstring)."""
-    lines = _adjustment_lines(conn, data)
+def _note(data: dict[str, Any]) -> str:
     note = (data.get("note") or "").strip()
     if len(note) > MAX_NOTE:
         raise FieldErrors([("note", f"must be at most {MAX_NOTE} characters")])
+    return note
+
+
+def _value(lines: list[dict[str, Any]]) -> int:
+    return sum(line_value(line["quantity"], line["cost"]) for line in lines)
+
+
+def create_adjustment(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any], *, post: bool) -> dict[str, Any]:
+    """A new adjustment, kept as a draft or posted at once (see the module's docstring)."""
+    lines = _adjustment_lines(conn, data)
+    note = _note(data)
     row = {c: None for c in store.ADJUSTMENT_COLUMNS} | {
         "id": new_id(), "number": store.next_adjustment_number(conn), "status": "draft",
-        "reason_code": data.get("reason_code"), "note": note,
-        "value": sum(line_value(line["quantity"], line["cost"]) for line in lines),
+        "reason_code": data.get("reason_code"), "note": note, "value": _value(lines),
         "created_by_id": actor.user_id, "created_by": actor.username, "created_at": now(conn),
         "decision_note": "", "version": 1}
     store.insert_adjustment(conn, row, lines)
@@ -244,11 +254,44 @@ def _stored_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
             for line in row["lines"]]
 
 
-def post_adjustment(conn: sqlite3.Connection, actor: Actor, adjustment_id: str) -> dict[str, Any]:
-    """Post a draft: it moves stock at once or waits for approval, by its value at cost now."""
+def _draft(conn: sqlite3.Connection, adjustment_id: str) -> dict[str, Any]:
     row = _shown(conn, adjustment_id)
     if row["status"] != "draft":
         raise NotDraftError(f"adjustment {row['number']} is {row['status'].replace('_', ' ')}, not a draft")
+    return row
+
+
+def update_adjustment(conn: sqlite3.Connection, actor: Actor, adjustment_id: str,
+                      data: dict[str, Any]) -> dict[str, Any]:
+    """Replace a draft's reason, note and lines, checked as when it was made; it stays a draft
+    and moves nothing."""
+    row = _draft(conn, adjustment_id)
+    lines = _adjustment_lines(conn, data)
+    changed = {**row, "reason_code": data.get("reason_code"), "note": _note(data), "value": _value(lines)}
+    if not store.replace_draft(conn, changed, lines):
+        raise ConflictError("the adjustment changed while it was being edited; try again")
+    shown = _shown(conn, adjustment_id)
+    audit.append(conn, actor, "adjustment.updated", "adjustment", adjustment_id, before=_summary(row),
+                 after=_summary(shown))
+    return shown
+
+
+def discard_adjustment(conn: sqlite3.Connection, actor: Actor, adjustment_id: str, reason: str = "") -> dict[str, Any]:
+    """Give up a draft: it is kept for the record as `discarded` and never moves stock."""
+    row = _draft(conn, adjustment_id)
+    reason = reason.strip()
+    if len(reason) > MAX_NOTE:
+        raise FieldErrors([("reason", f"must be at most {MAX_NOTE} characters")])
+    _decide(conn, actor, row, "discarded", reason)
+    shown = _shown(conn, adjustment_id)
+    audit.append(conn, actor, "adjustment.discarded", "adjustment", adjustment_id, before={"status": "draft"},
+                 after={"status": "discarded", "reason": reason})
+    return shown
+
+
+def post_adjustment(conn: sqlite3.Connection, actor: Actor, adjustment_id: str) -> dict[str, Any]:
+    """Post a draft: it moves stock at once or waits for approval, by its value at cost now."""
+    row = _draft(conn, adjustment_id)
     lines = _stored_lines(row)
     for line in lines:  # a draft values decreases at the average cost when it is posted
         if line["unit_cost"] is None:
