@@ -36,6 +36,7 @@ FEATURE_APIS = (
     "hub.shifts.api",
     "hub.sales.api",
     "hub.exceptions.api",
+    "hub.endofday.api",
 )
 
 

@@ -27,6 +27,7 @@ FEATURES = (
     "hub.sales.portal",
     "hub.shifts.portal",
     "hub.exceptions.portal",
+    "hub.endofday.portal",
     "hub.catalogue.products.portal",
     "hub.catalogue.products.files_portal",
     "hub.catalogue.labels.portal",
