@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from litestar import Request, Response, get, post
 from litestar.params import Parameter
@@ -18,10 +17,9 @@ from litestar.response import Template
 
 from hub.auth.access import requires
 from hub.catalogue._refdata_portal import Refusal, refusal
-from hub.catalogue.products._paging import decode_cursor, encode_cursor
-from hub.db import purchasing, stock_lists, suppliers
+from hub.db import purchasing
 from hub.errors import FieldErrors, HubError, NotFoundError
-from hub.inventory import _format
+from hub.inventory._document_portal import PAGE_SIZE, DocumentPages, Kind, base_currency, supplier_list
 from hub.inventory.purchasing import _portal_lines as lines_form
 from hub.inventory.purchasing import service
 from hub.portal import shell
@@ -40,94 +38,51 @@ PAGES = (
          keywords="reorder low stock running out what to order suggestions velocity",
          summary="What to order from each supplier, from stock, thresholds and sales"),
 )
-PAGE_SIZE = 50
 OrderId = Annotated[str, Parameter(max_length=64)]
 STATUSES = (("draft", "Draft"), ("sent", "Sent"), ("part_received", "Part-received"), ("closed", "Closed"),
             ("cancelled", "Cancelled"))
 LABELS = {"supplier_id": "Supplier", "expected_on": "Expected on", "note": "Note", "lines": "Lines",
           "reason": "Reason"}
 DAY = r"^(\d{4}-\d{2}-\d{2})?$"
-
-
-def _base(conn: Any) -> dict[str, Any]:
-    return stock_lists.base_currency(conn) or {"code": None, "decimals": 2}
-
-
-def _formatters(base: dict[str, Any]) -> dict[str, Any]:
-    return {"quantity": _format.quantity, "money": lambda minor: _format.money(minor, base["decimals"], base["code"]),
-            "status_names": dict(STATUSES)}
-
-
-def _suppliers(conn: Any, active: bool | None = True) -> list[dict[str, Any]]:
-    return suppliers.list_suppliers(conn, q=None, active=active, after=None, limit=500)
+KIND = Kind(path="/stock/purchase-orders", key="purchase_orders", new_key="purchase_orders.new",
+            noun="Purchase order", folder="purchasing", page="order", labels=LABELS, document=service.document,
+            create=service.create_order, update=service.update_order,
+            not_draft="only a draft purchase order is edited", names={"status_names": dict(STATUSES)})
 
 
 def _listing(conn: Any, *, supplier_id: str | None, status: str | None, after: tuple[str, ...] | None) -> dict[str, Any]:
     rows = purchasing.list_orders(conn, supplier_id=supplier_id, status=status, after=after,  # type: ignore[arg-type]
                                   limit=PAGE_SIZE + 1)
-    return {"rows": rows, "suppliers": _suppliers(conn, None), "base": _base(conn)}
-
-
-def _form_data(conn: Any, order_id: str | None) -> dict[str, Any]:
-    return {"doc": service.document(conn, order_id) if order_id else None, "base": _base(conn),
-            "suppliers": _suppliers(conn)}
+    return {"rows": rows, "suppliers": supplier_list(conn, None), "base": base_currency(conn)}
 
 
 def _reorder(conn: Any, supplier_id: str | None, days: int, review_days: int) -> dict[str, Any]:
     return {"rows": service.suggestions(conn, supplier_id=supplier_id, days=days, review_days=review_days),
-            "suppliers": _suppliers(conn), "base": _base(conn)}
+            "suppliers": supplier_list(conn), "base": base_currency(conn)}
 
 
-class PurchaseOrderPortal(PortalController):
+def _reason(form: Form) -> tuple[str]:
+    return (form.get("reason")[:500],)
+
+
+class PurchaseOrderPortal(DocumentPages, PortalController):
     path = "/stock/purchase-orders"
+    kind = KIND
 
-    @get(opt=requires(MANAGE))
-    async def list_orders(self, request: Request, supplier: Annotated[str, Parameter(max_length=64)] = "",
-                          status: Annotated[str, Parameter(pattern="^(draft|sent|part_received|closed|cancelled|)$")] = "",
-                          after: Annotated[str, Parameter(max_length=400)] = "") -> Template:
-        try:
-            cursor = decode_cursor(after or None, 2)
-        except FieldErrors:
-            cursor, after = None, ""
-        data = await request.app.state.db.read(_listing, supplier_id=supplier or None, status=status or None,
-                                               after=cursor)
-        rows = data["rows"][:PAGE_SIZE]
-        kept = {k: v for k, v in {"supplier": supplier, "status": status}.items() if v}
-        following = (f"/stock/purchase-orders?{urlencode({**kept, 'after': encode_cursor(rows[-1]['created_at'], rows[-1]['id'])})}"
-                     if len(data["rows"]) > PAGE_SIZE and rows else None)
-        return await shell.page(request, "purchasing/list.html", key="purchase_orders", orders=rows,
-                                suppliers=data["suppliers"], statuses=STATUSES,
-                                filters={"supplier": supplier, "status": status}, filtered=bool(kept),
-                                following=following, first=f"/stock/purchase-orders?{urlencode(kept)}" if after else None,
-                                **_formatters(data["base"]))
+    def _form_data(self, conn: Any, doc_id: str | None) -> dict[str, Any]:
+        return {"doc": service.document(conn, doc_id) if doc_id else None, "base": base_currency(conn),
+                "suppliers": supplier_list(conn)}
 
-    async def _form(self, request: Request, order_id: str | None = None, values: dict[str, Any] | None = None,
-                    rows: list[dict[str, str]] | None = None, refused: Refusal | None = None) -> Template:
-        data = await request.app.state.db.read(_form_data, order_id)
+    def _start(self, data: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str, str]]]:
         doc, decimals = data["doc"], data["base"]["decimals"]
-        if doc and doc["status"] != "draft":
-            raise NotFoundError("only a draft purchase order is edited")
-        if values is None:
-            values = {k: doc[k] or "" for k in ("supplier_id", "expected_on", "note")} if doc else {}
-        if rows is None:
-            rows = [{"code": r["sku"], "quantity": lines_form.quantity_text(r["quantity"]),
-                     "unit_cost": lines_form.amount_text(r["unit_cost"], decimals)} for r in doc["lines"]] if doc else []
-        refused = refused or Refusal()
-        return await shell.page(
-            request, "purchasing/form.html", key="purchase_orders" if doc else "purchase_orders.new",
-            title=f"Edit {doc['number']}" if doc else None,
-            crumbs=[(doc["number"], f"/stock/purchase-orders/{doc['id']}"), ("Edit", None)] if doc else (),
-            status=refused.status, refused=refused, labels=LABELS, doc=doc, values=values,
-            rows=lines_form.padded(rows), suppliers=data["suppliers"], **_formatters(data["base"]))
+        if not doc:
+            return {}, []
+        return ({k: doc[k] or "" for k in ("supplier_id", "expected_on", "note")},
+                [{"code": r["sku"], "quantity": lines_form.quantity_text(r["quantity"]),
+                  "unit_cost": lines_form.amount_text(r["unit_cost"], decimals)} for r in doc["lines"]])
 
-    @get("/new", opt=requires(MANAGE))
-    async def new_order(self, request: Request) -> Template:
-        return await self._form(request)
-
-    async def _save(self, request: Request, order_id: str | None) -> Response:
-        form = Form(await request.form())
-        base = await request.app.state.db.read(_base)
-        lines, rows, errors = lines_form.read_lines(form, base["decimals"], packs=False)
+    def _fields(self, form: Form, decimals: int) -> tuple[dict[str, Any], list[int], dict[str, str]]:
+        lines, rows, errors = lines_form.read_lines(form, decimals, packs=False)
         expected = form.get("expected_on").strip()
         if not re.fullmatch(DAY, expected):
             errors["expected_on"] = "must be a day such as 2026-12-01"
@@ -135,22 +90,17 @@ class PurchaseOrderPortal(PortalController):
                   "note": form.get("note").strip()[:500], "lines": lines}
         if not fields["supplier_id"]:
             errors["supplier_id"] = "choose the supplier to order from"
-        actor = request.state.identity.actor
-        try:
-            if errors:
-                raise FieldErrors(list(errors.items()))
-            if order_id is None:
-                doc = await request.app.state.db.write(service.create_order, actor, fields)
-            else:
-                doc = await request.app.state.db.write(service.update_order, actor, order_id, fields)
-        except HubError as err:
-            if isinstance(err, NotFoundError):
-                raise
-            refused = lines_form.row_refusal(err, rows, "The purchase order was not saved") if not errors else \
-                Refusal(422, "The purchase order was not saved.", errors)
-            return await self._form(request, order_id, form.values(), lines_form.typed_rows(form), refused)
-        return shell.redirect(request, f"/stock/purchase-orders/{doc['id']}",
-                              f"Purchase order {doc['number']} saved as a draft.")
+        return fields, rows, errors
+
+    @get(opt=requires(MANAGE))
+    async def list_orders(self, request: Request, supplier: Annotated[str, Parameter(max_length=64)] = "",
+                          status: Annotated[str, Parameter(pattern="^(draft|sent|part_received|closed|cancelled|)$")] = "",
+                          after: Annotated[str, Parameter(max_length=400)] = "") -> Template:
+        return await self._list(request, _listing, supplier, status, after, statuses=STATUSES)
+
+    @get("/new", opt=requires(MANAGE))
+    async def new_order(self, request: Request) -> Template:
+        return await self._form(request)
 
     @post(opt=requires(MANAGE), status_code=303)
     async def create_order(self, request: Request) -> Response:
@@ -164,15 +114,6 @@ class PurchaseOrderPortal(PortalController):
     async def update_order(self, request: Request, order_id: OrderId) -> Response:
         return await self._save(request, order_id)
 
-    async def _page(self, request: Request, order_id: str, refused: Refusal | None = None,
-                    template: str = "purchasing/order.html") -> Template:
-        doc = await request.app.state.db.read(service.document, order_id)
-        base = await request.app.state.db.read(_base)
-        refused = refused or Refusal()
-        return await shell.page(request, template, key="purchase_orders", title=f"Purchase order {doc['number']}",
-                                crumbs=[(doc["number"], None)], status=refused.status, refused=refused, doc=doc,
-                                labels=LABELS, **_formatters(base))
-
     @get("/{order_id:str}", opt=requires(MANAGE))
     async def order(self, request: Request, order_id: OrderId) -> Template:
         return await self._page(request, order_id)
@@ -181,30 +122,18 @@ class PurchaseOrderPortal(PortalController):
     async def print_order(self, request: Request, order_id: OrderId) -> Template:
         return await self._page(request, order_id, template="purchasing/print.html")
 
-    async def _act(self, request: Request, order_id: str, act: Any, done: str, lead: str, *args: Any) -> Response:
-        try:
-            doc = await request.app.state.db.write(act, request.state.identity.actor, order_id, *args)
-        except HubError as err:
-            if isinstance(err, NotFoundError):
-                raise
-            return await self._page(request, order_id, refusal(err, lead))
-        return shell.redirect(request, f"/stock/purchase-orders/{order_id}", f"Purchase order {doc['number']} {done}.")
-
     @post("/{order_id:str}/send", opt=requires(MANAGE), status_code=303)
     async def send_order(self, request: Request, order_id: OrderId) -> Response:
-        return await self._act(request, order_id, service.send_order, "marked sent", "The order was not marked sent")
+        return await self._act(request, order_id, service.send_order, "The order was not marked sent", "marked sent")
 
     @post("/{order_id:str}/close", opt=requires(MANAGE), status_code=303)
     async def close_order(self, request: Request, order_id: OrderId) -> Response:
-        form = Form(await request.form())
-        return await self._act(request, order_id, service.close_order, "closed", "The order was not closed",
-                               form.get("reason")[:500])
+        return await self._act(request, order_id, service.close_order, "The order was not closed", "closed", _reason)
 
     @post("/{order_id:str}/cancel", opt=requires(MANAGE), status_code=303)
     async def cancel_order(self, request: Request, order_id: OrderId) -> Response:
-        form = Form(await request.form())
-        return await self._act(request, order_id, service.cancel_order, "cancelled", "The order was not cancelled",
-                               form.get("reason")[:500])
+        return await self._act(request, order_id, service.cancel_order, "The order was not cancelled", "cancelled",
+                               _reason)
 
 
 class ReorderPortal(PortalController):
@@ -221,7 +150,7 @@ class ReorderPortal(PortalController):
         return await shell.page(request, "purchasing/reorder.html", key="reorder", status=refused.status,
                                 refused=refused, groups=list(groups.values()), suppliers=data["suppliers"],
                                 filters={"supplier": supplier, "days": days, "review_days": review_days},
-                                **_formatters(data["base"]))
+                                **KIND.helpers(data["base"]))
 
     @get(opt=requires(MANAGE))
     async def suggestions(self, request: Request, supplier: Annotated[str, Parameter(max_length=64)] = "",
