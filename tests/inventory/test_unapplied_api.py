@@ -237,6 +237,7 @@ def test_a_replay_is_idempotent_and_another_body_under_the_same_id_conflicts(hub
     {"lines": [{"product_id": "x", "quantity": 1000}] * 201},
     {"lines": [{"quantity": 1000}]},
     {"lines": [{"product_id": "x", "quantity": 0}]},
+    {"lines": [{"code": "   ", "quantity": -1000}]},
     {"stock_take_id": "some-take"},
     {"device_clock": "2026-03-02T09:15:00"},
 ])

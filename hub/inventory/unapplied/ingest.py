@@ -105,6 +105,8 @@ def shape_problems(doc: DeviceDocument) -> list[tuple[str, str]]:
         where = f"lines[{i}]"
         if (line.code is None) == (line.product_id is None):
             problems.append((f"{where}.code", "give the product's barcode or SKU, or its id: one of them"))
+        elif line.code is not None and not line.code.strip():
+            problems.append((f"{where}.code", "must not be blank"))
         if count:
             if line.quantity < 0:
                 problems.append((f"{where}.quantity", "a count is never below zero"))
@@ -166,8 +168,9 @@ def _resolve(conn: sqlite3.Connection, doc: dict[str, Any]) -> tuple[list[dict[s
     for i, line in enumerate(doc["body"]["lines"]):
         code, product_id, pack = line.get("code"), line.get("product_id"), None
         where = f"lines[{i}]"
-        if code is not None and code in mappings:
-            product_id = mappings[code]
+        mapped = code is not None and code.strip() in mappings
+        if mapped:
+            product_id = mappings[code.strip()]
         elif code is not None:
             try:
                 hit = products.lookup(conn, code)
@@ -191,7 +194,7 @@ def _resolve(conn: sqlite3.Connection, doc: dict[str, Any]) -> tuple[list[dict[s
         elif not item["active"]:
             bad.setdefault("product_archived", []).append(
                 {"line": i, "field": field_name, "message": f"{item['sku']} ({item['name']}) is archived"})
-        found.append({"product_id": product_id, "pack": pack, "mapped": code is not None and code in mappings})
+        found.append({"product_id": product_id, "pack": pack, "mapped": mapped})
     for reason in REASONS:
         if reason in bad:
             failing = sorted((f for fs in bad.values() for f in fs), key=lambda f: f["line"])

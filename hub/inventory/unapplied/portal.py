@@ -88,8 +88,9 @@ def _unknown_codes(doc: dict[str, Any]) -> list[str]:
     """The codes of lines that failed and are not mapped yet (the map form's choices)."""
     codes = []
     for line in doc["lines"]:
-        if line["problem"] and line["code"] and line["code"] not in doc["mappings"] and line["code"] not in codes:
-            codes.append(line["code"])
+        code = (line["code"] or "").strip()
+        if line["problem"] and code and code not in doc["mappings"] and code not in codes:
+            codes.append(code)
     return codes
 
 

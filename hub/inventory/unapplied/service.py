@@ -52,7 +52,7 @@ def shown(doc: dict[str, Any]) -> dict[str, Any]:
         lines.append({"line": i, "quantity": line["quantity"], "code": code, "product_id": line.get("product_id"),
                       "counted_at": line.get("counted_at"), "recount": line.get("recount", False),
                       "reason_code": line.get("reason_code"), "note": line.get("note") or "",
-                      "mapped_to": doc["mappings"].get(code) if code else None,
+                      "mapped_to": doc["mappings"].get(code.strip()) if code else None,
                       "problem": "; ".join(problems[i]) if i in problems and doc["status"] == "queued" else None})
     return {**doc, "stock_take_id": body.get("stock_take_id"), "reason_code": body.get("reason_code"),
             "note": body.get("note") or "", "lines": lines}
@@ -118,7 +118,7 @@ def map_code(conn: sqlite3.Connection, resolver: Actor, permissions: frozenset[s
     doc = _queued(conn, doc_id)
     code, product_id = code.strip(), product_id.strip()
     problems = []
-    if code not in {line.get("code") for line in doc["body"]["lines"]}:
+    if not code or code not in {(line.get("code") or "").strip() for line in doc["body"]["lines"]}:
         problems.append(("code", f"{code or 'it'} is not a code of this document's lines"))
     item = adjustment_rows.product(conn, product_id) if product_id else None
     if item is None:
