@@ -135,10 +135,11 @@ def _convert(sale: SaleCreate, currency: str, amount: int, rates: dict[str, tupl
 
 
 def _slack(sale: SaleCreate, rates: dict[str, tuple[int, int]], specs: dict) -> int:
-    """How far converted tenders and change may miss the total (docs/sales.md): for each other
-    currency handed over or back, one of its cash steps in receipt units, rounded up."""
+    """How far converted tenders and change may miss the total (docs/sales.md): for each tender
+    or change in another currency, one of that currency's cash steps in receipt units, rounded up
+    (each was rounded to what can be handed over)."""
     slack = 0
-    for currency in {t.currency for t in sale.tenders} | {c.currency for c in sale.change}:
+    for currency in [t.currency for t in sale.tenders] + [c.currency for c in sale.change]:
         if currency != sale.currency:
             rate, scale = rates[currency]
             step = specs[currency]["cash_rounding"]
