@@ -34,6 +34,7 @@ from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CALLS, is_portal_route
 from tests.sales import recipes as selling
 from tests.shifts import recipes as shifting
+from tests.endofday import recipes as endofday
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -313,6 +314,13 @@ RECIPES: dict[str, Recipe] = {
         f"/api/v1/devices/{_device(m)}/code", {"code": unique("C")}),
     "GET /api/v1/inventory/receipts/{receipt_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(m.people)}"),
+    "GET /api/v1/end-of-day": lambda m, who, t: Call(f"{endofday.EOD}?date={endofday.PAST_DAY}"),
+    "GET /api/v1/end-of-day/deposits": lambda m, who, t: Call(f"{endofday.EOD}/deposits?date={endofday.PAST_DAY}"),
+    "POST /api/v1/end-of-day/deposits": lambda m, who, t: Call(
+        f"{endofday.EOD}/deposits", endofday.deposit_body(endofday.PAST_DAY)),
+    "POST /api/v1/end-of-day/deposits/{deposit_id}/reverse": lambda m, who, t: Call(
+        f"{endofday.EOD}/deposits/{endofday.deposit(m.people.root)}/reverse", {"reason": "Matrix"}),
+    "POST /api/v1/end-of-day/close": lambda m, who, t: Call(f"{endofday.EOD}/close", {"date": endofday.quiet_day()}),
     "GET /api/v1/inventory/purchase-orders/{order_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/purchase-orders/{purchasing.draft_order(m.people)}"),
     "GET /api/v1/inventory/stock-takes/{take_id}": lambda m, who, t: Call(

@@ -26,6 +26,7 @@ from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
 from tests.sales import recipes as selling
 from tests.shifts import recipes as shifting
+from tests.endofday import recipes as endofday
 from tests.test_access_matrix import routes_of
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
@@ -255,6 +256,13 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/inventory/receipts": lambda p: Change(
         "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
     "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(
+    "POST /api/v1/end-of-day/deposits": lambda p: Change(
+        f"{endofday.EOD}/deposits", "deposit.recorded", endofday.deposit_body(endofday.PAST_DAY), _root(p)),
+    "POST /api/v1/end-of-day/deposits/{deposit_id}/reverse": lambda p: Change(
+        f"{endofday.EOD}/deposits/{endofday.deposit(p.root)}/reverse", "deposit.reversed", {"reason": "Audited"},
+        _root(p)),
+    "POST /api/v1/end-of-day/close": lambda p: Change(
+        f"{endofday.EOD}/close", "endofday.closed", {"date": endofday.quiet_day()}, _root(p)),
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(p)}", "goods_receipt.updated",
         {"note": "Audited"}, _root(p)),
     "POST /api/v1/inventory/receipts/{receipt_id}/post": lambda p: Change(
