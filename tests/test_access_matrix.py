@@ -304,6 +304,8 @@ RECIPES: dict[str, Recipe] = {
                                                 "&method=cash&currency=USD&status=completed"),
     "GET /api/v1/sales/{sale_id}": lambda m, who, t: Call(
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}"),
+    "POST /api/v1/sales/{sale_id}/void": lambda m, who, t: Call(
+        f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/void", {"reason": "Rung up twice"}),
     "GET /api/v1/exceptions/{exception_id}": lambda m, who, t: Call(
         f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}"),
     "POST /api/v1/exceptions/{exception_id}/resolve": lambda m, who, t: Call(

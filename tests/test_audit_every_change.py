@@ -245,6 +245,9 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/shifts/{shift_id}/close": lambda p: Change(
         f"{shifting.SHIFTS}/{shifting.open_shift(p)}/close", "shift.closed", shifting.close_body(), _root(p)),
     "POST /api/v1/sales": lambda p: _sale(p),
+    "POST /api/v1/sales/{sale_id}/void": lambda p: Change(
+        f"{selling.SALES}/{selling.recorded_sale(p.hub, _tills(p))['id']}/void", "sale.voided",
+        {"reason": "Audited"}, _root(p)),
     "POST /api/v1/exceptions/{exception_id}/resolve": lambda p: Change(
         f"{selling.EXCEPTIONS}/{selling.open_exception(p.hub, _tills(p))}/resolve", "exception.resolved",
         {"note": "Audited"}, _root(p)),

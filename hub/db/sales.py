@@ -35,38 +35,43 @@ INSERT_DISCOUNT_SQL = _insert_sql("sale_line_discounts", DISCOUNT_COLUMNS)
 INSERT_TENDER_SQL = _insert_sql("sale_tenders", TENDER_COLUMNS)
 INSERT_CHANGE_SQL = _insert_sql("sale_change", CHANGE_COLUMNS)
 
-SALE_SQL = """
-SELECT s.*, d.name AS device_name FROM sales s LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = :id
+# A sale's status is `voided` once a void document names it (the sale's own row is never edited).
+SALE_FROM = """
+SELECT s.*, d.name AS device_name, v.id AS void_id, v.reason AS void_reason, v.occurred_at AS voided_at,
+       v.voided_by_name AS voided_by_name
+FROM sales s LEFT JOIN devices d ON d.id = s.device_id LEFT JOIN sale_voids v ON v.sale_id = s.id
 """
+SALE_SQL = SALE_FROM + "WHERE s.id = :id"
+NOT_VOIDED = "NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id)"
 SAME_NUMBER_SQL = "SELECT id FROM sales WHERE invoice_number = :number AND id != :id ORDER BY recorded_at, id LIMIT 1"
-LIST_SQL = """
-SELECT s.*, d.name AS device_name FROM sales s LEFT JOIN devices d ON d.id = s.device_id
+LIST_SQL = SALE_FROM + """
 WHERE (:since IS NULL OR s.occurred_at >= :since)
   AND (:until IS NULL OR s.occurred_at < :until)
   AND (:device_id IS NULL OR s.device_id = :device_id)
   AND (:cashier_id IS NULL OR s.cashier_id = :cashier_id)
   AND (:currency IS NULL OR s.currency = :currency)
-  AND (:status IS NULL OR s.status = :status)
+  AND (:status IS NULL OR (CASE WHEN v.id IS NULL THEN s.status ELSE 'voided' END) = :status)
   AND (:shift_id IS NULL OR s.shift_id = :shift_id)
   AND (:number IS NULL OR s.invoice_number = :number)
   AND (:method IS NULL OR EXISTS (SELECT 1 FROM sale_tenders t WHERE t.sale_id = s.id AND t.method = :method))
   AND (:after_at IS NULL OR s.occurred_at < :after_at OR (s.occurred_at = :after_at AND s.id < :after_id))
 ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit
 """
-# Per tender kind and currency in a shift: received, and cash handed back as change.
-SHIFT_TENDERS_SQL = """
+# Per tender kind and currency in a shift: received, and cash handed back as change; a voided
+# sale's money has gone back out of its shift.
+SHIFT_TENDERS_SQL = f"""
 SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
 FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
-WHERE s.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+WHERE s.shift_id = :shift_id AND {NOT_VOIDED} GROUP BY t.method, t.provider, t.currency
 """
-SHIFT_CHANGE_SQL = """
+SHIFT_CHANGE_SQL = f"""
 SELECT c.currency, sum(c.amount) AS amount
 FROM sale_change c JOIN sales s ON s.id = c.sale_id
-WHERE s.shift_id = :shift_id GROUP BY c.currency
+WHERE s.shift_id = :shift_id AND {NOT_VOIDED} GROUP BY c.currency
 """
-SHIFT_SALES_SQL = """
+SHIFT_SALES_SQL = f"""
 SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
-FROM sales WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+FROM sales s WHERE shift_id = :shift_id AND {NOT_VOIDED} GROUP BY currency ORDER BY currency
 """
 
 
@@ -84,6 +89,8 @@ def _sale(row: sqlite3.Row | None) -> dict[str, Any] | None:
         return None
     sale = dict(row)
     sale["rates"] = json.loads(sale["rates"])
+    if sale.get("void_id"):
+        sale["status"] = "voided"
     return sale
 
 
@@ -162,3 +169,18 @@ def shift(conn: sqlite3.Connection, shift_id: str) -> dict[str, Any] | None:
     row = conn.execute("SELECT id, device_id, cashier_id, status FROM shifts WHERE id = :id",
                        {"id": shift_id}).fetchone()
     return dict(row) if row else None
+
+
+VOID_COLUMNS = ("id", "sale_id", "reason", "device_id", "voided_by", "voided_by_name", "occurred_at", "recorded_at")
+INSERT_VOID_SQL = _insert_sql("sale_voids", VOID_COLUMNS)
+
+
+def insert_void(conn: sqlite3.Connection, void: dict[str, Any]) -> None:
+    conn.execute(INSERT_VOID_SQL, void)
+
+
+def stock_moved(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
+    """The sale's own stock movements (what a void gives back)."""
+    return [dict(r) for r in conn.execute(
+        "SELECT product_id, quantity, source_line FROM stock_movements WHERE source_type = 'sale'"
+        " AND source_id = :id ORDER BY source_line", {"id": sale_id})]

@@ -18,6 +18,7 @@ from hub.catalogue.products._paging import decode_cursor, encode_cursor
 from hub.clock import format_ts, utc_now
 from hub.errors import InvalidInputError
 from hub.sales import schemas, service
+from hub.sales.voids import void_sale
 from hub.sales.ingest import ingest_sale
 
 MAX_PAGE = 200
@@ -26,7 +27,7 @@ Limit = Annotated[int, Parameter(ge=1, le=MAX_PAGE)]
 Cursor = Annotated[str | None, Parameter(max_length=400, description="next_after of the last page")]
 Day = Annotated[dt.date | None, Parameter(description="A day in the store's time zone (YYYY-MM-DD), included")]
 Filter = Annotated[str | None, Parameter(max_length=64)]
-SELL, VIEW = "sales.sell", "sales.view"
+SELL, VIEW, VOID = "sales.sell", "sales.view", "sales.void"
 
 
 class TillRequiredError(InvalidInputError):
@@ -97,6 +98,20 @@ class SaleController(Controller):
     @get("/{sale_id:str}", opt=requires(VIEW), summary="One sale with its lines, tenders, change and exceptions")
     async def get_sale(self, request: Request, sale_id: SaleId) -> schemas.SaleDetail:
         return msgspec.convert(await request.app.state.db.read(service.detail, sale_id), schemas.SaleDetail)
+
+
+    @post("/{sale_id:str}/void", opt=requires(VOID), status_code=200, summary="Void a whole sale, with a reason")
+    async def void(self, request: Request, identity: Caller, sale_id: SaleId,
+                   data: JSONBody[schemas.SaleVoid]) -> schemas.SaleDetail:
+        """A new document: the sale is never edited. Its stock comes back now and its money leaves
+        its shift's totals; 409 `sale_voided` when it was voided already."""
+        got = await request.app.state.db.write(_void, identity.actor, sale_id, data.reason)
+        return msgspec.convert(got, schemas.SaleDetail)
+
+
+def _void(conn: Any, actor: Any, sale_id: str, reason: str) -> dict[str, Any]:
+    void_sale(conn, actor, sale_id, reason)
+    return service.detail(conn, sale_id)
 
 
 class TillCodeController(Controller):

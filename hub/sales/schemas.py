@@ -186,10 +186,14 @@ class Sale(msgspec.Struct):
     rounding: int
     total: int
     paid: int  # tenders in the receipt currency
-    status: str
+    status: str  # completed, or voided once a void names it
     occurred_at: str
     device_clock: str | None
     recorded_at: str
+    void_id: str | None = None
+    void_reason: str | None = None
+    voided_at: str | None = None
+    voided_by_name: str | None = None
 
 
 class SaleDetail(Sale):
@@ -207,6 +211,10 @@ class SalePage(msgspec.Struct):
 class ExceptionPage(msgspec.Struct):
     items: list[ExceptionRecord]
     next_after: str | None
+
+
+class SaleVoid(msgspec.Struct, forbid_unknown_fields=True):
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
 
 
 class ExceptionAction(msgspec.Struct, forbid_unknown_fields=True):

@@ -2,7 +2,7 @@
 queue, and a short code per till that starts its invoice numbers.
 
 A sale is a fact: its id is the till's UUIDv7, it is stored once (a replay of the same body
-changes nothing) and never edited; a void, refund or correction is a new document. Money is
+changes nothing) and never edited; a void (`sale_voids`), refund or correction is a new document. Money is
 integer minor units of the sale's one receipt currency, except a tender's `amount` (its own
 currency) and change (the currency it was given in). `rates` holds the exchange rates the till
 used, as JSON `{currency: [rate, rate_scale]}`: one unit of the receipt currency is
@@ -109,6 +109,18 @@ STATEMENTS = (
         amount_receipt INTEGER NOT NULL,
         PRIMARY KEY (sale_id, currency)
     ) WITHOUT ROWID""",
+    # A void is a new document: the sale's row is never edited. Its money leaves the sale's own
+    # shift (its tenders and change stop counting there) and its stock comes back when voided.
+    """CREATE TABLE sale_voids (
+        id TEXT PRIMARY KEY,
+        sale_id TEXT NOT NULL UNIQUE REFERENCES sales (id),
+        reason TEXT NOT NULL,
+        device_id TEXT,
+        voided_by TEXT,
+        voided_by_name TEXT NOT NULL DEFAULT '',
+        occurred_at TEXT NOT NULL,
+        recorded_at TEXT NOT NULL
+    )""",
     """CREATE TABLE exceptions (
         id TEXT PRIMARY KEY,
         kind TEXT NOT NULL,

@@ -1,0 +1,46 @@
+"""Voiding a whole sale: a new document (the sale's rows are never edited) that takes the sale's
+money out of its shift and gives its stock back, with a reason, one audit entry (docs/sales.md,
+"Voids"). A sale is voided at most once."""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from hub.catalogue._common import found
+from hub.db import audit, sales as rows
+from hub.db.audit import Actor
+from hub.errors import ConflictError, FieldErrors
+from hub.ids import new_id
+from hub.inventory import ledger
+
+SOURCE = "sale_void"
+
+
+class AlreadyVoidedError(ConflictError):
+    code = "sale_voided"
+
+
+def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str) -> dict[str, Any]:
+    """Void `sale_id` now: its stock comes back (kind `void`, at the hub's time), its tenders and
+    change stop counting in its shift; returns the void row."""
+    reason = reason.strip()
+    if not reason:
+        raise FieldErrors({"reason": "say why the sale is voided"})
+    sale = found(rows.get_sale(conn, sale_id), f"sale {sale_id}")
+    if sale["void_id"] is not None:
+        raise AlreadyVoidedError(f"sale {sale['invoice_number']} was voided already",
+                                 extra={"void_id": sale["void_id"]})
+    stamp = conn.stamp()  # type: ignore[attr-defined]
+    void = {"id": new_id(), "sale_id": sale_id, "reason": reason, "device_id": actor.device_id,
+            "voided_by": actor.user_id, "voided_by_name": actor.username or "", "occurred_at": stamp,
+            "recorded_at": stamp}
+    rows.insert_void(conn, void)
+    moved = rows.stock_moved(conn, sale_id)
+    ledger.post(conn, [ledger.Line(kind="void", product_id=m["product_id"], quantity=-m["quantity"],
+                                   line=m["source_line"]) for m in moved],
+                source_type=SOURCE, source_id=void["id"], actor=actor, occurred_at=stamp, event_id=void["id"])
+    audit.append(conn, actor, "sale.voided", "sale", sale_id, after={
+        "void_id": void["id"], "invoice_number": sale["invoice_number"], "reason": reason,
+        "currency": sale["currency"], "total": sale["total"], "lines_restocked": len(moved)})
+    return void
