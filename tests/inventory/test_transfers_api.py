@@ -175,6 +175,8 @@ def test_a_file_for_another_store_or_imported_twice_is_refused_and_changes_nothi
     assert r.status_code == 422 and "file" in field_errors(r)
     r = b_admin.post(f"{URL}/import", json={**file, "lines": [{"line": 0, "sku": "RICE", "quantity": -5}]})
     assert r.status_code == 422 and "lines[0].quantity" in field_errors(r)
+    r = b_admin.post(f"{URL}/import", json={**file, "posted_at": "yesterday"})
+    assert r.status_code == 422 and "posted_at" in field_errors(r)
     assert counts(branch) == before
 
     first = b_admin.post(f"{URL}/import", json=file)

@@ -12,10 +12,12 @@ A parser refuses what is malformed with FieldErrors naming the document's own fi
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from typing import Any
 
+from hub.clock import format_ts
 from hub.errors import FieldErrors
 
 FORMAT_VERSION = 1
@@ -81,6 +83,20 @@ class _Reader:
             self.errors.append((where, "is not a store code (2 to 8 capital letters or digits)"))
         return value
 
+    def moment(self, obj: dict[str, Any], key: str, where: str) -> str:
+        """An ISO 8601 time with its zone, as the hub stores times (UTC)."""
+        text = self.text(obj, key, where, limit=40)
+        if not text:
+            return ""
+        try:
+            value = dt.datetime.fromisoformat(text)
+        except ValueError:
+            value = None
+        if value is None or value.tzinfo is None or not 2000 <= value.year <= 9998:
+            self.errors.append((where, "is not a time such as 2026-05-01T08:30:00Z"))
+            return ""
+        return format_ts(value)
+
     def whole(self, obj: dict[str, Any], key: str, where: str, low: int, high: int, *,
               nullable: bool = False) -> int | None:
         value = obj.get(key)
@@ -140,7 +156,7 @@ def parse_transfer_file(data: bytes | str | dict[str, Any]) -> dict[str, Any]:
         "sender": sender, "to": to,
         "transfer_id": r.text(doc, "transfer_id", "transfer_id", limit=64),
         "number": r.text(doc, "number", "number", limit=32),
-        "posted_at": r.text(doc, "posted_at", "posted_at", limit=40),
+        "posted_at": r.moment(doc, "posted_at", "posted_at"),
         "note": r.text(doc, "note", "note", limit=500, required=False), "lines": []}
     seen: set[int] = set()
     for i, line in enumerate(_lines(r, doc)):
@@ -174,7 +190,7 @@ def parse_receipt_confirmation(data: bytes | str | dict[str, Any]) -> dict[str, 
         "receiver": receiver, "to": to,
         "transfer_id": r.text(doc, "transfer_id", "transfer_id", limit=64),
         "receipt_number": r.text(doc, "receipt_number", "receipt_number", limit=32),
-        "received_at": r.text(doc, "received_at", "received_at", limit=40),
+        "received_at": r.moment(doc, "received_at", "received_at"),
         "received_by": r.text(doc, "received_by", "received_by", limit=120, required=False), "lines": []}
     for i, line in enumerate(_lines(r, doc)):
         at = f"lines[{i}]"
