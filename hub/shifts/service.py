@@ -206,7 +206,7 @@ def _own(shift: dict[str, Any], actor: Actor, can_manage: bool, doing: str) -> N
                                 extra={"permission": "shifts.manage"})
 
 
-def _open(shift: dict[str, Any], doing: str) -> None:
+def require_open(shift: dict[str, Any], doing: str) -> None:
     if shift["status"] != "open":
         raise ShiftClosedError(f"{_label(shift)} was closed at {shift['closed_at']}: {doing} goes to an open shift")
 
@@ -228,7 +228,7 @@ def add_movement(conn: sqlite3.Connection, actor: Actor, shift_id: str, data: di
                 return stored
             raise MovementReusedError(f"cash movement {data['id']} was recorded with other details")
     shift = _head(conn, shift_id)
-    _open(shift, "a cash movement")
+    require_open(shift, "a cash movement")
     _own(shift, actor, can_manage, "moving cash on")
     errors: list[tuple[str, str]] = []
     known = _active_currencies(conn)
@@ -323,7 +323,7 @@ def close_shift(conn: sqlite3.Connection, actor: Actor, shift_id: str, data: dic
     """Close an open shift with its counted cash and the providers' reported totals; returns the
     close report. Every currency the drawer should hold must be counted (0 for an empty one)."""
     shift = _head(conn, shift_id)
-    _open(shift, "closing it again")
+    require_open(shift, "closing it again")
     _own(shift, actor, can_manage, "closing")
     known = _active_currencies(conn)
     errors: list[tuple[str, str]] = []

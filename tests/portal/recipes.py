@@ -183,6 +183,32 @@ def _role_change(p: People) -> PageChange:
                       {"name": role["name"], "permission": ["roles.view"]}, _root(p))
 
 
+# ---- Sales: shifts, opened by a cashier at a freshly paired till through the API (tests/shifts) ----
+
+def _shifting() -> Any:
+    from tests.shifts import recipes
+    return recipes
+
+
+SHIFT_CLOSE_FORM = {"counted[0].amount": "50.00", "counted[1].note.10000": "2",
+                    "note": "Counted in the office"}
+
+
+PAGE_CALLS.update({
+    "GET /shifts": lambda p, who: PageCall("/shifts?status=closed&date=2026-01-31"),
+    "GET /shifts/{shift_id}": lambda p, who: PageCall(f"/shifts/{_shifting().open_shift(p)}"),
+    "GET /shifts/{shift_id}/close": lambda p, who: PageCall(f"/shifts/{_shifting().open_shift(p)}/close"),
+    "POST /shifts/{shift_id}/close": lambda p, who: PageCall(
+        f"/shifts/{_shifting().open_shift(p)}/close", SHIFT_CLOSE_FORM),
+    "GET /shifts/{shift_id}/report": lambda p, who: PageCall(f"/shifts/{_shifting().closed_shift(p)}/report"),
+})
+
+PAGE_CHANGES.update({
+    "POST /shifts/{shift_id}/close": lambda p: PageChange(
+        f"/shifts/{_shifting().open_shift(p)}/close", "shift.closed", SHIFT_CLOSE_FORM, _root(p)),
+})
+
+
 # ---- Catalogue: tax classes and the store's tax mode, currencies and exchange rates --------------
 
 def _tax_class(p: People, *, archived: bool = False) -> dict[str, Any]:
