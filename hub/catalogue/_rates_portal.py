@@ -17,11 +17,11 @@ from urllib.parse import urlencode
 import msgspec
 
 from hub.errors import FieldErrors, HubError
+from hub.portal.parse import TypedError, amount_text, parse_amount, store_moment  # noqa: F401 (the pages' names)
 
 MAX_PERCENT_BP = 10_000
 MAX_BACK = 30  # earlier cursors a "Previous" link remembers (a query string stays short)
 _PERCENT = re.compile(r"^([0-9]{1,3})(?:\.([0-9]+))?$")
-_AMOUNT = re.compile(r"^([0-9]{1,12})(?:\.([0-9]+))?$")
 # A message that continues the field's label ("Rate" + "is required"); others are sentences.
 _PREDICATES = ("is ", "must ", "has ", "needs ", "goes ", "are ", "cannot ", "should ", "was ")
 
@@ -31,10 +31,6 @@ class FormValues(dict):
 
     def __missing__(self, key: str) -> str:
         return ""
-
-
-class TypedError(ValueError):
-    """Typed text the field cannot take; the message (a predicate: "is required") says why."""
 
 
 def parse_percent(text: str) -> int:
@@ -61,41 +57,20 @@ def format_percent(bp: int, sign: bool = True) -> str:
     return text + ("%" if sign else "")
 
 
-def parse_amount(text: str, decimals: int) -> int:
-    """"0.05" of a currency with 2 decimals -> 5 minor units, exactly; no more decimals than it has."""
-    value = text.strip()
-    if not value:
-        raise TypedError("is required")
-    match = _AMOUNT.match(value)
-    if match is None:
-        raise TypedError("must be an amount such as " + format_amount(5 * 10 ** max(decimals - 2, 0), decimals))
-    whole, fraction = match[1], match[2] or ""
-    if len(fraction) > decimals:
-        raise TypedError(f"has at most {decimals} decimals" if decimals else "takes no decimals")
-    return int(whole) * 10 ** decimals + int(fraction.ljust(decimals, "0") or "0")
-
-
 def format_amount(minor: int, decimals: int) -> str:
     """5 minor units of a 2-decimal currency -> "0.05"."""
-    if decimals == 0:
-        return str(minor)
-    whole, fraction = divmod(minor, 10 ** decimals)
-    return f"{whole}.{fraction:0{decimals}d}"
+    return amount_text(minor, decimals)
 
 
 def parse_local(text: str, zone: dt.tzinfo) -> str | None:
     """A wall-clock time typed in the store's zone ("2026-03-01T00:00", as a datetime-local input
     sends it, or "2026-03-01 00:00") -> ISO 8601 with that zone's offset; None when left empty."""
-    value = text.strip()
-    if not value:
+    if not text.strip():
         return None
     try:
-        moment = dt.datetime.fromisoformat(value.replace(" ", "T", 1))
-    except ValueError:
+        return store_moment(text, zone).isoformat()
+    except TypedError:
         raise TypedError("is not a date and time, such as 2026-03-01 00:00") from None
-    if moment.tzinfo is not None:
-        return moment.isoformat()
-    return moment.replace(tzinfo=zone).isoformat()
 
 
 def labelled(label: str, message: str) -> str:

@@ -17,7 +17,6 @@ import msgspec
 from hub.errors import FieldErrors, HubError
 
 S = TypeVar("S", bound=msgspec.Struct)
-_WHOLE = re.compile(r"[+-]?[0-9]{1,9}")
 
 
 def sentence(text: str) -> str:
@@ -33,14 +32,6 @@ def clause(text: str) -> str:
     first letter as it was; the page capitalises it where it stands alone."""
     text = text.strip()
     return text + ("" if not text or text.endswith((".", "!", "?")) else ".")
-
-
-def whole(text: str) -> int | None:
-    """Typed whole number ("", spaces: 0); None when it is not one."""
-    text = text.strip()
-    if not text:
-        return 0
-    return int(text) if _WHOLE.fullmatch(text) else None
 
 
 def _reason(message: str, name: str, formats: Mapping[str, str]) -> str:

@@ -19,7 +19,7 @@ from litestar.response import Template
 from hub.auth.access import requires
 from hub.catalogue import ownership
 from hub.catalogue._common import given
-from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal, whole
+from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal
 from hub.catalogue.categories import service, tree
 from hub.catalogue.categories.schemas import CategoryCreate, CategoryUpdate
 from hub.db import categories
@@ -27,6 +27,7 @@ from hub.errors import HubError, NotFoundError
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
+from hub.portal.parse import whole_number
 from hub.portal.registry import Page
 
 PAGES = (
@@ -95,7 +96,7 @@ def fields_from(form: Form, names: tuple[str, ...]) -> tuple[dict[str, Any], dic
         if name == "parent_id":
             values[name] = form.get(name).strip() or None
         elif name == "sort_order":
-            values[name] = whole(form.get(name))
+            values[name] = whole_number(form.get(name))
             if values[name] is None:
                 errors[name] = "must be a whole number, such as 0 or 10"
         else:

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 from hub.catalogue.products.validation import MAX_MONEY, MAX_QUANTITY
+from hub.portal import parse
 
 MAX_TYPED = 24  # characters of a typed number
 # 1250, 1250.5, 1,250.50, .5; no sign, no exponent
@@ -27,8 +28,7 @@ NEW_BARCODE_ROWS, NEW_SUPPLIER_ROWS = 3, 2  # blank rows a form offers
 MAX_ROWS = 50  # the API's most barcodes and suppliers
 
 
-class Unreadable(ValueError):
-    """Typed text that is not an amount or a quantity; the message says what to type."""
+Unreadable = parse.TypedError  # typed text that is not an amount, a quantity or a time; the message says why
 
 
 def scaled(text: str, places: int) -> int:
@@ -43,11 +43,10 @@ def scaled(text: str, places: int) -> int:
     found = NUMBER.fullmatch(typed)
     if not found or not any(ch.isdigit() for ch in typed):
         raise Unreadable("is not a number (type it like 12.50)")
-    whole = (found["whole"] or "0").replace(",", "")
     frac = (found["frac"] or "").rstrip("0")
     if len(frac) > places:
         raise Unreadable("")  # the caller says how many decimals are allowed
-    return int(whole) * 10**places + int(frac.ljust(places, "0") or "0")
+    return parse.scaled((found["whole"] or "0").replace(",", ""), frac, places)
 
 
 def parse_money(text: str, code: str, decimals: int) -> int:
@@ -87,26 +86,11 @@ def parse_quantity(text: str, unit: dict[str, Any] | None, *, allow_zero: bool =
 
 def format_amount(amount: int | None, decimals: int) -> str:
     """Minor units as text with the currency's decimals ("1,250.50"); "" for none."""
-    if amount is None:
-        return ""
-    sign, amount = ("-", -amount) if amount < 0 else ("", amount)
-    whole, frac = divmod(amount, 10**decimals)
-    return f"{sign}{whole:,}" + (f".{frac:0{decimals}d}" if decimals else "")
+    return parse.amount_text(amount, decimals, grouped=True)
 
 
-def typed_amount(amount: int | None, decimals: int) -> str:
-    """Minor units as a form value ("1250.50", no separators)."""
-    return format_amount(amount, decimals).replace(",", "")
-
-
-def format_quantity(thousandths: int | None, decimals: int = 3) -> str:
-    """Thousandths as the unit's decimals, trailing zeros dropped ("12", "1.5")."""
-    if thousandths is None:
-        return ""
-    sign = "-" if thousandths < 0 else ""  # stock can go below zero: sales are never refused
-    whole, frac = divmod(abs(thousandths), 1000)
-    text = f"{frac:03d}"[:max(decimals, 0)].rstrip("0")
-    return f"{sign}{whole}" + (f".{text}" if text else "")
+typed_amount = parse.amount_text  # minor units as a form value ("1250.50", no separators)
+format_quantity = parse.quantity_text  # thousandths in the unit's decimals ("12", "1.5")
 
 
 def sentence(message: str) -> str:
@@ -331,13 +315,10 @@ def product_values(doc: dict[str, Any], ctx: FormContext) -> dict[str, str]:
 
 def local_instant(text: str, zone: dt.tzinfo) -> dt.datetime:
     """A `datetime-local` value ("2027-01-31T08:00") read on the store's clock; Unreadable otherwise."""
-    try:
-        moment = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise Unreadable("is not a date and time") from None
+    moment = parse.store_moment(text, zone)
     if not 2000 <= moment.year <= 9998:
         raise Unreadable("must be between the years 2000 and 9998")
-    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+    return moment
 
 
 LABELS = {"sku": "SKU", "name": "Name", "receipt_name": "Receipt name", "description": "Description",

@@ -18,7 +18,7 @@ from litestar.response import Template
 
 from hub.auth.access import requires
 from hub.catalogue._common import found, given
-from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal, whole
+from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal
 from hub.catalogue.suppliers import service
 from hub.catalogue.suppliers.schemas import SupplierCreate, SupplierUpdate
 from hub.db import suppliers
@@ -26,6 +26,7 @@ from hub.errors import HubError, NotFoundError
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
+from hub.portal.parse import whole_number
 from hub.portal.registry import Page
 
 PAGES = (
@@ -59,7 +60,7 @@ def fields_from(form: Form) -> tuple[dict[str, Any], dict[str, str]]:
     values: dict[str, Any] = {name: form.get(name).strip() for name in TEXT if name in form.data}
     errors: dict[str, str] = {}
     for name in (n for n in DAYS if n in form.data):
-        values[name] = whole(form.get(name))
+        values[name] = whole_number(form.get(name))
         if values[name] is None:
             errors[name] = "must be a whole number of days, such as 7 (0 to 365)"
     return values, errors

@@ -19,7 +19,7 @@ from litestar.response import Template
 from hub.auth.access import requires
 from hub.catalogue import ownership
 from hub.catalogue._common import given
-from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal, whole
+from hub.catalogue._refdata_portal import Refusal, checked, refusal, state_refusal
 from hub.catalogue.units import service
 from hub.catalogue.units.schemas import UnitCreate, UnitUpdate
 from hub.db import units
@@ -27,6 +27,7 @@ from hub.errors import HubError, NotFoundError
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
+from hub.portal.parse import whole_number
 from hub.portal.registry import Page
 
 PAGES = (
@@ -73,7 +74,7 @@ def fields_from(form: Form) -> tuple[dict[str, Any], dict[str, str]]:
     errors: dict[str, str] = {}
     for name in (n for n in FIELDS if n in form.data):
         if name == "decimals":
-            values[name] = whole(form.get(name))
+            values[name] = whole_number(form.get(name))
             if values[name] is None:
                 errors[name] = "must be a whole number from 0 to 3"
         else:

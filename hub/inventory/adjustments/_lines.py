@@ -8,10 +8,10 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from hub.catalogue._rates_portal import TypedError, parse_amount
 from hub.db import products
 from hub.errors import FieldErrors
 from hub.inventory import _format
+from hub.portal.parse import TypedError, parse_amount, scaled
 from hub.portal.forms import Form
 
 ROWS = 6  # empty rows a new form shows
@@ -46,11 +46,8 @@ def thousandths(text: str) -> int:
     match = _QUANTITY.fullmatch(text.replace(" ", ""))
     if match is None:
         raise TypedError("must be a number such as 2, -2 or 1.5")
-    sign, whole, fraction = match[1], match[2], match[3] or ""
-    if len(fraction) > 3:
-        raise TypedError("has at most 3 decimals")
-    value = int(whole) * 1000 + int(fraction.ljust(3, "0") or "0")
-    return -value if sign == "-" else value
+    value = scaled(match[2], match[3] or "", 3)
+    return -value if match[1] == "-" else value
 
 
 def in_units(packs: int, pack_quantity: int) -> int:

@@ -18,9 +18,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from hub.auth.access import requires
-from hub.catalogue._rates_portal import TypedError, format_amount, parse_amount
 from hub.catalogue._refdata_portal import Refusal, refusal
-from hub.catalogue.products._portal_forms import format_quantity, typed_amount
 from hub.db import adjustments as store
 from hub.db import stock_lists, suppliers
 from hub.errors import FieldErrors, HubError, NotFoundError
@@ -29,6 +27,7 @@ from hub.inventory.adjustments import _lines, service
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
+from hub.portal.parse import TypedError, amount_text, parse_amount, quantity_text
 from hub.portal.registry import Page
 
 PAGES = (
@@ -82,7 +81,7 @@ def _common(conn: Any, applies_to: str) -> dict[str, Any]:
 def _helpers(data: dict[str, Any]) -> dict[str, Any]:
     names = {r["code"]: r["name"] for r in data["reasons"]}
     decimals = data["base"]["decimals"] if data["base"] else 2
-    return {"base": data["base"], "amount": lambda minor: format_amount(minor, decimals),
+    return {"base": data["base"], "amount": lambda minor: amount_text(minor, decimals),
             "money": _money_of(data["base"]), "quantity": _format.quantity, "status_names": STATUS_NAMES,
             "reason_name": lambda code: names.get(code, code or "—"), "reasons": data["reasons"]}
 
@@ -107,9 +106,9 @@ def _typed(doc: dict[str, Any], decimals: int) -> dict[str, str]:
     """A draft as its form shows it to be typed again: quantities in units, costs in the currency."""
     values = {"reason_code": doc["reason_code"] or "", "note": doc["note"]}
     for i, line in enumerate(doc["lines"]):
-        values |= {f"lines[{i}].code": line["sku"], f"lines[{i}].quantity": format_quantity(line["quantity"]),
+        values |= {f"lines[{i}].code": line["sku"], f"lines[{i}].quantity": quantity_text(line["quantity"]),
                    f"lines[{i}].reason_code": "" if line["reason_code"] == doc["reason_code"] else line["reason_code"],
-                   f"lines[{i}].unit_cost": "" if line["unit_cost"] is None else typed_amount(line["unit_cost"],
+                   f"lines[{i}].unit_cost": "" if line["unit_cost"] is None else amount_text(line["unit_cost"],
                                                                                              decimals)}
     return values
 
@@ -291,7 +290,7 @@ class AdjustmentPortal(PortalController):
             return await self._list(request, refused=refusal(err, "The threshold was not changed"),
                                     values=form.values())
         return shell.redirect(request, "/stock/adjustments",
-                              f"Adjustments worth more than {format_amount(minor, decimals)} now wait for approval.")
+                              f"Adjustments worth more than {amount_text(minor, decimals)} now wait for approval.")
 
 
 # ---- supplier returns -----------------------------------------------------------------------

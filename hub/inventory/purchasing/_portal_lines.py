@@ -9,6 +9,7 @@ from typing import Any
 
 from hub.catalogue._refdata_portal import Refusal, clause, refusal, sentence
 from hub.errors import HubError
+from hub.portal import parse
 from hub.portal.forms import Form
 
 MAX_ROWS = 200
@@ -23,7 +24,7 @@ def thousandths(text: str) -> int | None:
     if not _QUANTITY.fullmatch(text):
         return None
     whole, _, frac = text.partition(".")
-    return int(whole) * 1000 + int((frac + "000")[:3])
+    return parse.scaled(whole, frac, 3)
 
 
 def minor_units(text: str, decimals: int) -> int | None:
@@ -33,21 +34,11 @@ def minor_units(text: str, decimals: int) -> int | None:
     if not re.fullmatch(pattern, text):
         return None
     whole, _, frac = text.partition(".")
-    return int(whole) * 10 ** decimals + (int((frac + "0" * decimals)[:decimals]) if decimals else 0)
+    return parse.scaled(whole, frac, decimals)
 
 
-def amount_text(minor: int | None, decimals: int) -> str:
-    """40 -> "0.40": a cost as a form shows it to be typed again."""
-    if minor is None:
-        return ""
-    whole, frac = divmod(minor, 10 ** decimals)
-    return f"{whole}.{frac:0{decimals}d}" if decimals else str(whole)
-
-
-def quantity_text(thousandths_: int) -> str:
-    whole, frac = divmod(thousandths_, 1000)
-    digits = f"{frac:03d}".rstrip("0")
-    return f"{whole}.{digits}" if digits else str(whole)
+amount_text = parse.amount_text  # 40 -> "0.40": a cost as a form shows it to be typed again
+quantity_text = parse.quantity_text  # 1500 -> "1.5": a quantity as a form shows it to be typed again
 
 
 def row_count(form: Form) -> int:

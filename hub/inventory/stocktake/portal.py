@@ -25,7 +25,7 @@ from hub.inventory import _format
 from hub.inventory.portal import _category_paths
 from hub.inventory.stocktake import service
 from hub.inventory.stocktake.api import detail, shows_expected
-from hub.portal import shell
+from hub.portal import parse, shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
 from hub.portal.registry import Page
@@ -57,7 +57,7 @@ def thousandths(text: str) -> int | None:
     found = _QUANTITY.fullmatch(text.strip())
     if not found:
         return None
-    return int(found[1]) * 1000 + int((found[2] or "").ljust(3, "0") or 0)
+    return parse.scaled(found[1], found[2] or "", 3)
 
 
 def _line_errors(err: HubError) -> HubError:
