@@ -45,6 +45,17 @@ def line(page, i: int, field: str):
     return page.locator(f'[id="f-lines[{i}].{field}"]')
 
 
+def one_line(page, hub, reason: str, code: str, quantity: str, button: str) -> str:
+    """A new adjustment of one line, sent with `button`; the path of its page."""
+    page.goto("/stock/adjustments/new")
+    page.get_by_label("Reason for every line").select_option(label=reason)
+    line(page, 0, "code").fill(code)
+    line(page, 0, "quantity").fill(quantity)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_url(hub.url + "/stock/adjustments/*")
+    return page.url.removeprefix(hub.url)
+
+
 def test_damage_theft_approval_and_a_supplier_return(browse, hub, shop):
     page, watch = browse()
     sign_in(page, hub, "clerk", CLERK_PASSWORD)
@@ -67,12 +78,7 @@ def test_damage_theft_approval_and_a_supplier_return(browse, hub, shop):
     assert "8 each" in on_hand_row(page, "Bread") and "9 each" in on_hand_row(page, "Milk")
 
     # A theft worth 750.00 at cost waits for approval: nothing moves.
-    page.goto("/stock/adjustments/new")
-    page.get_by_label("Reason for every line").select_option(label="Theft or loss")
-    line(page, 0, "code").fill(shop["phone"]["sku"])
-    line(page, 0, "quantity").fill("-3")
-    page.get_by_role("button", name="Post adjustment").click()
-    page.wait_for_url(hub.url + "/stock/adjustments/*")
+    one_line(page, hub, "Theft or loss", shop["phone"]["sku"], "-3", "Post adjustment")
     theft = page.url
     assert "waiting for approval" in page.locator(".notice").first.text_content()
     assert page.get_by_role("button", name="Approve").count() == 0
@@ -121,12 +127,7 @@ def test_damage_theft_approval_and_a_supplier_return(browse, hub, shop):
 def test_a_draft_is_edited_then_discarded_and_a_wrong_threshold_is_refused_beside_it(browse, hub, shop):
     page, watch = browse()
     sign_in(page, hub, "clerk", CLERK_PASSWORD)
-    page.goto("/stock/adjustments/new")
-    page.get_by_label("Reason for every line").select_option(label="Expired")
-    line(page, 0, "code").fill(shop["milk"]["sku"])
-    line(page, 0, "quantity").fill("-2")
-    page.get_by_role("button", name="Save as draft").click()
-    page.wait_for_url(hub.url + "/stock/adjustments/*")
+    one_line(page, hub, "Expired", shop["milk"]["sku"], "-2", "Save as draft")
     draft = page.url
     assert "saved as a draft" in page.locator(".notice").first.text_content()
 
@@ -166,20 +167,8 @@ def test_a_draft_is_edited_then_discarded_and_a_wrong_threshold_is_refused_besid
 def test_the_adjustment_pages_fit_a_phone(browse, hub, shop):
     page, _ = browse(PHONE)
     sign_in(page, hub, "clerk", CLERK_PASSWORD)
-    page.goto("/stock/adjustments/new")
-    line(page, 0, "code").fill(shop["bread"]["sku"])
-    line(page, 0, "quantity").fill("-1")
-    page.get_by_label("Reason for every line").select_option(label="Expired")
-    page.get_by_role("button", name="Post adjustment").click()
-    page.wait_for_url(hub.url + "/stock/adjustments/*")
-    posted = page.url.removeprefix(hub.url)
-    page.goto("/stock/adjustments/new")
-    line(page, 0, "code").fill(shop["bread"]["sku"])
-    line(page, 0, "quantity").fill("-1")
-    page.get_by_label("Reason for every line").select_option(label="Expired")
-    page.get_by_role("button", name="Save as draft").click()
-    page.wait_for_url(hub.url + "/stock/adjustments/*")
-    draft = page.url.removeprefix(hub.url)
+    posted = one_line(page, hub, "Expired", shop["bread"]["sku"], "-1", "Post adjustment")
+    draft = one_line(page, hub, "Expired", shop["bread"]["sku"], "-1", "Save as draft")
     for path in ("/stock/adjustments", "/stock/adjustments/new", posted, draft, draft + "/edit",
                  "/stock/supplier-returns/new", "/stock/supplier-returns"):
         page.goto(path)
