@@ -15,9 +15,12 @@ DAY_SALES_SQL = """
 SELECT count(*) AS count, max(occurred_at) AS last_occurred_at, max(recorded_at) AS last_recorded_at
 FROM sales WHERE occurred_at >= :since AND occurred_at < :until
 """
+# What the day sold per receipt currency; a voided sale (a void document names it) counts in neither.
 SALES_PER_CURRENCY_SQL = """
-SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
-FROM sales WHERE occurred_at >= :since AND occurred_at < :until GROUP BY currency ORDER BY currency
+SELECT s.currency, count(*) AS count, sum(s.total) AS total, sum(s.tax_total) AS tax
+FROM sales s WHERE s.occurred_at >= :since AND s.occurred_at < :until
+  AND NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id)
+GROUP BY s.currency ORDER BY s.currency
 """
 # Tills that could hold the day's sales: paired before the day ended and not revoked. `last_sale_recorded`
 # is when the hub last received one of its sales (a contact too: presence is written at most once a minute).

@@ -118,6 +118,11 @@ def _money(minor: int, code: str, decimals: dict[str, int]) -> str:
     return f"{code} {sign}{whole:,}" + (f".{fraction:0{places}d}" if places else "")
 
 
+def at(stamp: str | None, zone: dt.tzinfo) -> str:
+    """A stored UTC stamp as the store's wall-clock time, for the steps' sentences."""
+    return parse_ts(stamp).astimezone(zone).strftime("%d %b %Y %H:%M") if stamp else ""
+
+
 def _till_label(till: dict[str, Any]) -> str:
     return f"{till['name']} ({till['code']})" if till.get("code") else till["name"]
 
@@ -137,7 +142,7 @@ def _shift_label(s: dict[str, Any]) -> str:
     return f"Shift {s['number']} at {s['till_name']}, cashier {s['cashier_name'] or s['cashier']}"
 
 
-def _shifts_step(day_shifts_: list[dict[str, Any]]) -> dict[str, Any]:
+def _shifts_step(day_shifts_: list[dict[str, Any]], zone: dt.tzinfo) -> dict[str, Any]:
     open_ = [s for s in day_shifts_ if s["status"] == "open"]
     if not day_shifts_:
         return _step("shifts", NOT_APPLICABLE, "No shift was opened on this day.", "/shifts", "Shifts")
@@ -146,14 +151,14 @@ def _shifts_step(day_shifts_: list[dict[str, Any]]) -> dict[str, Any]:
                      f"{_plural(len(open_), 'shift is', 'shifts are')} still open: close "
                      f"{'it' if len(open_) == 1 else 'them'} with the counted cash.",
                      "/shifts?status=open", "Open shifts",
-                     [_item(_shift_label(s), "open since " + s["opened_at"], f"/shifts/{s['id']}") for s in open_])
+                     [_item(_shift_label(s), "open since " + at(s["opened_at"], zone), f"/shifts/{s['id']}") for s in open_])
     return _step("shifts", DONE, f"All {_plural(len(day_shifts_), 'shift')} of the day are closed.", "/shifts",
                  "Shifts")
 
 
 # ---- 2. tills -------------------------------------------------------------------------------
 
-def _tills_step(conn: sqlite3.Connection, until: str, last_sale: str | None) -> dict[str, Any]:
+def _tills_step(conn: sqlite3.Connection, until: str, last_sale: str | None, zone: dt.tzinfo) -> dict[str, Any]:
     tills = rows.tills(conn, until)
     if not tills:
         return _step("tills", NOT_APPLICABLE, "No till was paired on this day.", "/devices", "Devices")
@@ -167,7 +172,7 @@ def _tills_step(conn: sqlite3.Connection, until: str, last_sale: str | None) -> 
             behind.append(_item(_till_label(till), f"reported {_plural(till['pending_uploads'], 'record')} "
                                 "not uploaded yet", f"/devices/{till['id']}"))
         elif cutoff is not None and (contact is None or contact < cutoff):
-            behind.append(_item(_till_label(till), "not seen since " + (contact or "it was paired")
+            behind.append(_item(_till_label(till), "not seen since " + (at(contact, zone) or "it was paired")
                                 + ", before the day's last sale: it may hold sales", f"/devices/{till['id']}"))
     if behind:
         return _step("tills", NEEDS_ACTION,
@@ -291,14 +296,14 @@ def _deposit_step(figures: list[dict[str, Any]], net: dict[str, int], decimals: 
 
 # ---- 7. backup ------------------------------------------------------------------------------
 
-def _backup_step(last_fact: str | None, newest: dict[str, Any] | None) -> dict[str, Any]:
+def _backup_step(last_fact: str | None, newest: dict[str, Any] | None, zone: dt.tzinfo) -> dict[str, Any]:
     if last_fact is None:
         return _step("backup", NOT_APPLICABLE, "Nothing was recorded for this day: there is nothing to back up.",
                      "/backups", "Backups")
     if newest is None:
         return _step("backup", NEEDS_ACTION, "There is no backup: make one after the day's last sale.",
                      "/backups", "Backups")
-    item = _item(newest["name"], "made " + newest["created_at"])
+    item = _item(newest["name"], "made " + at(newest["created_at"], zone))
     if newest["created_at"] <= last_fact:
         return _step("backup", NEEDS_ACTION, "The newest backup was made before the day's last sale, shift close or "
                      "deposit: make one now.", "/backups", "Backups", [item])
@@ -322,6 +327,7 @@ def walk(conn: sqlite3.Connection, day: dt.date, *, newest_backup: dict[str, Any
     check_day(conn, day)
     since, until = bounds(conn, day)
     decimals = _decimals(conn)
+    zone = zone_of(conn)
     sales = rows.day_sales(conn, since, until)
     shifts_ = day_shifts(conn, since, until)
     figures, shift_lines = cash_figures(conn, shifts_)
@@ -332,27 +338,28 @@ def walk(conn: sqlite3.Connection, day: dt.date, *, newest_backup: dict[str, Any
     for code in sorted(set(net) - {f["currency"] for f in figures}):
         figures.append({"currency": code, "shifts": 0, **dict.fromkeys(FIGURE_KEYS, 0), "deposited": net[code]})
     last_fact = _last_fact(sales, shifts_, deposits)
-    steps = [_shifts_step(shifts_), _tills_step(conn, until, sales["last_occurred_at"]),
+    steps = [_shifts_step(shifts_, zone), _tills_step(conn, until, sales["last_occurred_at"], zone),
              _exceptions_step(conn, day, since, until), _fiscal_step(conn, day, since, until),
              _cashup_step(shifts_, figures, decimals), _deposit_step(figures, net, decimals),
-             _backup_step(last_fact, newest_backup)]
+             _backup_step(last_fact, newest_backup, zone)]
     closed = rows.closed_day(conn, day.isoformat())
     warnings = []
     if closed is not None:
         late = [r for r in rows.late_sales(conn, day.isoformat(), (day + dt.timedelta(days=1)).isoformat())]
         for r in late:
             warnings.append(f"{_plural(r['count'], 'sale')} of this day arrived after it was closed "
-                            f"(the last at {r['last_recorded_at']}); the close record keeps the figures "
+                            f"(the last at {at(r['last_recorded_at'], zone)}); the close record keeps the figures "
                             "as they were.")
     earlier = rows.late_sales(conn, (day - dt.timedelta(days=LATE_WINDOW_DAYS)).isoformat(), day.isoformat())
     for r in earlier:
         warnings.append(f"{_plural(r['count'], 'sale')} of {r['business_day']} arrived after that day was closed "
-                        f"(the last at {r['last_recorded_at']}): check them and their exceptions.")
+                        f"(the last at {at(r['last_recorded_at'], zone)}): check them and their exceptions.")
     blocking = [s["key"] for s in steps if s["state"] == NEEDS_ACTION]
+    per_currency = rows.sales_per_currency(conn, since, until)  # voided sales count in neither
     return {"date": day.isoformat(), "timezone": get_setting(conn, "store.timezone", DEFAULT_TIMEZONE),
             "starts_at": since, "ends_at": until, "status": "closed" if closed else "open",
             "can_close": closed is None and not blocking, "blocking": blocking, "steps": steps,
-            "sales": rows.sales_per_currency(conn, since, until), "sale_count": sales["count"],
+            "sales": per_currency, "sale_count": sum(s["count"] for s in per_currency),
             "last_sale_at": sales["last_occurred_at"], "currencies": figures, "shift_lines": shift_lines,
             "shifts": [{k: s[k] for k in ("id", "number", "status", "till_name", "cashier", "cashier_name",
                                           "opened_at", "closed_at")} for s in shifts_],
@@ -383,30 +390,40 @@ def _text(data: dict[str, Any], name: str, limit: int, errors: list[tuple[str, s
     return value
 
 
-def record_deposit(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
-    """Record a bank deposit of one currency for a trading day; one audit entry. Never edited."""
+def deposit_problems(conn: sqlite3.Connection, data: dict[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong with a deposit, field by field (a None date, amount or time was already
+    refused by the form that read it, and is not checked again)."""
     errors: list[tuple[str, str]] = []
-    day = data["date"]
-    if day > today(conn):
+    day = data.get("date")
+    if day is not None and day > today(conn):
         errors.append(("date", f"{day.isoformat()} has not come yet: choose today or an earlier day"))
     known = {c["code"] for c in currencies.list_currencies(conn, active=True, limit=1000)}
     if data["currency"] not in known:
         errors.append(("currency", f"is not one of the store's currencies: {', '.join(sorted(known))}"))
-    bank = _text(data, "bank", MAX_TEXT, errors, "which bank")
-    reference = _text(data, "reference", MAX_REFERENCE, errors, "the deposit slip's number or reference")
-    by = _text(data, "deposited_by", MAX_TEXT, errors, "who took the cash to the bank")
-    at = data["deposited_at"]
-    stamp = now(conn)
-    since, _ = bounds(conn, day) if day <= today(conn) else (None, None)
-    at_stamp = format_ts(at) if at is not None else None
-    if at_stamp is None:
+    _text(data, "bank", MAX_TEXT, errors, "which bank")
+    _text(data, "reference", MAX_REFERENCE, errors, "the deposit slip's number or reference")
+    _text(data, "deposited_by", MAX_TEXT, errors, "who took the cash to the bank")
+    moment = data.get("deposited_at")
+    if moment is not None:
+        stamp = format_ts(moment)
+        if stamp > now(conn):
+            errors.append(("deposited_at", "is in the future"))
+        elif day is not None and day <= today(conn) and stamp < bounds(conn, day)[0]:
+            errors.append(("deposited_at", "is before the trading day began"))
+    return errors
+
+
+def record_deposit(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any]) -> dict[str, Any]:
+    """Record a bank deposit of one currency for a trading day; one audit entry. Never edited."""
+    errors = deposit_problems(conn, data)
+    if data.get("deposited_at") is None:
         errors.append(("deposited_at", "say when the cash was deposited"))
-    elif at_stamp > stamp:
-        errors.append(("deposited_at", "is in the future"))
-    elif since is not None and at_stamp < since:
-        errors.append(("deposited_at", "is before the trading day began"))
     if errors:
         raise FieldErrors(errors)
+    day = data["date"]
+    stamp = now(conn)
+    at_stamp = format_ts(data["deposited_at"])
+    bank, reference, by = (data[k].strip() for k in ("bank", "reference", "deposited_by"))
     if rows.deposit_count(conn, day.isoformat()) >= MAX_DEPOSITS:
         raise ConflictError(f"{day.isoformat()} already has {MAX_DEPOSITS} deposits", code="too_many_deposits")
     row = {"id": new_id(), "business_day": day.isoformat(), "kind": "deposit", "reverses": None,
@@ -426,7 +443,7 @@ def reverse_deposit(conn: sqlite3.Connection, actor: Actor, deposit_id: str, rea
     if original["kind"] != "deposit":
         raise DepositStateError("a reversal cannot be reversed: record the deposit again instead")
     if original["reversed_by"] is not None:
-        raise DepositStateError(f"this deposit was already reversed at {original['reversed_at']}",
+        raise DepositStateError(f"this deposit was already reversed at {at(original['reversed_at'], zone_of(conn))}",
                                 extra={"reversed_by": original["reversed_by"]})
     reason = reason.strip()
     if not reason:
@@ -458,7 +475,7 @@ def close_day(conn: sqlite3.Connection, actor: Actor, day: dt.date, *,
     state = walk(conn, day, newest_backup=newest_backup)
     if state["closed"] is not None:
         c = state["closed"]
-        raise DayClosedError(f"{day.isoformat()} was closed at {c['closed_at']} by {c['closed_by_name'] or 'someone'}",
+        raise DayClosedError(f"{day.isoformat()} was closed at {at(c['closed_at'], zone_of(conn))} by {c['closed_by_name'] or 'someone'}",
                              extra={"closed_at": c["closed_at"]})
     blocking = [s for s in state["steps"] if s["state"] == NEEDS_ACTION]
     if blocking:

@@ -898,3 +898,42 @@ PAGE_CHANGES.update({
         f"/stock/unapplied/{_queued_doc(p)}/discard", "unapplied_document.discarded", {"reason": "Audited"},
         _root(p)),
 })
+
+
+# ---- Sales: end of day (its deposits, reversals and closing), on quiet past days (tests/endofday) ----
+
+def _endofday() -> Any:
+    from tests.endofday import recipes
+    return recipes
+
+
+def _eod_deposit_form() -> dict[str, str]:
+    day = _endofday().PAST_DAY
+    return {"date": day, "currency": "USD", "amount": "10.00", "bank": "CBZ Bank", "reference": "SLIP-9",
+            "deposited_by": "Tendai Moyo", "deposited_at": f"{day}T10:00"}
+
+
+def _eod_deposit(p: People) -> str:
+    return _endofday().deposit(p.root)
+
+
+PAGE_CALLS.update({
+    "GET /end-of-day": lambda p, who: PageCall(f"/end-of-day?date={_endofday().PAST_DAY}"),
+    "GET /end-of-day/summary": lambda p, who: PageCall(f"/end-of-day/summary?date={_endofday().PAST_DAY}"),
+    "POST /end-of-day/deposits": lambda p, who: PageCall("/end-of-day/deposits", _eod_deposit_form()),
+    "POST /end-of-day/deposits/{deposit_id}/reverse": lambda p, who: PageCall(
+        f"/end-of-day/deposits/{_eod_deposit(p)}/reverse", {"reason": "Matrix"}),
+    "POST /end-of-day/close": lambda p, who: PageCall("/end-of-day/close", {"date": _endofday().quiet_day()}),
+    "POST /end-of-day/backup": lambda p, who: PageCall("/end-of-day/backup", {"date": _endofday().PAST_DAY}),
+})
+
+PAGE_CHANGES.update({
+    "POST /end-of-day/deposits": lambda p: PageChange("/end-of-day/deposits", "deposit.recorded",
+                                                      _eod_deposit_form(), _root(p)),
+    "POST /end-of-day/deposits/{deposit_id}/reverse": lambda p: PageChange(
+        f"/end-of-day/deposits/{_eod_deposit(p)}/reverse", "deposit.reversed", {"reason": "Audited"}, _root(p)),
+    "POST /end-of-day/close": lambda p: PageChange("/end-of-day/close", "endofday.closed",
+                                                   {"date": _endofday().quiet_day()}, _root(p)),
+    "POST /end-of-day/backup": lambda p: PageChange("/end-of-day/backup", "backup.created",
+                                                    {"date": _endofday().PAST_DAY}, _root(p)),
+})
