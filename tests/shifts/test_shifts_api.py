@@ -344,7 +344,9 @@ def test_expected_cash_and_variance_per_currency_and_tender_with_real_sales(hub,
     closed = {c["currency"]: c for c in r.json()["cash"]}
     assert closed["USD"]["cash_sales"] == 1118 and closed["ZWG"]["safe_drop"] == 40000
     # a sale that arrives late naming the closed shift is accepted, and the close stays as recorded
-    ingest(hub, shift, build.sale([build.line(700)], [build.cash(700)], sequence=5))
+    late = build.sale([build.line(700)], [build.cash(700)], sequence=5)
+    ingest(hub, shift, late)
+    assert ("closed_shift",) in query(hub, "SELECT kind FROM exceptions WHERE sale_id = ?", late["id"])
     later = manager.get(f"{url}/close-report").json()
     assert later["close_lines"] == r.json()["close_lines"]
     conn = connect(hub.db_path)
@@ -352,3 +354,22 @@ def test_expected_cash_and_variance_per_currency_and_tender_with_real_sales(hub,
         assert ledger.check(conn) == []
     finally:
         conn.close()
+
+
+def test_a_sale_posted_by_the_till_and_then_voided_leaves_the_expected_cash(hub, people):
+    till = till_as(people)
+    shift = opened(till)
+    body = build.sale([build.line(1500)], [build.cash(2000)], change=[{"currency": "USD", "amount": 500}]) | {
+        "shift_id": shift["id"]}
+    r = till.post("/api/v1/sales", json=body)
+    assert r.status_code == 201, r.text
+    manager = hub.as_user("manager")
+
+    def expected_usd():
+        report = manager.get(f"{SHIFTS}/{shift['id']}/x-report").json()
+        return next(c["expected"] for c in report["cash"] if c["currency"] == "USD")
+
+    assert expected_usd() == 5000 + 1500
+    r = manager.post(f"/api/v1/sales/{body['id']}/void", json={"reason": "Rang up twice"})
+    assert r.status_code == 200, r.text
+    assert expected_usd() == 5000  # the void hands the cash back out of this shift's drawer
