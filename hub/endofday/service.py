@@ -87,9 +87,21 @@ def bounds(conn: sqlite3.Connection, day: dt.date) -> tuple[str, str]:
     return since, until
 
 
-def check_day(conn: sqlite3.Connection, day: dt.date, field: str = "date") -> None:
+EARLIEST = dt.date(2000, 1, 1)  # no store's trading day is older; bounds far dates away from datetime's edges
+
+
+def day_problem(conn: sqlite3.Connection, day: dt.date) -> str | None:
     if day > today(conn):
-        raise FieldErrors([(field, f"{day.isoformat()} has not come yet: choose today or an earlier day")])
+        return f"{day.isoformat()} has not come yet: choose today or an earlier day"
+    if day < EARLIEST:
+        return f"{day.isoformat()} is before any trading day this hub can hold"
+    return None
+
+
+def check_day(conn: sqlite3.Connection, day: dt.date, field: str = "date") -> None:
+    problem = day_problem(conn, day)
+    if problem:
+        raise FieldErrors([(field, problem)])
 
 
 def _step(key: str, state: str, explanation: str, link: str = "", link_text: str = "",
@@ -395,8 +407,9 @@ def deposit_problems(conn: sqlite3.Connection, data: dict[str, Any]) -> list[tup
     refused by the form that read it, and is not checked again)."""
     errors: list[tuple[str, str]] = []
     day = data.get("date")
-    if day is not None and day > today(conn):
-        errors.append(("date", f"{day.isoformat()} has not come yet: choose today or an earlier day"))
+    problem = day_problem(conn, day) if day is not None else None
+    if problem:
+        errors.append(("date", problem))
     known = {c["code"] for c in currencies.list_currencies(conn, active=True, limit=1000)}
     if data["currency"] not in known:
         errors.append(("currency", f"is not one of the store's currencies: {', '.join(sorted(known))}"))
@@ -405,10 +418,14 @@ def deposit_problems(conn: sqlite3.Connection, data: dict[str, Any]) -> list[tup
     _text(data, "deposited_by", MAX_TEXT, errors, "who took the cash to the bank")
     moment = data.get("deposited_at")
     if moment is not None:
-        stamp = format_ts(moment)
+        try:
+            stamp = format_ts(moment)
+        except OverflowError:  # a year at datetime's edge, out of range once in UTC
+            stamp = "9" if moment.year > 2000 else ""
         if stamp > now(conn):
             errors.append(("deposited_at", "is in the future"))
-        elif day is not None and day <= today(conn) and stamp < bounds(conn, day)[0]:
+        elif stamp < format_ts(dt.datetime.combine(EARLIEST, dt.time(), dt.timezone.utc)) or (
+                day is not None and problem is None and stamp < bounds(conn, day)[0]):
             errors.append(("deposited_at", "is before the trading day began"))
     return errors
 

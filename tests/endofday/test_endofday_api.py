@@ -204,3 +204,28 @@ def test_late_sales_of_a_closed_day_show_on_the_next_days_checks(hub, admin):
     assert step(today, "exceptions")["state"] == "needs_action"
     closed = admin.get(EOD, params={"date": yesterday}).json()
     assert closed["status"] == "closed" and any("arrived after it was closed" in w for w in closed["warnings"])
+
+
+def test_days_and_times_at_the_calendars_edges_are_refused_not_crashed_on(hub, admin):
+    for day in ("0001-01-01", "1999-12-31", "9999-12-31"):
+        r = admin.get(EOD, params={"date": day})
+        assert r.status_code == 422 and r.json()["errors"][0]["field"] == "date", r.text
+        r = admin.post(f"{EOD}/close", json={"date": day})
+        assert r.status_code == 422, r.text
+    for moment in ("0001-01-01T00:00:00+05:00", "9999-12-31T23:00:00-05:00"):
+        r = admin.post(f"{EOD}/deposits", json=recipes.deposit_body(recipes.PAST_DAY, deposited_at=moment))
+        assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["deposited_at"], r.text
+    r = admin.post(f"{EOD}/deposits", json=recipes.deposit_body("0001-01-01"))
+    assert r.status_code == 422 and "date" in {e["field"] for e in r.json()["errors"]}
+    assert query(hub, "SELECT count(*) FROM bank_deposits") == [(0,)]
+
+
+def test_a_voided_sale_leaves_the_days_totals(hub, admin):
+    till, shift = recipes.open_till(hub)
+    kept = recipes.sell(till, shift, 150)
+    voided = recipes.sell(till, shift, 300)
+    r = admin.post(f"/api/v1/sales/{voided['id']}/void", json={"reason": "Rung up twice"})
+    assert r.status_code in (200, 201), r.text
+    day = admin.get(EOD).json()
+    assert day["sale_count"] == 1 and day["sales"] == [{"currency": "USD", "count": 1, "total": kept["total"],
+                                                         "tax": kept["tax_total"]}]
