@@ -229,3 +229,15 @@ def test_a_voided_sale_leaves_the_days_totals(hub, admin):
     day = admin.get(EOD).json()
     assert day["sale_count"] == 1 and day["sales"] == [{"currency": "USD", "count": 1, "total": kept["total"],
                                                          "tax": kept["tax_total"]}]
+
+
+def test_a_supervisor_reads_the_day_and_a_cashier_does_not_and_neither_records(hub):
+    supervisor, cashier = hub.as_user("supervisor"), hub.as_user("cashier")
+    day = recipes.today(supervisor)  # sales.view reads the day
+    assert supervisor.get(f"{EOD}/deposits").status_code == 200
+    for client in (supervisor, cashier):
+        r = client.post(f"{EOD}/deposits", json=recipes.deposit_body(day))
+        assert r.status_code == 403 and r.json()["code"] == "forbidden"
+        assert client.post(f"{EOD}/close", json={"date": day}).status_code == 403
+    assert cashier.get(EOD).status_code == 403
+    assert query(hub, "SELECT count(*) FROM bank_deposits") == [(0,)]

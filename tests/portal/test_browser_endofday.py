@@ -108,4 +108,6 @@ def test_the_end_of_day_page_fits_a_phone(browse, hub, day):
     width = page.evaluate("document.scrollingElement.scrollWidth")
     assert width <= PHONE["width"], f"the end-of-day page scrolls sideways on a phone ({width}px)"
     page.goto(f"/end-of-day/summary?date={day['date']}")
-    assert page.locator("h1").is_visible()
+    assert page.locator("h1").is_visible() and page.locator("table.eod-summary-cash").is_visible()
+    width = page.evaluate("document.scrollingElement.scrollWidth")
+    assert width <= PHONE["width"], f"the day summary scrolls sideways on a phone ({width}px)"
