@@ -292,6 +292,45 @@ PAGE_CHANGES.update({
 })
 
 
+# ---- Sales: the history, receipts and the exception queue, of sales a paired till recorded ----------
+
+def _selling() -> Any:
+    from tests.sales import recipes
+    return recipes
+
+
+def _sale_id(p: People) -> str:
+    return _selling().recorded_sale(p.hub, _tills(p))["id"]
+
+
+def _exception_id(p: People) -> str:
+    return _selling().open_exception(p.hub, _tills(p))
+
+
+PAGE_CALLS.update({
+    "GET /sales": lambda p, who: PageCall("/sales?period=custom&from=2026-01-01&to=2026-01-31&method=cash"
+                                          "&currency=USD&status=completed"),
+    "GET /sales/{sale_id}": lambda p, who: PageCall(f"/sales/{_sale_id(p)}"),
+    "GET /sales/{sale_id}/print": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/print"),
+    "POST /sales/{sale_id}/void": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/void", {"reason": "Rung twice"}),
+    "GET /exceptions": lambda p, who: PageCall("/exceptions?kind=unknown_shift&status=open"),
+    "GET /exceptions/{exception_id}": lambda p, who: PageCall(f"/exceptions/{_exception_id(p)}"),
+    "POST /exceptions/{exception_id}/resolve": lambda p, who: PageCall(
+        f"/exceptions/{_exception_id(p)}/resolve", {"note": "Checked"}),
+    "POST /exceptions/{exception_id}/dismiss": lambda p, who: PageCall(
+        f"/exceptions/{_exception_id(p)}/dismiss", {"note": "Checked"}),
+})
+
+PAGE_CHANGES.update({
+    "POST /sales/{sale_id}/void": lambda p: PageChange(
+        f"/sales/{_sale_id(p)}/void", "sale.voided", {"reason": "Audited"}, _root(p)),
+    "POST /exceptions/{exception_id}/resolve": lambda p: PageChange(
+        f"/exceptions/{_exception_id(p)}/resolve", "exception.resolved", {"note": "Audited"}, _root(p)),
+    "POST /exceptions/{exception_id}/dismiss": lambda p: PageChange(
+        f"/exceptions/{_exception_id(p)}/dismiss", "exception.dismissed", {"note": "Audited"}, _root(p)),
+})
+
+
 # ---- Catalogue: products in and out as CSV, bulk price changes, the shelf-label list -----------
 
 def _files_page(p: People, token: str, path: str, form: dict[str, Any] | None = None) -> str:
