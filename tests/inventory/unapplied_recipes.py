@@ -6,7 +6,9 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
+from hub.licenses.keys import trusted_keys
 from tests.inventory.recipes import stocked_product
+from tests.licensing import Vendor
 from tests.pairing import Tills
 from tests.people import People
 
@@ -15,17 +17,25 @@ QUEUE = "/api/v1/inventory/unapplied"
 UNKNOWN = "NO-SUCH-CODE-1"
 
 
-def _tills(p: People) -> Tills:
-    if getattr(p, "unapplied_tills", None) is None:
-        p.unapplied_tills = Tills.licensed(p.hub, p.root)  # type: ignore[attr-defined]
-    return p.unapplied_tills  # type: ignore[attr-defined]
+def _till(p: People) -> tuple[Tills, str]:
+    """The device token of one till paired under a test license of its own, made on first use.
+    Its vendor's key is added to the keys the hub trusts, not put in their place, so the licenses
+    other recipes issue stay valid."""
+    if getattr(p, "unapplied_till", None) is None:
+        tills = Tills(p.hub, p.root)
+        tills.vendor = Vendor()
+        state = p.hub.server.app.state
+        state.license_keys = (*trusted_keys(state), tills.vendor.public_b64)
+        r = p.root.post("/api/v1/licenses", json={"text": tills.vendor.issue(seats=5)})
+        assert r.status_code == 201, r.text
+        p.unapplied_till = (tills, tills.pair()["device_token"])  # type: ignore[attr-defined]
+    return p.unapplied_till  # type: ignore[attr-defined]
 
 
 def till_token(p: People, who: str = "supervisor") -> str:
-    """The access token of `who` signed in at a freshly paired till (the sign-in names the till)."""
-    t = _tills(p)
-    till = t.pair()
-    r = t.login(till["device_token"], who, p.hub.credentials[who][0])
+    """The access token of `who` signed in at the recipes' till (the sign-in names the till)."""
+    t, device_token = _till(p)
+    r = t.login(device_token, who, p.hub.credentials[who][0])
     assert r.status_code == 201, r.text
     return r.json()["access_token"]
 
