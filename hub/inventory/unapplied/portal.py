@@ -117,11 +117,11 @@ def _product_of(conn: sqlite3.Connection, form: Form) -> str:
     return hit["product"]["id"]
 
 
-def _map(conn: sqlite3.Connection, identity: Any, doc_id: str, form: Form) -> dict[str, Any]:
+def _map(conn: sqlite3.Connection, actor: Any, permissions: frozenset[str], doc_id: str,
+         form: Form) -> dict[str, Any]:
     code = form.get("code").strip()[:64]
     product_id = _product_of(conn, form)
-    return service.map_code(conn, identity.actor, identity.permissions, doc_id, code, product_id,
-                            form.get("add_barcode") == "on")
+    return service.map_code(conn, actor, permissions, doc_id, code, product_id, form.get("add_barcode") == "on")
 
 
 def _done(doc: dict[str, Any], lead: str) -> tuple[str, str]:
@@ -198,25 +198,28 @@ class UnappliedPortal(PortalController):
     @post("/{doc_id:str}/map", opt=requires(APPROVE), status_code=303)
     async def map_code(self, request: Request, doc_id: DocId) -> Response:
         identity = request.state.identity
-        return await self._act(request, doc_id, lambda conn, form: _map(conn, identity, doc_id, form),
+        actor = identity.actor  # here, where the request id is known (not in the writer thread)
+        return await self._act(request, doc_id,
+                               lambda conn, form: _map(conn, actor, identity.permissions, doc_id, form),
                                "The code was mapped", "The code was not mapped")
 
     @post("/{doc_id:str}/apply", opt=requires(APPROVE), status_code=303)
     async def apply(self, request: Request, doc_id: DocId) -> Response:
         identity = request.state.identity
+        actor = identity.actor
         return await self._act(request, doc_id, lambda conn, form: service.apply_document(
-            conn, identity.actor, identity.permissions, doc_id, form.get("authority") == "mine"),
+            conn, actor, identity.permissions, doc_id, form.get("authority") == "mine"),
             "Tried again", "It was not tried again")
 
     @post("/{doc_id:str}/discard", opt=requires(APPROVE), status_code=303)
     async def discard(self, request: Request, doc_id: DocId) -> Response:
-        identity = request.state.identity
+        actor = request.state.identity.actor
 
         def write(conn: sqlite3.Connection, form: Form) -> dict[str, Any]:
             reason = form.get("reason").strip()
             if len(reason) > MAX_NOTE:
                 raise FieldErrors([("reason", f"must be at most {MAX_NOTE} characters")])
-            return service.discard(conn, identity.actor, doc_id, reason)
+            return service.discard(conn, actor, doc_id, reason)
 
         return await self._act(request, doc_id, write, "Discarded", "It was not discarded")
 
