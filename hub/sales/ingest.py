@@ -61,7 +61,8 @@ def decode(sale: SaleCreate | Mapping[str, Any]) -> SaleCreate:
     try:
         return msgspec.convert(sale, SaleCreate, str_keys=True)
     except msgspec.ValidationError as err:
-        raise FieldErrors([("sale", str(err))]) from err
+        message, _, where = str(err).partition(" - at `$.")
+        raise FieldErrors([(where.rstrip("`") or "sale", message)]) from err
 
 
 def body_hash(sale: SaleCreate) -> str:
