@@ -256,9 +256,6 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         {"note": "Audited"}, _root(p)),
     "PUT /api/v1/devices/{device_id}/code": lambda p: Change(
         f"/api/v1/devices/{_device(p)}/code", "device.code_set", {"code": unique("C")}, _root(p)),
-    "POST /api/v1/inventory/receipts": lambda p: Change(
-        "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
-    "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(
     "POST /api/v1/end-of-day/deposits": lambda p: Change(
         f"{endofday.EOD}/deposits", "deposit.recorded", endofday.deposit_body(endofday.PAST_DAY), _root(p)),
     "POST /api/v1/end-of-day/deposits/{deposit_id}/reverse": lambda p: Change(
@@ -266,6 +263,9 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         _root(p)),
     "POST /api/v1/end-of-day/close": lambda p: Change(
         f"{endofday.EOD}/close", "endofday.closed", {"date": endofday.quiet_day()}, _root(p)),
+    "POST /api/v1/inventory/receipts": lambda p: Change(
+        "/api/v1/inventory/receipts", "goods_receipt.created", purchasing.receipt_body(p), _root(p)),
+    "PATCH /api/v1/inventory/receipts/{receipt_id}": lambda p: Change(
         f"/api/v1/inventory/receipts/{purchasing.draft_receipt(p)}", "goods_receipt.updated",
         {"note": "Audited"}, _root(p)),
     "POST /api/v1/inventory/receipts/{receipt_id}/post": lambda p: Change(
