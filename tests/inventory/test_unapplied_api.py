@@ -348,3 +348,14 @@ def test_a_map_that_still_cannot_apply_keeps_it_queued_with_the_new_reason(hub, 
     done = manager.post(f"{QUEUE}/{r.json()['id']}/apply", json={"under_my_authority": True})
     assert done.json()["status"] == "applied" and on_hand(admin, bread["id"]) == 9000
     ledger_agrees(hub)
+
+
+def test_a_pack_barcode_adjusts_packs_of_its_size(hub, admin, ids, till):  # noqa: F811
+    from tests.catalogue.fixtures import ean13
+    case = ean13("7770000001")
+    soap = stocked(admin, ids, quantity=100000, barcodes=[{"code": ean13("7770000002")},
+                                                          {"code": case, "pack_quantity": 12000}])
+    r = till("supervisor").post(DOCS, json=adjustment_doc([{"code": case, "quantity": -1000}]))
+    assert r.status_code == 200, r.text
+    assert on_hand(admin, soap["id"]) == 88000  # one case of 12
+    ledger_agrees(hub)
