@@ -128,7 +128,7 @@ class EndOfDayPortal(PortalController):
         if reverse_refused:
             status = 422
         return await shell.page(
-            request, "endofday/day.html", key="endofday", title=f"End of day · {state['date']}",
+            request, "endofday/day.html", key="endofday",
             status=status, day=state, values=values, refused=refused or Refusal(), labels=LABELS,
             reverse_refused=reverse_refused or {}, close_refused=close_refused, active=extra["active"],
             today=extra["today"], can_manage=identity.can(api.MANAGE), can_backup=identity.can("backups.manage"),

@@ -308,21 +308,24 @@ def _deposit_step(figures: list[dict[str, Any]], net: dict[str, int], decimals: 
 
 # ---- 7. backup ------------------------------------------------------------------------------
 
+# No backups page yet: the fix is the step's own "Back up now" (backups.manage) or `soko-hub backup create`.
+BACKUP_LINK, BACKUP_HOW = "", ""
+
+
 def _backup_step(last_fact: str | None, newest: dict[str, Any] | None, zone: dt.tzinfo) -> dict[str, Any]:
     if last_fact is None:
-        return _step("backup", NOT_APPLICABLE, "Nothing was recorded for this day: there is nothing to back up.",
-                     "/backups", "Backups")
+        return _step("backup", NOT_APPLICABLE, "Nothing was recorded for this day: there is nothing to back up.")
     if newest is None:
         return _step("backup", NEEDS_ACTION, "There is no backup: make one after the day's last sale.",
-                     "/backups", "Backups")
+                     BACKUP_LINK, BACKUP_HOW)
     item = _item(newest["name"], "made " + at(newest["created_at"], zone))
     if newest["created_at"] <= last_fact:
         return _step("backup", NEEDS_ACTION, "The newest backup was made before the day's last sale, shift close or "
-                     "deposit: make one now.", "/backups", "Backups", [item])
+                     "deposit: make one now.", BACKUP_LINK, BACKUP_HOW, [item])
     if not newest["verified"]:
         return _step("backup", NEEDS_ACTION, "The newest backup does not verify (" + newest["problem"]
-                     + "): make another.", "/backups", "Backups", [item])
-    return _step("backup", DONE, "A backup made after the day's last sale verifies.", "/backups", "Backups", [item])
+                     + "): make another.", BACKUP_LINK, BACKUP_HOW, [item])
+    return _step("backup", DONE, "A backup made after the day's last sale verifies.", BACKUP_LINK, BACKUP_HOW, [item])
 
 
 # ---- the walk-through -----------------------------------------------------------------------

@@ -37,7 +37,7 @@ def test_a_manager_walks_through_the_day_and_closes_it(browse, hub, day):
     sidebar = page.locator("#sidebar nav")
     sidebar.get_by_role("link", name="End of day", exact=True).click()
     page.wait_for_url(hub.url + "/end-of-day")
-    assert heading(page) == f"End of day · {day['date']}"
+    assert heading(page) == "End of day" and f"Trading day {day['date']}" in page.locator(".eod-status").text_content()
     assert state(page, "shifts") == "needs_action" and state(page, "fiscal") == "not_applicable"
     assert "Not applicable" in page.locator("li[data-step=fiscal]").text_content()
     assert "not set up on this hub" in page.locator("li[data-step=fiscal]").text_content()
