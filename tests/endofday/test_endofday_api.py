@@ -241,3 +241,21 @@ def test_a_supervisor_reads_the_day_and_a_cashier_does_not_and_neither_records(h
         assert client.post(f"{EOD}/close", json={"date": day}).status_code == 403
     assert cashier.get(EOD).status_code == 403
     assert query(hub, "SELECT count(*) FROM bank_deposits") == [(0,)]
+
+
+def test_the_backup_must_follow_the_days_last_fact_and_verify(hub, admin):
+    till, shift = recipes.open_till(hub)
+    recipes.sell(till, shift)
+    r = admin.post("/api/v1/backups")
+    assert r.status_code == 201, r.text
+    assert step(admin.get(EOD).json(), "backup")["state"] == "done"
+    recipes.deposit(admin)  # a fact after the backup: it no longer holds the whole day
+    backup = step(admin.get(EOD).json(), "backup")
+    assert backup["state"] == "needs_action" and "made before" in backup["explanation"]
+    r = admin.post("/api/v1/backups")
+    assert step(admin.get(EOD).json(), "backup")["state"] == "done"
+    path = hub.server.settings.backup_path / r.json()["name"]
+    with open(path, "ab") as f:  # damaged after it was taken
+        f.write(b"\0" * 16)
+    backup = step(admin.get(EOD).json(), "backup")
+    assert backup["state"] == "needs_action" and "does not verify" in backup["explanation"], backup
