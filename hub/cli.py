@@ -187,11 +187,16 @@ def _create_demo(ctx: Context, settings: Settings) -> None:
                             store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
                             hasher=ctx.hasher(), demo=True)
     loaded = load_demo_catalogue(settings.db_path)
+    from hub.sales.demo_history import DEMO_HISTORY_SEED, DEMO_DAYS, load_demo_history
+
+    history = load_demo_history(settings.db_path, seed=DEMO_HISTORY_SEED, days=DEMO_DAYS)
     click.echo(f"Created the demo store in {settings.db_path}. Its users (shown only now):")
     for username, role, password, pin in store.credentials:
         click.echo(f"  {username:<11} role {role:<10} password {password}   PIN {pin}")
     click.echo(f"Its catalogue: {loaded['products']} products in {loaded['categories']} categories, "
                f"{loaded['tiers']} pricing tiers, {loaded['promotions']} promotions.")
+    click.echo(f"Its history: {history['sales']} sales over {DEMO_DAYS} days on {history['tills']} tills, "
+               f"{history['shifts']} shifts (today's still open), {history['goods_receipts']} goods receipts.")
 
 
 @main.command()

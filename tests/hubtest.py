@@ -28,14 +28,19 @@ def make_settings(data_dir: Path, **overrides: Any) -> Settings:
     return Settings(**values)
 
 
-def make_demo_store(settings: Settings, *, catalogue: bool = False) -> NewStore:
+def make_demo_store(settings: Settings, *, catalogue: bool = False, history: bool = False) -> NewStore:
     """The demo store; with `catalogue`, its demo catalogue too (about a second: ask only when
-    a test needs 2,000 products)."""
+    a test needs 2,000 products); with `history`, the catalogue and three weeks of sales on
+    three tills too (hub.sales.demo_history, a few seconds)."""
     store = create_database(settings.db_path, store_name=DEMO_STORE["name"],
                             store_code=DEMO_STORE["code"], timezone=DEMO_STORE["timezone"],
                             hasher=fast_hasher(), demo=True)
-    if catalogue:
+    if catalogue or history:
         load_demo_catalogue(settings.db_path)
+    if history:
+        from hub.sales.demo_history import load_demo_history
+
+        load_demo_history(settings.db_path)
     return store
 
 
