@@ -22,7 +22,7 @@ KINDS = {
     "unknown_product": "a sale line names a product (or code) the store does not know; no stock moved",
     "price_mismatch": "a sale line's unit price differs from the store's price at that moment",
     "unapproved_discount": "a discount names neither a known promotion nor a supervisor who approved it",
-    "negative_stock": "a sale line took the product's stock below zero",
+    "negative_stock": "a sale line took the product's stock from zero or more to below zero",
     "unknown_shift": "a sale names no shift, a shift the hub does not know, or another till's shift",
     "closed_shift": "a sale names a shift that was already closed",
     "duplicate_invoice_number": "a sale carries an invoice number another sale already has",

@@ -286,7 +286,8 @@ def _raise(conn: sqlite3.Connection, sale: SaleCreate, row: dict, lines: list[di
 def _move_stock(conn: sqlite3.Connection, sale: SaleCreate, row: dict, lines: list[dict], products: dict,
                 caller: Actor) -> list[str]:
     """One `sale` movement per line of a stock-tracked product; negative_stock for each line that
-    left its product below zero."""
+    took its product from zero or more to below zero (one record per time it goes negative, not one
+    per sale while it stays there)."""
     tracked = {r[0] for r in conn.execute(
         f"SELECT id FROM products WHERE stock_tracked = 1 AND id IN ({','.join('?' * len(products))})",
         sorted(products))} if products else set()
@@ -299,7 +300,8 @@ def _move_stock(conn: sqlite3.Connection, sale: SaleCreate, row: dict, lines: li
         source_type=SOURCE, source_id=sale.id, actor=actor, occurred_at=row["occurred_at"], event_id=sale.id)
     raised = []
     for line, moved in zip(moving, done):
-        if moved["applied"] and moved["level"]["on_hand"] < 0:
+        after = moved["level"]["on_hand"]
+        if moved["applied"] and after < 0 <= after + line["quantity"]:  # this line took it below zero
             if raise_exception(conn, "negative_stock", "sale_line", f"{sale.id}#{line['line_no']}",
                                detail={"product_id": line["product_id"], "on_hand": moved["level"]["on_hand"]},
                                sale_id=sale.id, device_id=row["device_id"]):

@@ -144,6 +144,8 @@ def test_business_problems_are_accepted_and_each_raises_one_exception(hub, admin
     ledger_clean(hub)
     assert till.http.post(SALES, json=body).status_code == 200  # a replay raises nothing more
     assert query(hub, "SELECT count(*) FROM exceptions") == [(4,)]
+    deeper = till.sell(lines=[line(150, 1000, product_id=bread["id"])], shift_id=shift)
+    assert deeper["exceptions"] == []  # still below zero: the same episode, no second record
 
     # An approved discount and a promotion's are not exceptions; a closed shift is.
     supervisor = query(hub, "SELECT id FROM users WHERE username = 'supervisor'")[0][0]
