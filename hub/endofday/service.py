@@ -163,7 +163,8 @@ def _shifts_step(day_shifts_: list[dict[str, Any]], zone: dt.tzinfo) -> dict[str
                      f"{_plural(len(open_), 'shift is', 'shifts are')} still open: close "
                      f"{'it' if len(open_) == 1 else 'them'} with the counted cash.",
                      "/shifts?status=open", "Open shifts",
-                     [_item(_shift_label(s), "open since " + at(s["opened_at"], zone), f"/shifts/{s['id']}") for s in open_])
+                     [_item(_shift_label(s), "open since " + at(s["opened_at"], zone), f"/shifts/{s['id']}")
+                      for s in open_])
     return _step("shifts", DONE, f"All {_plural(len(day_shifts_), 'shift')} of the day are closed.", "/shifts",
                  "Shifts")
 
@@ -495,7 +496,8 @@ def close_day(conn: sqlite3.Connection, actor: Actor, day: dt.date, *,
     state = walk(conn, day, newest_backup=newest_backup)
     if state["closed"] is not None:
         c = state["closed"]
-        raise DayClosedError(f"{day.isoformat()} was closed at {at(c['closed_at'], zone_of(conn))} by {c['closed_by_name'] or 'someone'}",
+        raise DayClosedError(f"{day.isoformat()} was closed at {at(c['closed_at'], zone_of(conn))} "
+                             f"by {c['closed_by_name'] or 'someone'}",
                              extra={"closed_at": c["closed_at"]})
     blocking = [s for s in state["steps"] if s["state"] == NEEDS_ACTION]
     if blocking:

@@ -75,7 +75,7 @@ def test_a_day_is_walked_through_put_right_and_closed_once(hub, admin):
     # put it right: the other shift closed (short by 0.50), exceptions resolved, deposits, a backup
     recipes.close_shift(admin, shift_b, {"USD": 5250, "ZWG": 20000})
     assert recipes.resolve_all(admin) == 3
-    usd_id = recipes.deposit(admin, currency="USD", amount=10400)
+    recipes.deposit(admin, currency="USD", amount=10400)
     wrong = recipes.deposit(admin, currency="ZWG", amount=4265)
     r = admin.post(f"{EOD}/deposits/{wrong}/reverse", json={"reason": "Typed the wrong amount"})
     assert r.status_code == 201 and r.json()["kind"] == "reversal" and r.json()["reverses"] == wrong, r.text
