@@ -156,7 +156,7 @@ def test_a_receipt_shows_lines_causes_taxes_tenders_rates_change_and_exceptions(
         assert f'href="/exceptions/{e["id"]}"' in page
 
     printed = portal.call("GET", f"/sales/{sale['id']}/print", token)
-    assert printed.status_code == 200 and 'class="print-doc"' in printed.text
+    assert printed.status_code == 200 and 'class="print-doc sales-print"' in printed.text
     assert "Mystery item" in printed.text and 'class="sidebar"' not in printed.text
     assert portal.call("GET", "/sales/no-such-sale", token).status_code == 404
 
