@@ -52,6 +52,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(13, "sales", _module("m0013_sales")),
     Migration(14, "adjustment_drafts", _module("m0014_adjustment_drafts")),
     Migration(15, "end_of_day", _module("m0015_end_of_day")),
+    Migration(16, "refunds", _module("m0016_refunds")),
 )
 
 TRACKING_SQL = """
