@@ -32,7 +32,7 @@ from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CALLS, is_portal_route
-from tests.sales import recipes as selling
+from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
 
@@ -306,6 +306,10 @@ RECIPES: dict[str, Recipe] = {
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}"),
     "POST /api/v1/sales/{sale_id}/void": lambda m, who, t: Call(
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/void", {"reason": "Rung up twice"}),
+    # A sign-in made away from a till cannot refund (422 till_required): not strict.
+    "POST /api/v1/sales/{sale_id}/refunds": lambda m, who, t: Call(
+        refunding.refund_url(m.hub, _tills(m)), refunding.refund_body(), strict=False),
+    "PUT /api/v1/settings/refunds": lambda m, who, t: Call("/api/v1/settings/refunds", refunding.limits()),
     "GET /api/v1/exceptions/{exception_id}": lambda m, who, t: Call(
         f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}"),
     "POST /api/v1/exceptions/{exception_id}/resolve": lambda m, who, t: Call(

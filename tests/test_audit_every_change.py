@@ -24,7 +24,7 @@ from tests.inventory import unapplied_recipes as unapplied
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
-from tests.sales import recipes as selling
+from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
 from tests.test_access_matrix import routes_of
@@ -245,6 +245,11 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/shifts/{shift_id}/close": lambda p: Change(
         f"{shifting.SHIFTS}/{shifting.open_shift(p)}/close", "shift.closed", shifting.close_body(), _root(p)),
     "POST /api/v1/sales": lambda p: _sale(p),
+    "POST /api/v1/sales/{sale_id}/refunds": lambda p: Change(
+        refunding.refund_url(p.hub, _tills(p)), "sale.refunded", refunding.refund_body(),
+        refunding.refunding_till(p.hub, paired_by=_tills(p)).token),
+    "PUT /api/v1/settings/refunds": lambda p: Change(
+        "/api/v1/settings/refunds", "settings.refunds_updated", refunding.limits(), _root(p)),
     "POST /api/v1/sales/{sale_id}/void": lambda p: Change(
         f"{selling.SALES}/{selling.recorded_sale(p.hub, _tills(p))['id']}/void", "sale.voided",
         {"reason": "Audited"}, _root(p)),

@@ -52,7 +52,7 @@ WHERE (:since IS NULL OR s.occurred_at >= :since)
   AND (:currency IS NULL OR s.currency = :currency)
   AND (:status IS NULL OR (CASE WHEN v.id IS NULL THEN s.status ELSE 'voided' END) = :status)
   AND (:shift_id IS NULL OR s.shift_id = :shift_id)
-  AND (:number IS NULL OR s.invoice_number = :number)
+  AND (:number IS NULL OR s.invoice_number = :number COLLATE NOCASE)
   AND (:method IS NULL OR EXISTS (SELECT 1 FROM sale_tenders t WHERE t.sale_id = s.id AND t.method = :method))
   AND (:after_at IS NULL OR s.occurred_at < :after_at OR (s.occurred_at = :after_at AND s.id < :after_id))
 ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit
@@ -184,3 +184,79 @@ def stock_moved(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(
         "SELECT product_id, quantity, source_line FROM stock_movements WHERE source_type = 'sale'"
         " AND source_id = :id ORDER BY source_line", {"id": sale_id})]
+
+
+# ---- refunds (m0016): a new document against a sale ----------------------------------------------
+
+REFUND_COLUMNS = ("id", "sale_id", "device_id", "shift_id", "refunded_by", "refunded_by_name", "currency",
+                  "refund_to", "total", "tax_total", "reason", "occurred_at", "device_clock", "recorded_at",
+                  "body_hash")
+REFUND_LINE_COLUMNS = ("refund_id", "line_no", "sale_line_no", "sale_id", "product_id", "name", "quantity",
+                       "amount", "tax_code", "tax_rate_bp", "tax_amount", "restock", "write_off_reason")
+REFUND_TENDER_COLUMNS = ("refund_id", "seq", "sale_tender_seq", "method", "provider", "reference", "currency",
+                         "amount", "rate", "rate_scale", "amount_receipt")
+
+
+def insert_refund(conn: sqlite3.Connection, refund: dict[str, Any], lines: list[dict[str, Any]],
+                  tenders: list[dict[str, Any]]) -> None:
+    conn.execute(_insert_sql("sale_refunds", REFUND_COLUMNS), refund)
+    conn.executemany(_insert_sql("sale_refund_lines", REFUND_LINE_COLUMNS), lines)
+    conn.executemany(_insert_sql("sale_refund_tenders", REFUND_TENDER_COLUMNS), tenders)
+
+
+def get_refund(conn: sqlite3.Connection, refund_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM sale_refunds WHERE id = :id", {"id": refund_id}).fetchone()
+    return dict(row) if row else None
+
+
+def refund_parts(conn: sqlite3.Connection, refund_id: str) -> dict[str, list[dict[str, Any]]]:
+    params = {"id": refund_id}
+    lines = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_refund_lines WHERE refund_id = :id ORDER BY line_no", params)]
+    for line in lines:
+        line["restock"] = bool(line["restock"])
+    tenders = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_refund_tenders WHERE refund_id = :id ORDER BY seq", params)]
+    return {"lines": lines, "tenders": tenders}
+
+
+def refunds_of(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
+    """The sale's refunds, oldest first, each with its lines and tenders."""
+    found = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_refunds WHERE sale_id = :id ORDER BY occurred_at, id", {"id": sale_id})]
+    return [{**r, **refund_parts(conn, r["id"])} for r in found]
+
+
+def refunded_lines(conn: sqlite3.Connection, sale_id: str) -> dict[int, dict[str, int]]:
+    """Per sale line: the quantity, amount and tax its refunds gave back so far."""
+    return {r["sale_line_no"]: {"quantity": r["quantity"], "amount": r["amount"], "tax": r["tax"]}
+            for r in conn.execute(
+                "SELECT sale_line_no, sum(quantity) AS quantity, sum(amount) AS amount, sum(tax_amount) AS tax"
+                " FROM sale_refund_lines WHERE sale_id = :id GROUP BY sale_line_no", {"id": sale_id})}
+
+
+def refunded_tenders(conn: sqlite3.Connection, sale_id: str) -> dict[int, dict[str, int]]:
+    """Per sale tender: what its refunds gave back to it, in the receipt and the tender's currency."""
+    return {r["seq"]: {"amount_receipt": r["amount_receipt"], "amount": r["amount"]} for r in conn.execute(
+        "SELECT t.sale_tender_seq AS seq, sum(t.amount_receipt) AS amount_receipt, sum(t.amount) AS amount"
+        " FROM sale_refund_tenders t JOIN sale_refunds f ON f.id = t.refund_id"
+        " WHERE f.sale_id = :id AND t.sale_tender_seq IS NOT NULL GROUP BY t.sale_tender_seq", {"id": sale_id})}
+
+
+SHIFT_REFUND_TENDERS_SQL = """
+SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
+FROM sale_refund_tenders t JOIN sale_refunds f ON f.id = t.refund_id
+WHERE f.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+"""
+SHIFT_REFUNDS_SQL = """
+SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
+FROM sale_refunds WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+"""
+
+
+def shift_refund_tender_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_REFUND_TENDERS_SQL, {"shift_id": shift_id})]
+
+
+def shift_refund_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_REFUNDS_SQL, {"shift_id": shift_id})]

@@ -17,7 +17,7 @@ from hub.auth.identity import Caller
 from hub.catalogue.products._paging import decode_cursor, encode_cursor
 from hub.clock import format_ts, utc_now
 from hub.errors import InvalidInputError
-from hub.sales import schemas, service
+from hub.sales import refunds, schemas, service
 from hub.sales.voids import void_sale
 from hub.sales.ingest import ingest_sale
 
@@ -28,6 +28,7 @@ Cursor = Annotated[str | None, Parameter(max_length=400, description="next_after
 Day = Annotated[dt.date | None, Parameter(description="A day in the store's time zone (YYYY-MM-DD), included")]
 Filter = Annotated[str | None, Parameter(max_length=64)]
 SELL, VIEW, VOID = "sales.sell", "sales.view", "sales.void"
+REFUND, REFUND_UNLIMITED = "sales.refund", "sales.refund_unlimited"
 
 
 class TillRequiredError(InvalidInputError):
@@ -109,6 +110,52 @@ class SaleController(Controller):
         return msgspec.convert(got, schemas.SaleDetail)
 
 
+def _refund(conn: Any, sale_id: str, body: schemas.RefundCreate, device_id: str, caller: Any, unlimited: bool,
+            received_at: str) -> dict[str, Any]:
+    result = refunds.refund_sale(conn, sale_id, body, device_id=device_id, caller=caller, unlimited=unlimited,
+                                 received_at=received_at)
+    return {"created": result.created, "refund": refunds.detail(conn, result.refund_id)}
+
+
+class RefundController(Controller):
+    path = "/api/v1/sales/{sale_id:str}/refunds"
+    tags = ["sales"]
+
+    @post(opt=requires(REFUND), summary="Refund lines of a sale from this till (idempotent by the refund's id)",
+          responses={200: ResponseSpec(schemas.Refund, description="This refund was already recorded")})
+    async def refund(self, request: Request, identity: Caller, sale_id: SaleId,
+                     data: JSONBody[schemas.RefundCreate]) -> Response[schemas.Refund]:
+        """Called by a paired till with the signed-in user who may refund. A new document: the sale
+        is never edited. 201 once stored; the same body again answers 200 with the same refund; another
+        body under the id is 409 `refund_id_reused`. 409 `not_refundable` for more than a line still
+        holds or a voided sale; 403 `refund_limit` above the store's refund limit without
+        sales.refund_unlimited. Restocked lines move stock back (kind `refund`); the money goes back
+        to the sale's own tenders at the rates it recorded, or as store credit."""
+        if identity.device_id is None:
+            raise TillRequiredError("a refund is made at a paired till: send its X-Device-Token with the "
+                                    "user's sign-in")
+        got = await request.app.state.db.write(_refund, sale_id, data, identity.device_id, identity.actor,
+                                               identity.can(REFUND_UNLIMITED), format_ts(utc_now()))
+        return Response(msgspec.convert(got["refund"], schemas.Refund), status_code=201 if got["created"] else 200)
+
+
+class RefundSettingsController(Controller):
+    path = "/api/v1/settings/refunds"
+    tags = ["settings"]
+
+    @get(opt=requires("settings.view"), summary="The refund limit per receipt currency")
+    async def get_settings(self, request: Request) -> schemas.RefundSettings:
+        return msgspec.convert(await request.app.state.db.read(refunds.get_settings), schemas.RefundSettings)
+
+    @put(opt=requires("settings.manage"), summary="Set the refund limits (minor units per receipt currency)")
+    async def update_settings(self, request: Request, identity: Caller,
+                              data: JSONBody[schemas.RefundSettingsUpdate]) -> schemas.RefundSettings:
+        """Above a currency's limit a refund needs sales.refund_unlimited; a currency not named has
+        no limit. The whole map is replaced."""
+        row = await request.app.state.db.write(refunds.update_settings, identity.actor, dict(data.limits))
+        return msgspec.convert(row, schemas.RefundSettings)
+
+
 def _void(conn: Any, actor: Any, sale_id: str, reason: str) -> dict[str, Any]:
     void_sale(conn, actor, sale_id, reason)
     return service.detail(conn, sale_id)
@@ -127,4 +174,4 @@ class TillCodeController(Controller):
         return msgspec.convert(row, TillCodeSet)
 
 
-CONTROLLERS: list = [SaleController, TillCodeController]
+CONTROLLERS: list = [SaleController, RefundController, RefundSettingsController, TillCodeController]

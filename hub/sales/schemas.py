@@ -126,6 +126,8 @@ class SaleLine(msgspec.Struct):
     tax_rate_bp: int
     tax_amount: int
     total: int
+    refunded: int = 0  # thousandths given back by refunds so far
+    refundable: int = 0  # thousandths still refundable (0 once the sale is voided)
 
 
 class Tender(msgspec.Struct):
@@ -201,6 +203,7 @@ class SaleDetail(Sale):
     tenders: list[Tender] = []
     change: list[Change] = []
     exceptions: list[ExceptionRecord] = []
+    refunds: list[Refund] = []
 
 
 class SalePage(msgspec.Struct):
@@ -219,3 +222,84 @@ class SaleVoid(msgspec.Struct, forbid_unknown_fields=True):
 
 class ExceptionAction(msgspec.Struct, forbid_unknown_fields=True):
     note: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+
+
+# ---- refunds (docs/sales.md, "Refunds") ---------------------------------------------------------
+
+MAX_LIMIT_CURRENCIES = 16
+LineNo = bounded_int(0, MAX_LINES - 1, "A line number of the sale (its lines count from 0)")
+
+
+class RefundLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    """A quantity of one sale line given back: restocked, or written off with a reason."""
+
+    line_no: LineNo
+    quantity: Quantity
+    restock: bool = True
+    write_off_reason: Annotated[str, msgspec.Meta(max_length=200)] = ""  # needed when not restocked
+
+
+class RefundCreate(msgspec.Struct, forbid_unknown_fields=True):
+    id: Uuid  # the till's UUIDv7: a retry with the same body is the same refund
+    device_clock: dt.datetime  # the till's clock when the refund was made
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    lines: Annotated[list[RefundLineIn], msgspec.Meta(min_length=1, max_length=MAX_LINES)]
+    refund_to: Literal["original", "store_credit"] = "original"
+    shift_id: Id | None = None  # the shift open at the till
+
+
+class RefundLine(msgspec.Struct):
+    line_no: int
+    sale_line_no: int
+    product_id: str | None
+    name: str
+    quantity: int
+    amount: int  # receipt currency, the line's total for this quantity
+    tax_code: str
+    tax_rate_bp: int
+    tax_amount: int
+    restock: bool
+    write_off_reason: str
+
+
+class RefundTender(msgspec.Struct):
+    seq: int
+    sale_tender_seq: int | None  # the sale's tender it went back to (None: store credit issued)
+    method: str
+    provider: str
+    reference: str
+    currency: str
+    amount: int  # in `currency`
+    rate: int
+    rate_scale: int
+    amount_receipt: int
+    money_type: str
+    money_type_code: int
+
+
+class Refund(msgspec.Struct):
+    id: str
+    sale_id: str
+    invoice_number: str
+    device_id: str
+    shift_id: str | None
+    refunded_by: str
+    refunded_by_name: str
+    currency: str  # the sale's receipt currency
+    refund_to: str
+    total: int  # money handed back, receipt currency (tax included)
+    tax_total: int
+    reason: str
+    occurred_at: str
+    device_clock: str | None
+    recorded_at: str
+    lines: list[RefundLine] = []
+    tenders: list[RefundTender] = []
+
+
+class RefundSettings(msgspec.Struct):
+    limits: dict[str, int]  # per receipt currency, minor units; a currency not named has no limit
+
+
+class RefundSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
+    limits: Annotated[dict[Currency, Money], msgspec.Meta(max_length=MAX_LIMIT_CURRENCIES)]

@@ -15,18 +15,21 @@ from hub.db.pricing import DEFAULT_TIMEZONE
 from hub.db.settings import get_setting
 from hub.errors import ConflictError
 from hub.portal.templating import store_zone
-from hub.sales import money
+from hub.sales import money, refunds
 
 
 def detail(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
-    """The sale, its lines (with discounts), tenders (with their FDMS money type), change and the
-    exceptions it raised; 404 when the hub holds no such sale."""
+    """The sale, its lines (with discounts, and what is refunded and still refundable), tenders
+    (with their FDMS money type), change, the exceptions it raised and its refunds; 404 when the
+    hub holds no such sale."""
     sale = found(rows.get_sale(conn, sale_id), f"sale {sale_id}")
     parts = rows.parts(conn, sale_id)
     for tender in parts["tenders"]:
         tender.update(money_type=money.money_type(tender["method"]), money_type_code=money.money_type_code(
             tender["method"]))
-    return {**sale, **parts, "exceptions": exception_rows.for_sale(conn, sale_id)}
+    refunds.refundable(conn, sale, parts["lines"])
+    return {**sale, **parts, "exceptions": exception_rows.for_sale(conn, sale_id),
+            "refunds": refunds.of_sale(conn, sale)}
 
 
 def store_days(conn: sqlite3.Connection, date_from: dt.date | None,
@@ -41,6 +44,8 @@ def store_days(conn: sqlite3.Connection, date_from: dt.date | None,
 def list_sales(conn: sqlite3.Connection, *, date_from: dt.date | None = None, date_to: dt.date | None = None,
                **filters: Any) -> list[dict[str, Any]]:
     since, until = store_days(conn, date_from, date_to)
+    if filters.get("number") is not None:  # as typed or scanned from the receipt's barcode or QR code
+        filters["number"] = filters["number"].strip()
     return rows.list_sales(conn, since=since, until=until, **filters)
 
 
