@@ -310,6 +310,12 @@ RECIPES: dict[str, Recipe] = {
     "POST /api/v1/sales/{sale_id}/refunds": lambda m, who, t: Call(
         refunding.refund_url(m.hub, _tills(m)), refunding.refund_body(), strict=False),
     "PUT /api/v1/settings/refunds": lambda m, who, t: Call("/api/v1/settings/refunds", refunding.limits()),
+    # A sign-in made away from a till cannot refund or correct (422 till_required): not strict.
+    "POST /api/v1/sales/{sale_id}/refunds": lambda m, who, t: Call(
+        refunding.refund_url(m.hub, _tills(m)), refunding.refund_body(), strict=False),
+    "POST /api/v1/sales/{sale_id}/corrections": lambda m, who, t: Call(
+        refunding.correction_url(m.hub, _tills(m)), refunding.correction_body(), strict=False),
+    "PUT /api/v1/settings/refunds": lambda m, who, t: Call("/api/v1/settings/refunds", refunding.limits()),
     "GET /api/v1/exceptions/{exception_id}": lambda m, who, t: Call(
         f"{selling.EXCEPTIONS}/{selling.open_exception(m.hub, _tills(m))}"),
     "POST /api/v1/exceptions/{exception_id}/resolve": lambda m, who, t: Call(

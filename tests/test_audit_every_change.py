@@ -248,6 +248,9 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/sales/{sale_id}/refunds": lambda p: Change(
         refunding.refund_url(p.hub, _tills(p)), "sale.refunded", refunding.refund_body(),
         refunding.refunding_till(p.hub, paired_by=_tills(p)).token),
+    "POST /api/v1/sales/{sale_id}/corrections": lambda p: Change(
+        refunding.correction_url(p.hub, _tills(p)), "sale.corrected", refunding.correction_body(),
+        refunding.refunding_till(p.hub, "manager", paired_by=_tills(p)).token),
     "PUT /api/v1/settings/refunds": lambda p: Change(
         "/api/v1/settings/refunds", "settings.refunds_updated", refunding.limits(), _root(p)),
     "POST /api/v1/sales/{sale_id}/void": lambda p: Change(

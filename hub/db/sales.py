@@ -260,3 +260,65 @@ def shift_refund_tender_rows(conn: sqlite3.Connection, shift_id: str) -> list[di
 
 def shift_refund_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
     return [dict(r) for r in conn.execute(SHIFT_REFUNDS_SQL, {"shift_id": shift_id})]
+
+
+# ---- price corrections (m0016): an extra charge or credit after the sale -----------------------
+
+CORRECTION_COLUMNS = ("id", "sale_id", "device_id", "shift_id", "kind", "corrected_by", "corrected_by_name",
+                      "currency", "rates", "total", "tax_total", "reason", "occurred_at", "device_clock",
+                      "recorded_at", "body_hash")
+CORRECTION_LINE_COLUMNS = ("correction_id", "line_no", "sale_line_no", "description", "tax_code", "tax_rate_bp",
+                           "amount", "tax_amount")
+CORRECTION_TENDER_COLUMNS = ("correction_id", "seq", "method", "provider", "reference", "currency", "amount",
+                             "rate", "rate_scale", "amount_receipt")
+
+
+def insert_correction(conn: sqlite3.Connection, correction: dict[str, Any], lines: list[dict[str, Any]],
+                      tenders: list[dict[str, Any]]) -> None:
+    conn.execute(_insert_sql("sale_corrections", CORRECTION_COLUMNS),
+                 {**correction, "rates": json.dumps(correction["rates"], sort_keys=True)})
+    conn.executemany(_insert_sql("sale_correction_lines", CORRECTION_LINE_COLUMNS), lines)
+    conn.executemany(_insert_sql("sale_correction_tenders", CORRECTION_TENDER_COLUMNS), tenders)
+
+
+def _correction(conn: sqlite3.Connection, row: sqlite3.Row) -> dict[str, Any]:
+    found = dict(row)
+    found["rates"] = json.loads(found["rates"])
+    params = {"id": found["id"]}
+    found["lines"] = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_correction_lines WHERE correction_id = :id ORDER BY line_no", params)]
+    found["tenders"] = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_correction_tenders WHERE correction_id = :id ORDER BY seq", params)]
+    return found
+
+
+def get_correction(conn: sqlite3.Connection, correction_id: str) -> dict[str, Any] | None:
+    row = conn.execute("SELECT * FROM sale_corrections WHERE id = :id", {"id": correction_id}).fetchone()
+    return _correction(conn, row) if row else None
+
+
+def corrections_of(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
+    return [_correction(conn, r) for r in conn.execute(
+        "SELECT * FROM sale_corrections WHERE sale_id = :id ORDER BY occurred_at, id", {"id": sale_id})]
+
+
+# A charge is money in, a credit money out, in the shift the correction names.
+SHIFT_CORRECTION_TENDERS_SQL = """
+SELECT t.method, t.provider, t.currency,
+       sum(CASE c.kind WHEN 'charge' THEN t.amount ELSE -t.amount END) AS amount
+FROM sale_correction_tenders t JOIN sale_corrections c ON c.id = t.correction_id
+WHERE c.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+"""
+SHIFT_CORRECTIONS_SQL = """
+SELECT currency, sum(CASE kind WHEN 'charge' THEN total ELSE -total END) AS total,
+       sum(CASE kind WHEN 'charge' THEN tax_total ELSE -tax_total END) AS tax
+FROM sale_corrections WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+"""
+
+
+def shift_correction_tender_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_CORRECTION_TENDERS_SQL, {"shift_id": shift_id})]
+
+
+def shift_correction_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_CORRECTIONS_SQL, {"shift_id": shift_id})]

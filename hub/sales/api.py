@@ -17,7 +17,7 @@ from hub.auth.identity import Caller
 from hub.catalogue.products._paging import decode_cursor, encode_cursor
 from hub.clock import format_ts, utc_now
 from hub.errors import InvalidInputError
-from hub.sales import refunds, schemas, service
+from hub.sales import corrections, refunds, schemas, service
 from hub.sales.voids import void_sale
 from hub.sales.ingest import ingest_sale
 
@@ -28,7 +28,7 @@ Cursor = Annotated[str | None, Parameter(max_length=400, description="next_after
 Day = Annotated[dt.date | None, Parameter(description="A day in the store's time zone (YYYY-MM-DD), included")]
 Filter = Annotated[str | None, Parameter(max_length=64)]
 SELL, VIEW, VOID = "sales.sell", "sales.view", "sales.void"
-REFUND, REFUND_UNLIMITED = "sales.refund", "sales.refund_unlimited"
+REFUND, REFUND_UNLIMITED, CORRECT = "sales.refund", "sales.refund_unlimited", "sales.correct"
 
 
 class TillRequiredError(InvalidInputError):
@@ -139,6 +139,35 @@ class RefundController(Controller):
         return Response(msgspec.convert(got["refund"], schemas.Refund), status_code=201 if got["created"] else 200)
 
 
+def _correct(conn: Any, sale_id: str, body: schemas.CorrectionCreate, device_id: str, caller: Any,
+             received_at: str) -> dict[str, Any]:
+    result = corrections.correct_sale(conn, sale_id, body, device_id=device_id, caller=caller,
+                                      received_at=received_at)
+    return {"created": result.created, "correction": corrections.detail(conn, result.correction_id)}
+
+
+class CorrectionController(Controller):
+    path = "/api/v1/sales/{sale_id:str}/corrections"
+    tags = ["sales"]
+
+    @post(opt=requires(CORRECT), summary="Charge or credit a price correction after a sale (idempotent by its id)",
+          responses={200: ResponseSpec(schemas.Correction, description="This correction was already recorded")})
+    async def correct(self, request: Request, identity: Caller, sale_id: SaleId,
+                      data: JSONBody[schemas.CorrectionCreate]) -> Response[schemas.Correction]:
+        """Made at a paired till with its own tenders: `charge` takes more money, `credit` pays some
+        back, per sale line or for the whole sale, with a reason; no stock moves. A new document: the
+        sale is never edited. 201 once stored; the same body again is 200 with the same correction;
+        another body under the id is 409 `correction_id_reused`; a voided sale is 409 `not_correctable`;
+        tenders that do not make up the total are 422."""
+        if identity.device_id is None:
+            raise TillRequiredError("a price correction is made at a paired till: send its X-Device-Token with "
+                                    "the user's sign-in")
+        got = await request.app.state.db.write(_correct, sale_id, data, identity.device_id, identity.actor,
+                                               format_ts(utc_now()))
+        return Response(msgspec.convert(got["correction"], schemas.Correction),
+                        status_code=201 if got["created"] else 200)
+
+
 class RefundSettingsController(Controller):
     path = "/api/v1/settings/refunds"
     tags = ["settings"]
@@ -174,4 +203,5 @@ class TillCodeController(Controller):
         return msgspec.convert(row, TillCodeSet)
 
 
-CONTROLLERS: list = [SaleController, RefundController, RefundSettingsController, TillCodeController]
+CONTROLLERS: list = [SaleController, RefundController, CorrectionController, RefundSettingsController,
+                     TillCodeController]

@@ -83,7 +83,7 @@ def update_settings(conn: sqlite3.Connection, actor: Actor, new: dict[str, int])
     return after
 
 
-def _shown(amount: int, currency: str, specs: dict) -> str:
+def shown(amount: int, currency: str, specs: dict) -> str:
     decimals = specs.get(currency, {}).get("decimals", 2)
     if not decimals:
         return f"{currency} {amount}"
@@ -223,8 +223,9 @@ def _tenders(conn: sqlite3.Connection, sale: dict[str, Any], refund_id: str, tot
     return out
 
 
-def _shift_exceptions(conn: sqlite3.Connection, refund: dict[str, Any]) -> list[str]:
-    """The exceptions a sale's shift would raise, for the refund's shift."""
+def shift_exceptions(conn: sqlite3.Connection, refund: dict[str, Any], subject_type: str = "refund") -> list[str]:
+    """The exceptions a sale's shift would raise, for a later document's shift (a refund's, a
+    correction's: `subject_type`)."""
     shift_id = refund["shift_id"]
     shift = rows.shift(conn, shift_id) if shift_id else None
     if shift is None:
@@ -236,7 +237,7 @@ def _shift_exceptions(conn: sqlite3.Connection, refund: dict[str, Any]) -> list[
         kind, detail = "closed_shift", {}
     else:
         return []
-    raised = raise_exception(conn, kind, "refund", refund["id"], detail={"shift_id": shift_id, **detail},
+    raised = raise_exception(conn, kind, subject_type, refund["id"], detail={"shift_id": shift_id, **detail},
                              sale_id=refund["sale_id"], device_id=refund["device_id"])
     return [kind] if raised else []
 
@@ -274,8 +275,8 @@ def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, d
     limit = limits(conn).get(sale["currency"])
     if limit is not None and total > limit and not unlimited:
         raise RefundLimitError(
-            f"a refund above the limit of {_shown(limit, sale['currency'], specs)} needs the permission "
-            f"sales.refund_unlimited (this one is {_shown(total, sale['currency'], specs)})",
+            f"a refund above the limit of {shown(limit, sale['currency'], specs)} needs the permission "
+            f"sales.refund_unlimited (this one is {shown(total, sale['currency'], specs)})",
             extra={"limit": limit, "currency": sale["currency"], "total": total})
     tenders = _tenders(conn, sale, body.id, total, body.refund_to, specs)
     recorded_at = conn.stamp()  # type: ignore[attr-defined]
@@ -294,7 +295,7 @@ def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, d
     ledger.post(conn, [ledger.Line(kind="refund", product_id=moved[line["sale_line_no"]]["product_id"],
                                    quantity=line["quantity"], line=line["line_no"]) for line in back],
                 source_type=SOURCE, source_id=body.id, actor=actor, occurred_at=occurred_at, event_id=body.id)
-    raised = _shift_exceptions(conn, refund)
+    raised = shift_exceptions(conn, refund)
     audit.append(conn, caller, "sale.refunded", "sale", sale_id, after={
         "refund_id": body.id, "invoice_number": sale["invoice_number"], "currency": sale["currency"],
         "total": total, "refund_to": body.refund_to, "lines": len(lines), "lines_restocked": len(back),

@@ -204,6 +204,7 @@ class SaleDetail(Sale):
     change: list[Change] = []
     exceptions: list[ExceptionRecord] = []
     refunds: list[Refund] = []
+    corrections: list[Correction] = []
 
 
 class SalePage(msgspec.Struct):
@@ -303,3 +304,83 @@ class RefundSettings(msgspec.Struct):
 
 class RefundSettingsUpdate(msgspec.Struct, forbid_unknown_fields=True):
     limits: Annotated[dict[Currency, Money], msgspec.Meta(max_length=MAX_LIMIT_CURRENCIES)]
+
+
+# ---- price corrections (docs/sales.md, "Price corrections") -------------------------------------
+
+MAX_CORRECTION_LINES = 50
+
+
+class CorrectionLineIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An amount charged (or credited) on one sale line (its tax rate), or on the whole sale
+    (`line_no` null: give the tax code and rate)."""
+
+    amount: Positive  # receipt currency; tax included in inclusive mode, excluded in exclusive mode
+    line_no: LineNo | None = None
+    description: Annotated[str, msgspec.Meta(max_length=200)] = ""
+    tax_code: Annotated[str, msgspec.Meta(max_length=3)] = ""
+    tax_rate_bp: BasisPoints = 0
+
+
+class CorrectionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    id: Uuid  # the till's UUIDv7: a retry with the same body is the same correction
+    kind: Literal["charge", "credit"]  # charge: the customer pays more; credit: the store pays back
+    device_clock: dt.datetime
+    reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    lines: Annotated[list[CorrectionLineIn], msgspec.Meta(min_length=1, max_length=MAX_CORRECTION_LINES)]
+    tenders: Annotated[list[TenderIn], msgspec.Meta(min_length=1, max_length=MAX_TENDERS)]
+    rates: Annotated[list[Rate], msgspec.Meta(max_length=MAX_RATES)] = []
+    shift_id: Id | None = None
+
+
+class CorrectionLine(msgspec.Struct):
+    line_no: int
+    sale_line_no: int | None
+    description: str
+    tax_code: str
+    tax_rate_bp: int
+    amount: int
+    tax_amount: int
+
+
+class CorrectionTender(msgspec.Struct):
+    seq: int
+    method: str
+    provider: str
+    reference: str
+    currency: str
+    amount: int
+    rate: int
+    rate_scale: int
+    amount_receipt: int
+    money_type: str
+    money_type_code: int
+
+
+class TaxAmount(msgspec.Struct):
+    tax_code: str
+    tax_rate_bp: int
+    amount: int
+    tax: int
+
+
+class Correction(msgspec.Struct):
+    id: str
+    sale_id: str
+    invoice_number: str
+    device_id: str
+    shift_id: str | None
+    kind: str
+    corrected_by: str
+    corrected_by_name: str
+    currency: str  # the sale's receipt currency
+    rates: dict[str, list[int]]
+    total: int  # receipt currency, tax included
+    tax_total: int
+    reason: str
+    occurred_at: str
+    device_clock: str | None
+    recorded_at: str
+    lines: list[CorrectionLine] = []
+    tenders: list[CorrectionTender] = []
+    taxes: list[TaxAmount] = []  # per tax rate: the lines' amounts and tax

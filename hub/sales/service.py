@@ -15,12 +15,12 @@ from hub.db.pricing import DEFAULT_TIMEZONE
 from hub.db.settings import get_setting
 from hub.errors import ConflictError
 from hub.portal.templating import store_zone
-from hub.sales import money, refunds
+from hub.sales import corrections, money, refunds
 
 
 def detail(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
     """The sale, its lines (with discounts, and what is refunded and still refundable), tenders
-    (with their FDMS money type), change, the exceptions it raised and its refunds; 404 when the
+    (with their FDMS money type), change, the exceptions it raised, its refunds and price corrections; 404 when the
     hub holds no such sale."""
     sale = found(rows.get_sale(conn, sale_id), f"sale {sale_id}")
     parts = rows.parts(conn, sale_id)
@@ -29,7 +29,7 @@ def detail(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
             tender["method"]))
     refunds.refundable(conn, sale, parts["lines"])
     return {**sale, **parts, "exceptions": exception_rows.for_sale(conn, sale_id),
-            "refunds": refunds.of_sale(conn, sale)}
+            "refunds": refunds.of_sale(conn, sale), "corrections": corrections.of_sale(conn, sale)}
 
 
 def store_days(conn: sqlite3.Connection, date_from: dt.date | None,

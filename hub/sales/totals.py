@@ -6,10 +6,12 @@ Cash is net of the change handed back in that currency, so a shift whose ZWG-pai
 given USD change shows USD cash below zero for those sales (the USD drawer paid out). A voided
 sale's money leaves its shift; a refund's money leaves the shift it was made in (the refund's
 `shift_id`), per tender it was handed back on and in that tender's currency (store credit issued
-shows as `store_credit` below zero).
+shows as `store_credit` below zero). A price correction counts in the shift it was made in too:
+a charge's tenders add, a credit's subtract.
 
 `shift_sales`: per receipt currency, the number of sales, their total and tax, less the totals and
-tax of the refunds made in the shift (`count` stays the number of sales).
+tax of the refunds made in the shift, plus price charges and less price credits made in it
+(`count` stays the number of sales).
 """
 
 from __future__ import annotations
@@ -48,16 +50,23 @@ def shift_tenders(conn: sqlite3.Connection, shift_id: str) -> list[TenderTotal]:
     for r in rows.shift_refund_tender_rows(conn, shift_id):
         key = (r["method"], r["provider"], r["currency"])
         totals[key] = totals.get(key, 0) - r["amount"]
+    for r in rows.shift_correction_tender_rows(conn, shift_id):  # signed: a credit is below zero
+        key = (r["method"], r["provider"], r["currency"])
+        totals[key] = totals.get(key, 0) + r["amount"]
     return [TenderTotal(method, provider, currency, amount)
             for (method, provider, currency), amount in sorted(totals.items())]
 
 
 def shift_sales(conn: sqlite3.Connection, shift_id: str) -> list[CurrencyTotal]:
     """Per receipt currency: how many sales a shift holds, their total and tax less the refunds
-    made in it, by currency."""
+    and with the price corrections made in it, by currency."""
     found = {r["currency"]: [r["count"], r["total"], r["tax"]] for r in rows.shift_sale_rows(conn, shift_id)}
     for r in rows.shift_refund_rows(conn, shift_id):
         got = found.setdefault(r["currency"], [0, 0, 0])
         got[1] -= r["total"]
         got[2] -= r["tax"]
+    for r in rows.shift_correction_rows(conn, shift_id):  # signed: a credit is below zero
+        got = found.setdefault(r["currency"], [0, 0, 0])
+        got[1] += r["total"]
+        got[2] += r["tax"]
     return [CurrencyTotal(currency, *found[currency]) for currency in sorted(found)]

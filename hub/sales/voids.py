@@ -35,11 +35,11 @@ def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str)
     if sale["void_id"] is not None:
         raise AlreadyVoidedError(f"sale {sale['invoice_number']} was voided already",
                                  extra={"void_id": sale["void_id"]})
-    refunded = conn.execute("SELECT id FROM sale_refunds WHERE sale_id = ? ORDER BY occurred_at, id LIMIT 1",
-                            (sale_id,)).fetchone()
-    if refunded is not None:
-        raise SaleRefundedError(f"sale {sale['invoice_number']} has refunds: refund what is left instead of "
-                                "voiding it", extra={"refund_id": refunded[0]})
+    later = conn.execute("SELECT id FROM sale_refunds WHERE sale_id = :id UNION ALL"
+                         " SELECT id FROM sale_corrections WHERE sale_id = :id LIMIT 1", {"id": sale_id}).fetchone()
+    if later is not None:
+        raise SaleRefundedError(f"sale {sale['invoice_number']} has refunds or price corrections: refund or "
+                                "credit what is left instead of voiding it", extra={"document_id": later[0]})
     stamp = conn.stamp()  # type: ignore[attr-defined]
     void = {"id": new_id(), "sale_id": sale_id, "reason": reason, "device_id": actor.device_id,
             "voided_by": actor.user_id, "voided_by_name": actor.username or "", "occurred_at": stamp,

@@ -31,3 +31,14 @@ def refunding_till(hub: Hub, who: str = "supervisor", paired_by: Tills | None = 
 def limits() -> dict:
     """Refund limits that differ from the last ones set (a PUT that changes something)."""
     return {"limits": {"USD": next(_limits)}}
+
+
+def correction_body(**extra) -> dict:
+    """A USD 0.10 charge on the whole sale, paid in cash."""
+    return {"id": new_id(), "kind": "charge", "device_clock": dt.datetime.now(dt.timezone.utc).isoformat(),
+            "reason": "Charged the old price", "lines": [{"amount": 10}],
+            "tenders": [{"method": "cash", "currency": "USD", "amount": 10}], **extra}
+
+
+def correction_url(hub: Hub, paired_by: Tills | None = None) -> str:
+    return f"{SALES}/{recorded_sale(hub, paired_by)['id']}/corrections"
