@@ -306,10 +306,6 @@ RECIPES: dict[str, Recipe] = {
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}"),
     "POST /api/v1/sales/{sale_id}/void": lambda m, who, t: Call(
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/void", {"reason": "Rung up twice"}),
-    # A sign-in made away from a till cannot refund (422 till_required): not strict.
-    "POST /api/v1/sales/{sale_id}/refunds": lambda m, who, t: Call(
-        refunding.refund_url(m.hub, _tills(m)), refunding.refund_body(), strict=False),
-    "PUT /api/v1/settings/refunds": lambda m, who, t: Call("/api/v1/settings/refunds", refunding.limits()),
     # A sign-in made away from a till cannot refund or correct (422 till_required): not strict.
     "POST /api/v1/sales/{sale_id}/refunds": lambda m, who, t: Call(
         refunding.refund_url(m.hub, _tills(m)), refunding.refund_body(), strict=False),
