@@ -38,7 +38,7 @@ INSERT_CHANGE_SQL = _insert_sql("sale_change", CHANGE_COLUMNS)
 # A sale's status is `voided` once a void document names it (the sale's own row is never edited).
 SALE_FROM = """
 SELECT s.*, d.name AS device_name, v.id AS void_id, v.reason AS void_reason, v.occurred_at AS voided_at,
-       v.voided_by_name AS voided_by_name
+       v.voided_by_name AS voided_by_name, v.shift_id AS void_shift_id
 FROM sales s LEFT JOIN devices d ON d.id = s.device_id LEFT JOIN sale_voids v ON v.sale_id = s.id
 """
 SALE_SQL = SALE_FROM + "WHERE s.id = :id"
@@ -57,21 +57,44 @@ WHERE (:since IS NULL OR s.occurred_at >= :since)
   AND (:after_at IS NULL OR s.occurred_at < :after_at OR (s.occurred_at = :after_at AND s.id < :after_id))
 ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit
 """
-# Per tender kind and currency in a shift: received, and cash handed back as change; a voided
-# sale's money has gone back out of its shift.
+# Per tender kind and currency in a shift: received, and cash handed back as change. A sale counts
+# in its own shift; a void takes its money back out of the shift the void happened in
+# (`sale_voids.shift_id`: the till's shift, else the sale's own). A sale voided in its own shift
+# counts in neither side (as if it never was); voided in another, it counts in its own and the
+# void subtracts in the other.
+VOIDED_HERE = "NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id AND v.shift_id IS s.shift_id)"
+VOIDED_ELSEWHERE = "(s.shift_id IS NULL OR s.shift_id != v.shift_id)"
 SHIFT_TENDERS_SQL = f"""
 SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
 FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
-WHERE s.shift_id = :shift_id AND {NOT_VOIDED} GROUP BY t.method, t.provider, t.currency
+WHERE s.shift_id = :shift_id AND {VOIDED_HERE} GROUP BY t.method, t.provider, t.currency
 """
 SHIFT_CHANGE_SQL = f"""
 SELECT c.currency, sum(c.amount) AS amount
 FROM sale_change c JOIN sales s ON s.id = c.sale_id
-WHERE s.shift_id = :shift_id AND {NOT_VOIDED} GROUP BY c.currency
+WHERE s.shift_id = :shift_id AND {VOIDED_HERE} GROUP BY c.currency
 """
+# count: the shift's sales not voided anywhere.
 SHIFT_SALES_SQL = f"""
-SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
-FROM sales s WHERE shift_id = :shift_id AND {NOT_VOIDED} GROUP BY currency ORDER BY currency
+SELECT s.currency, sum(CASE WHEN v.id IS NULL THEN 1 ELSE 0 END) AS count, sum(s.total) AS total,
+       sum(s.tax_total) AS tax
+FROM sales s LEFT JOIN sale_voids v ON v.sale_id = s.id
+WHERE s.shift_id = :shift_id AND {VOIDED_HERE} GROUP BY s.currency ORDER BY s.currency
+"""
+SHIFT_VOIDED_TENDERS_SQL = f"""
+SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
+FROM sale_tenders t JOIN sale_voids v ON v.sale_id = t.sale_id JOIN sales s ON s.id = t.sale_id
+WHERE v.shift_id = :shift_id AND {VOIDED_ELSEWHERE} GROUP BY t.method, t.provider, t.currency
+"""
+SHIFT_VOIDED_CHANGE_SQL = f"""
+SELECT c.currency, sum(c.amount) AS amount
+FROM sale_change c JOIN sale_voids v ON v.sale_id = c.sale_id JOIN sales s ON s.id = c.sale_id
+WHERE v.shift_id = :shift_id AND {VOIDED_ELSEWHERE} GROUP BY c.currency
+"""
+SHIFT_VOIDED_SQL = f"""
+SELECT s.currency, sum(s.total) AS total, sum(s.tax_total) AS tax
+FROM sales s JOIN sale_voids v ON v.sale_id = s.id
+WHERE v.shift_id = :shift_id AND {VOIDED_ELSEWHERE} GROUP BY s.currency ORDER BY s.currency
 """
 
 
@@ -145,6 +168,18 @@ def shift_sale_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, A
     return [dict(r) for r in conn.execute(SHIFT_SALES_SQL, {"shift_id": shift_id})]
 
 
+def shift_voided_tender_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_VOIDED_TENDERS_SQL, {"shift_id": shift_id})]
+
+
+def shift_voided_change_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_VOIDED_CHANGE_SQL, {"shift_id": shift_id})]
+
+
+def shift_voided_rows(conn: sqlite3.Connection, shift_id: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(SHIFT_VOIDED_SQL, {"shift_id": shift_id})]
+
+
 def till_code(conn: sqlite3.Connection, device_id: str) -> str | None:
     row = conn.execute("SELECT code FROM devices WHERE id = :id", {"id": device_id}).fetchone()
     return row[0] if row else None
@@ -171,7 +206,8 @@ def shift(conn: sqlite3.Connection, shift_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-VOID_COLUMNS = ("id", "sale_id", "reason", "device_id", "voided_by", "voided_by_name", "occurred_at", "recorded_at")
+VOID_COLUMNS = ("id", "sale_id", "reason", "device_id", "voided_by", "voided_by_name", "occurred_at", "recorded_at",
+                "shift_id")
 INSERT_VOID_SQL = _insert_sql("sale_voids", VOID_COLUMNS)
 
 

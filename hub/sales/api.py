@@ -105,8 +105,10 @@ class SaleController(Controller):
     async def void(self, request: Request, identity: Caller, sale_id: SaleId,
                    data: JSONBody[schemas.SaleVoid]) -> schemas.SaleDetail:
         """A new document: the sale is never edited. Its stock comes back now and its money leaves
-        its shift's totals; 409 `sale_voided` when it was voided already."""
-        got = await request.app.state.db.write(_void, identity.actor, sale_id, data.reason)
+        the totals of `shift_id` (the shift open at the till that voids it; none: the sale's own
+        shift); 409 `sale_voided` when it was voided already, `sale_refunded` once it has refunds or
+        price corrections."""
+        got = await request.app.state.db.write(_void, identity.actor, sale_id, data.reason, data.shift_id)
         return msgspec.convert(got, schemas.SaleDetail)
 
 
@@ -185,8 +187,8 @@ class RefundSettingsController(Controller):
         return msgspec.convert(row, schemas.RefundSettings)
 
 
-def _void(conn: Any, actor: Any, sale_id: str, reason: str) -> dict[str, Any]:
-    void_sale(conn, actor, sale_id, reason)
+def _void(conn: Any, actor: Any, sale_id: str, reason: str, shift_id: str | None = None) -> dict[str, Any]:
+    void_sale(conn, actor, sale_id, reason, shift_id)
     return service.detail(conn, sale_id)
 
 

@@ -196,6 +196,7 @@ class Sale(msgspec.Struct):
     void_reason: str | None = None
     voided_at: str | None = None
     voided_by_name: str | None = None
+    void_shift_id: str | None = None  # the shift the void's money left
 
 
 class SaleDetail(Sale):
@@ -219,6 +220,7 @@ class ExceptionPage(msgspec.Struct):
 
 class SaleVoid(msgspec.Struct, forbid_unknown_fields=True):
     reason: Annotated[str, msgspec.Meta(min_length=1, max_length=500)]
+    shift_id: Id | None = None  # the shift open at the till that voids it (none: the sale's own)
 
 
 class ExceptionAction(msgspec.Struct, forbid_unknown_fields=True):

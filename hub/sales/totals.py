@@ -4,7 +4,7 @@
 `shift_tenders`: per (method, provider, currency), the net amount received in that currency.
 Cash is net of the change handed back in that currency, so a shift whose ZWG-paid sales were
 given USD change shows USD cash below zero for those sales (the USD drawer paid out). A voided
-sale's money leaves its shift; a refund's money leaves the shift it was made in (the refund's
+sale's money leaves the shift the void happened in (the till's shift, else the sale's own); a refund's money leaves the shift it was made in (the refund's
 `shift_id`), per tender it was handed back on and in that tender's currency (store credit issued
 shows as `store_credit` below zero). A price correction counts in the shift it was made in too:
 a charge's tenders add, a credit's subtract.
@@ -47,6 +47,12 @@ def shift_tenders(conn: sqlite3.Connection, shift_id: str) -> list[TenderTotal]:
     for r in rows.shift_change_rows(conn, shift_id):
         key = ("cash", "", r["currency"])
         totals[key] = totals.get(key, 0) - r["amount"]
+    for r in rows.shift_voided_tender_rows(conn, shift_id):
+        key = (r["method"], r["provider"], r["currency"])
+        totals[key] = totals.get(key, 0) - r["amount"]
+    for r in rows.shift_voided_change_rows(conn, shift_id):
+        key = ("cash", "", r["currency"])
+        totals[key] = totals.get(key, 0) + r["amount"]
     for r in rows.shift_refund_tender_rows(conn, shift_id):
         key = (r["method"], r["provider"], r["currency"])
         totals[key] = totals.get(key, 0) - r["amount"]
@@ -61,6 +67,10 @@ def shift_sales(conn: sqlite3.Connection, shift_id: str) -> list[CurrencyTotal]:
     """Per receipt currency: how many sales a shift holds, their total and tax less the refunds
     and with the price corrections made in it, by currency."""
     found = {r["currency"]: [r["count"], r["total"], r["tax"]] for r in rows.shift_sale_rows(conn, shift_id)}
+    for r in rows.shift_voided_rows(conn, shift_id):
+        got = found.setdefault(r["currency"], [0, 0, 0])
+        got[1] -= r["total"]
+        got[2] -= r["tax"]
     for r in rows.shift_refund_rows(conn, shift_id):
         got = found.setdefault(r["currency"], [0, 0, 0])
         got[1] -= r["total"]

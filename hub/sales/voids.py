@@ -13,6 +13,7 @@ from hub.db.audit import Actor
 from hub.errors import ConflictError, FieldErrors
 from hub.ids import new_id
 from hub.inventory import ledger
+from hub.sales.refunds import shift_exceptions
 
 SOURCE = "sale_void"
 
@@ -25,9 +26,12 @@ class SaleRefundedError(ConflictError):
     code = "sale_refunded"
 
 
-def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str) -> dict[str, Any]:
+def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str,
+              shift_id: str | None = None) -> dict[str, Any]:
     """Void `sale_id` now: its stock comes back (kind `void`, at the hub's time), its tenders and
-    change stop counting in its shift; returns the void row."""
+    change leave the shift the void happened in: `shift_id`, the shift open at the till that voids
+    it (an unknown or closed one raises the exception a sale would), else the sale's own shift (a
+    manager's void from the portal); returns the void row."""
     reason = reason.strip()
     if not reason:
         raise FieldErrors({"reason": "say why the sale is voided"})
@@ -43,13 +47,15 @@ def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str)
     stamp = conn.stamp()  # type: ignore[attr-defined]
     void = {"id": new_id(), "sale_id": sale_id, "reason": reason, "device_id": actor.device_id,
             "voided_by": actor.user_id, "voided_by_name": actor.username or "", "occurred_at": stamp,
-            "recorded_at": stamp}
+            "recorded_at": stamp, "shift_id": shift_id if shift_id is not None else sale["shift_id"]}
     rows.insert_void(conn, void)
+    raised = shift_exceptions(conn, void, "void") if shift_id is not None else []
     moved = rows.stock_moved(conn, sale_id)
     ledger.post(conn, [ledger.Line(kind="void", product_id=m["product_id"], quantity=-m["quantity"],
                                    line=m["source_line"]) for m in moved],
                 source_type=SOURCE, source_id=void["id"], actor=actor, occurred_at=stamp, event_id=void["id"])
     audit.append(conn, actor, "sale.voided", "sale", sale_id, after={
         "void_id": void["id"], "invoice_number": sale["invoice_number"], "reason": reason,
-        "currency": sale["currency"], "total": sale["total"], "lines_restocked": len(moved)})
+        "currency": sale["currency"], "total": sale["total"], "lines_restocked": len(moved),
+        "shift_id": void["shift_id"], "exceptions": raised})
     return void
