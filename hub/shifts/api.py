@@ -88,6 +88,15 @@ class ShiftController(Controller):
         rows = await request.app.state.db.read(service.denominations, currency)
         return [msgspec.convert(r, schemas.Denomination) for r in rows]
 
+    @get("/current/x-report", opt=requires(SELL),
+         summary="The X report of the caller's own open shift at this till")
+    async def own_x_report(self, request: Request, identity: Caller) -> schemas.XReport:
+        """A cashier's X report at any time, from the till they are signed in at; reading any other
+        shift's needs shifts.view. 404 `no_open_shift` when the caller has none open at this till,
+        422 `till_required` away from a till."""
+        return msgspec.convert(await request.app.state.db.read(service.own_x_report, identity.actor),
+                               schemas.XReport)
+
     @get("/{shift_id:str}", opt=requires(VIEW), summary="One shift with its floats, cash movements and close")
     async def get_shift(self, request: Request, shift_id: ShiftId) -> schemas.Shift:
         return msgspec.convert(await request.app.state.db.read(service.get_shift, shift_id), schemas.Shift)

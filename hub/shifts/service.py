@@ -111,6 +111,18 @@ def x_report(conn: sqlite3.Connection, shift_id: str) -> dict[str, Any]:
     return {"shift": shift, "at": now(conn), "movements": store.movements(conn, shift_id), **_figures(conn, shift)}
 
 
+def own_x_report(conn: sqlite3.Connection, actor: Actor) -> dict[str, Any]:
+    """The X report of `actor`'s open shift at the till they are signed in at: what a cashier
+    reads at any time without shifts.view, which would show every cashier's shifts."""
+    if actor.device_id is None:
+        raise TillRequiredError("your own shift is read at a paired till: send its X-Device-Token with "
+                                "your sign-in")
+    shift = store.open_shift_for(conn, actor.device_id, actor.user_id)
+    if shift is None:
+        raise NotFoundError("you have no open shift at this till", code="no_open_shift")
+    return x_report(conn, shift["id"])
+
+
 def close_report(conn: sqlite3.Connection, shift_id: str) -> dict[str, Any]:
     """The closed shift's figures as recorded at its close (expected, counted, variance)."""
     shift = _head(conn, shift_id)
