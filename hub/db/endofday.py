@@ -22,6 +22,15 @@ FROM sales s WHERE s.occurred_at >= :since AND s.occurred_at < :until
   AND NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id)
 GROUP BY s.currency ORDER BY s.currency
 """
+# Money given back and charged after a sale, by when that happened (the sale may be older).
+REFUNDS_PER_CURRENCY_SQL = """
+SELECT currency, sum(total) AS refunds FROM sale_refunds
+WHERE occurred_at >= :since AND occurred_at < :until GROUP BY currency
+"""
+CORRECTIONS_PER_CURRENCY_SQL = """
+SELECT currency, sum(CASE kind WHEN 'charge' THEN total ELSE -total END) AS corrections FROM sale_corrections
+WHERE occurred_at >= :since AND occurred_at < :until GROUP BY currency
+"""
 # Tills that could hold the day's sales: paired before the day ended and not revoked. `last_sale_recorded`
 # is when the hub last received one of its sales (a contact too: presence is written at most once a minute).
 TILLS_SQL = """
@@ -86,7 +95,24 @@ def day_sales(conn: sqlite3.Connection, since: str, until: str) -> dict[str, Any
 
 
 def sales_per_currency(conn: sqlite3.Connection, since: str, until: str) -> list[dict[str, Any]]:
-    return [dict(r) for r in conn.execute(SALES_PER_CURRENCY_SQL, {"since": since, "until": until})]
+    """Per receipt currency: the day's sales (voided ones in neither count), the refunds and the
+    price corrections (charges less credits) made in the day, and the net of the three."""
+    bounds = {"since": since, "until": until}
+    out: dict[str, dict[str, Any]] = {}
+
+    def line(currency: str) -> dict[str, Any]:
+        return out.setdefault(currency, {"currency": currency, "count": 0, "total": 0, "tax": 0,
+                                         "refunds": 0, "corrections": 0})
+
+    for r in conn.execute(SALES_PER_CURRENCY_SQL, bounds):
+        line(r["currency"]).update(count=r["count"], total=r["total"], tax=r["tax"])
+    for r in conn.execute(REFUNDS_PER_CURRENCY_SQL, bounds):
+        line(r["currency"])["refunds"] = r["refunds"]
+    for r in conn.execute(CORRECTIONS_PER_CURRENCY_SQL, bounds):
+        line(r["currency"])["corrections"] = r["corrections"]
+    for figures in out.values():
+        figures["net"] = figures["total"] - figures["refunds"] + figures["corrections"]
+    return [out[c] for c in sorted(out)]
 
 
 def tills(conn: sqlite3.Connection, until: str) -> list[dict[str, Any]]:

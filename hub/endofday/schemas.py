@@ -120,9 +120,12 @@ class DayShift(msgspec.Struct):
 
 class CurrencySales(msgspec.Struct):
     currency: str
-    count: int
+    count: int  # the day's sales, voided ones left out
     total: int
     tax: int
+    refunds: int  # given back in the day (of any day's sales)
+    corrections: int  # price corrections made in the day: charges less credits
+    net: int  # total - refunds + corrections
 
 
 class ClosedDay(msgspec.Struct):

@@ -11,6 +11,7 @@ import sqlite3
 import pytest
 
 from hub.db.connection import connect
+from hub.ids import new_id
 from hub.inventory import ledger
 from tests.endofday import recipes
 from tests.endofday.recipes import EOD
@@ -228,7 +229,8 @@ def test_a_voided_sale_leaves_the_days_totals(hub, admin):
     assert r.status_code in (200, 201), r.text
     day = admin.get(EOD).json()
     assert day["sale_count"] == 1 and day["sales"] == [{"currency": "USD", "count": 1, "total": kept["total"],
-                                                         "tax": kept["tax_total"]}]
+                                                         "tax": kept["tax_total"], "refunds": 0,
+                                                         "corrections": 0, "net": kept["total"]}]
 
 
 def test_a_supervisor_reads_the_day_and_a_cashier_does_not_and_neither_records(hub):
@@ -259,3 +261,16 @@ def test_the_backup_must_follow_the_days_last_fact_and_verify(hub, admin):
         f.write(b"\0" * 16)
     backup = step(admin.get(EOD).json(), "backup")
     assert backup["state"] == "needs_action" and "does not verify" in backup["explanation"], backup
+
+
+def test_refunds_and_corrections_made_in_the_day_show_beside_its_sales_with_the_net(hub, admin):
+    till, shift = recipes.open_till(hub, "supervisor")  # a cashier may not refund
+    recipes.sell(till, shift, 150)
+    returned = recipes.sell(till, shift, 300)
+    r = till.http.post(f"/api/v1/sales/{returned['id']}/refunds", json={
+        "id": new_id(), "device_clock": dt.datetime.now(dt.timezone.utc).isoformat(), "shift_id": shift,
+        "reason": "Brought back", "lines": [{"line_no": 0, "quantity": 1000}]})
+    assert r.status_code == 201, r.text
+    day = admin.get(EOD).json()
+    assert day["sales"] == [{"currency": "USD", "count": 2, "total": 450, "tax": 0, "refunds": 300,
+                             "corrections": 0, "net": 150}]

@@ -104,3 +104,20 @@ def test_a_supervisor_sees_the_day_but_cannot_record_or_close(hub, portal):
     assert portal.call("POST", "/end-of-day/deposits", token, deposit_form(day)).status_code == 403
     assert portal.call("POST", "/end-of-day/close", token, {"date": day}).status_code == 403
     assert portal.call("GET", "/end-of-day", portal.token("cashier")).status_code == 403
+
+
+def test_the_day_and_its_summary_show_refunds_and_the_net_per_currency(hub, portal):
+    from hub.ids import new_id
+    import datetime as dt
+
+    till, shift = recipes.open_till(hub, "supervisor")  # a cashier may not refund
+    recipes.sell(till, shift, 150)
+    returned = recipes.sell(till, shift, 300)
+    r = till.http.post(f"/api/v1/sales/{returned['id']}/refunds", json={
+        "id": new_id(), "device_clock": dt.datetime.now(dt.timezone.utc).isoformat(), "shift_id": shift,
+        "reason": "Brought back", "lines": [{"line_no": 0, "quantity": 1000}]})
+    assert r.status_code == 201, r.text
+    token = portal.token("manager")
+    assert "(net USD 1.50)" in text(portal.call("GET", "/end-of-day", token)).replace("US$", "USD")
+    summary = text(portal.call("GET", "/end-of-day/summary", token))
+    assert "Refunds" in summary and "Net" in summary, summary[:1500]
