@@ -131,9 +131,10 @@ def _tenders(sale: dict[str, Any], body: CorrectionCreate, total: int, specs: di
 
 
 def correct_sale(conn: sqlite3.Connection, sale_id: str, body: CorrectionCreate, *, device_id: str, caller: Actor,
-                 received_at: str | None = None) -> Result:
+                 received_at: str | None = None, at_hub: bool = False) -> Result:
     """Record the price correction `body` of `sale_id`, made at the till `device_id` by `caller`,
-    inside the caller's transaction."""
+    inside the caller's transaction (`at_hub`: named from the portal, at the hub's time, as a
+    refund's)."""
     digest = body_hash(sale_id, body)
     held = rows.get_correction(conn, body.id)
     if held is not None:
@@ -164,7 +165,8 @@ def correct_sale(conn: sqlite3.Connection, sale_id: str, body: CorrectionCreate,
     for line in lines:
         line["correction_id"] = body.id
     recorded_at = conn.stamp()  # type: ignore[attr-defined]
-    occurred_at = corrected_time(conn, device_id, body.device_clock, received_at=received_at or recorded_at)
+    occurred_at = recorded_at if at_hub else corrected_time(conn, device_id, body.device_clock,
+                                                            received_at=received_at or recorded_at)
     user = conn.execute("SELECT username FROM users WHERE id = ?", (caller.user_id,)).fetchone()
     row = {"id": body.id, "sale_id": sale_id, "device_id": device_id, "shift_id": body.shift_id, "kind": body.kind,
            "corrected_by": caller.user_id or "", "corrected_by_name": user[0] if user else (caller.username or ""),

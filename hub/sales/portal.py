@@ -4,7 +4,9 @@ currency at the top (money in two currencies is never added); a receipt's page w
 discounts and their cause, tax per rate, tenders (converted at the rate the till recorded),
 change per currency and the exceptions the sale raised; and its plain printable view.
 
-Sales are recorded by tills through the API (hub.sales.ingest); these pages only read.
+Sales are recorded by tills through the API (hub.sales.ingest). The receipt voids a sale, and
+refunds or corrects it at a till the manager names (hub.sales.sale_actions), each through the
+API's own service.
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ from hub.portal.forms import Form
 from hub.portal.registry import Page
 from hub.portal.templating import store_zone
 from hub.sales import _portal_reads as reads
+from hub.sales import sale_actions as actions
 from hub.sales import service
 from hub.sales.voids import void_sale
 
 VIEW, VOID = "sales.view", "sales.void"
+REFUND, REFUND_UNLIMITED, CORRECT = "sales.refund", "sales.refund_unlimited", "sales.correct"
 MAX_REASON = 500  # hub.sales.schemas.SaleVoid
 PAGES = (
     Page("sales", "Sales history", "/sales", "Sales", VIEW,
@@ -127,7 +131,8 @@ def _receipt(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
     sale = service.detail(conn, sale_id)
     names = reads.receipt_names(conn, sale)
     context = reads.exception_context(conn, sale["exceptions"])
-    return {"sale": sale, **names, "context": context, "decimals": context["decimals"]}
+    return {"sale": sale, **names, "context": context, "decimals": context["decimals"],
+            "open_tills": actions.open_tills(conn), "till_names": actions.till_names(conn, sale)}
 
 
 def tax_table(sale: dict[str, Any]) -> list[dict[str, Any]]:
@@ -198,13 +203,24 @@ class SalesPortal(PortalController):
         sale, identity = data["sale"], request.state.identity
         shift_page = any(p.key == "shifts" for p in registry.all_pages()) and identity.can("shifts.view")
         title = f"Receipt {sale['invoice_number']}"
+        completed = sale["status"] == "completed" and not sale.get("void_id")
+        can_refund = identity.can(REFUND) and completed and any(ln["refundable"] > 0 for ln in sale["lines"])
         return await shell.page(
             request, template, key="sales", title=title, crumbs=[(title, None)], sale=sale,
             units=data["units"], promotions=data["promotions"], approvers=data["approvers"], shift=data["shift"],
             shift_link=shift_page, context=data["context"], taxes=tax_table(sale), percent=percent,
             can_see_exceptions=identity.can("exceptions.view"),
             can_void=identity.can(VOID) and sale["status"] == "completed", refused=refused or Refusal(),
-            values=values or {}, status=(refused or Refusal()).status, **_helpers(data["decimals"]))
+            values=values or {}, status=(refused or Refusal()).status, open_tills=data["open_tills"],
+            till_names=data["till_names"], can_refund=can_refund, can_correct=identity.can(CORRECT) and completed,
+            refund_limit=identity.can(REFUND_UNLIMITED), line_units=actions.line_units(sale, data["units"]),
+            whole_sale_rates=actions.whole_sale_rates(sale), tender_currencies=actions.tender_currencies(sale),
+            methods=METHOD_NAMES, fates=actions.FATES,
+            till_choices=[(t["id"], actions.till_label(t)) for t in data["open_tills"]],
+            target_choices=[("sale-" + f"{code}:{bp}", f"The whole sale (tax {code or '—'} {percent(bp)})")
+                            for code, bp in actions.whole_sale_rates(sale)]
+            + [(f"line-{ln['line_no']}", f"Line {ln['line_no'] + 1}: {ln['name']}") for ln in sale["lines"]],
+            currency_choices=[(c, c) for c, _, _ in actions.tender_currencies(sale)], **_helpers(data["decimals"]))
 
     @get("/{sale_id:str}", opt=requires(VIEW))
     async def receipt(self, request: Request, sale_id: SaleId) -> Template:
@@ -237,6 +253,41 @@ class SalesPortal(PortalController):
             return await self._receipt_page(request, sale_id, "sales/receipt.html", refused, form.values())
         return shell.redirect(request, f"/sales/{sale_id}", "The sale was voided: its stock is back and its money "
                                                             "left its shift's totals.")
+
+    @post("/{sale_id:str}/refund", opt=requires(REFUND), status_code=303)
+    async def refund(self, request: Request, sale_id: SaleId) -> Response:
+        """Refund lines of the sale at the till the manager names (one with an open shift), through
+        the API's own service (one audit entry `sale.refunded`)."""
+        form = Form(await request.form())
+        identity = request.state.identity
+        values = form.values()
+        try:
+            await request.app.state.db.write(actions.refund, sale_id, values, identity.actor,
+                                             identity.can(REFUND_UNLIMITED))
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            refused = actions.refund_refusal(err)
+            return await self._receipt_page(request, sale_id, "sales/receipt.html", refused, values)
+        return shell.redirect(request, f"/sales/{sale_id}#refunds", "The refund was recorded: restocked goods "
+                                                                    "are back in stock and the money counts in "
+                                                                    "the till's shift.")
+
+    @post("/{sale_id:str}/correction", opt=requires(CORRECT), status_code=303)
+    async def correct(self, request: Request, sale_id: SaleId) -> Response:
+        """A price correction (charge or credit) at the till the manager names, through the API's own
+        service (one audit entry `sale.corrected`)."""
+        form = Form(await request.form())
+        values = form.values()
+        try:
+            await request.app.state.db.write(actions.correct, sale_id, values, request.state.identity.actor)
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            refused = actions.correction_refusal(err)
+            return await self._receipt_page(request, sale_id, "sales/receipt.html", refused, values)
+        return shell.redirect(request, f"/sales/{sale_id}#refunds", "The price correction was recorded: its money "
+                                                                    "counts in the till's shift.")
 
 
 ROUTES = [SalesPortal]

@@ -243,9 +243,11 @@ def shift_exceptions(conn: sqlite3.Connection, refund: dict[str, Any], subject_t
 
 
 def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, device_id: str, caller: Actor,
-                unlimited: bool, received_at: str | None = None) -> Result:
+                unlimited: bool, received_at: str | None = None, at_hub: bool = False) -> Result:
     """Record the refund `body` of `sale_id`, made at the till `device_id` by `caller` (who may
-    refund above the store's limit when `unlimited`), inside the caller's transaction."""
+    refund above the store's limit when `unlimited`), inside the caller's transaction. `at_hub`:
+    a manager in the portal names the till; the refund stands at the hub's time, not at a till
+    clock corrected by that till's skew."""
     digest = body_hash(sale_id, body)
     held = rows.get_refund(conn, body.id)
     if held is not None:
@@ -280,7 +282,8 @@ def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, d
             extra={"limit": limit, "currency": sale["currency"], "total": total})
     tenders = _tenders(conn, sale, body.id, total, body.refund_to, specs)
     recorded_at = conn.stamp()  # type: ignore[attr-defined]
-    occurred_at = corrected_time(conn, device_id, body.device_clock, received_at=received_at or recorded_at)
+    occurred_at = recorded_at if at_hub else corrected_time(conn, device_id, body.device_clock,
+                                                            received_at=received_at or recorded_at)
     user = conn.execute("SELECT username FROM users WHERE id = ?", (caller.user_id,)).fetchone()
     refund = {"id": body.id, "sale_id": sale_id, "device_id": device_id, "shift_id": body.shift_id,
               "refunded_by": caller.user_id or "", "refunded_by_name": user[0] if user else (caller.username or ""),

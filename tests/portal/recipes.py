@@ -307,12 +307,30 @@ def _exception_id(p: People) -> str:
     return _selling().open_exception(p.hub, _tills(p))
 
 
+def _open_shift(p: People) -> str:
+    """A till of the shared pairing with an open shift, where a portal refund or correction moves money."""
+    return _selling().Till(p.hub, paired_by=_tills(p)).shift()
+
+
+def _refund_form(p: People) -> dict[str, Any]:
+    return {"till": _open_shift(p), "qty-0": "1", "fate-0": "restock", "refund_to": "original",
+            "r_reason": "Returned"}
+
+
+def _correction_form(p: People) -> dict[str, Any]:
+    return {"c_till": _open_shift(p), "kind": "charge", "target": "line-0", "amount": "0.10", "method": "cash",
+            "currency": "USD", "c_reason": "Old price rung"}
+
+
 PAGE_CALLS.update({
     "GET /sales": lambda p, who: PageCall("/sales?period=custom&from=2026-01-01&to=2026-01-31&method=cash"
                                           "&currency=USD&status=completed"),
     "GET /sales/{sale_id}": lambda p, who: PageCall(f"/sales/{_sale_id(p)}"),
     "GET /sales/{sale_id}/print": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/print"),
     "POST /sales/{sale_id}/void": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/void", {"reason": "Rung twice"}),
+    "POST /sales/{sale_id}/refund": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/refund", _refund_form(p)),
+    "POST /sales/{sale_id}/correction": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/correction",
+                                                                _correction_form(p)),
     "GET /exceptions": lambda p, who: PageCall("/exceptions?kind=unknown_shift&status=open"),
     "GET /exceptions/{exception_id}": lambda p, who: PageCall(f"/exceptions/{_exception_id(p)}"),
     "POST /exceptions/{exception_id}/resolve": lambda p, who: PageCall(
@@ -324,6 +342,10 @@ PAGE_CALLS.update({
 PAGE_CHANGES.update({
     "POST /sales/{sale_id}/void": lambda p: PageChange(
         f"/sales/{_sale_id(p)}/void", "sale.voided", {"reason": "Audited"}, _root(p)),
+    "POST /sales/{sale_id}/refund": lambda p: PageChange(
+        f"/sales/{_sale_id(p)}/refund", "sale.refunded", _refund_form(p), _root(p)),
+    "POST /sales/{sale_id}/correction": lambda p: PageChange(
+        f"/sales/{_sale_id(p)}/correction", "sale.corrected", _correction_form(p), _root(p)),
     "POST /exceptions/{exception_id}/resolve": lambda p: PageChange(
         f"/exceptions/{_exception_id(p)}/resolve", "exception.resolved", {"note": "Audited"}, _root(p)),
     "POST /exceptions/{exception_id}/dismiss": lambda p: PageChange(
