@@ -30,6 +30,7 @@ from hub.db.settings import get_setting
 from hub.errors import FieldErrors, HubError, NotFoundError
 from hub.exceptions.portal import exception_helpers
 from hub.inventory import _format
+from hub.ids import new_id
 from hub.portal import registry, shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
@@ -220,7 +221,8 @@ class SalesPortal(PortalController):
             target_choices=[("sale-" + f"{code}:{bp}", f"The whole sale (tax {code or '—'} {percent(bp)})")
                             for code, bp in actions.whole_sale_rates(sale)]
             + [(f"line-{ln['line_no']}", f"Line {ln['line_no'] + 1}: {ln['name']}") for ln in sale["lines"]],
-            currency_choices=[(c, c) for c, _, _ in actions.tender_currencies(sale)], **_helpers(data["decimals"]))
+            currency_choices=[(c, c) for c, _, _ in actions.tender_currencies(sale)],
+            form_ids={"refund": new_id(), "correction": new_id()}, **_helpers(data["decimals"]))
 
     @get("/{sale_id:str}", opt=requires(VIEW))
     async def receipt(self, request: Request, sale_id: SaleId) -> Template:

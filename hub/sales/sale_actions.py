@@ -102,6 +102,22 @@ def _open_shift(conn: sqlite3.Connection, shift_id: str, field: str,
     return dict(row)
 
 
+# The id a refund or correction form was rendered with: the document's id, so the same form sent
+# twice (a double click, a resend after a dropped reply) records one document, as a till's retry does.
+_DOC_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+
+
+def _doc_id(values: dict[str, str]) -> str:
+    given = values.get("doc_id", "").strip()
+    return given if _DOC_ID.match(given) else new_id()
+
+
+def _recorded(conn: sqlite3.Connection, table: str, doc_id: str, sale_id: str) -> bool:
+    """Whether the form's document is already recorded for this sale (the form was sent before)."""
+    found = conn.execute(f"SELECT 1 FROM {table} WHERE id = ? AND sale_id = ?", (doc_id, sale_id)).fetchone()
+    return found is not None
+
+
 def _reason(values: dict[str, str], field: str, missing: str, problems: list[tuple[str, str]]) -> str:
     reason = values.get(field, "").strip()
     if not reason:
@@ -113,6 +129,9 @@ def _reason(values: dict[str, str], field: str, missing: str, problems: list[tup
 
 def refund(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], actor: Any, unlimited: bool) -> str:
     """Record the refund form's refund of `sale_id` at the chosen till's open shift; its id."""
+    doc_id = _doc_id(values)
+    if _recorded(conn, "sale_refunds", doc_id, sale_id):
+        return doc_id
     sale = service.detail(conn, sale_id)
     problems: list[tuple[str, str]] = []
     shift = _open_shift(conn, values.get("till", ""), "till", problems)
@@ -146,7 +165,7 @@ def refund(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], actor
     reason = _reason(values, "r_reason", "say why the goods come back", problems)
     if problems or shift is None:
         raise FieldErrors(problems)
-    body = RefundCreate(id=new_id(), device_clock=utc_now(), reason=reason, lines=lines, refund_to=refund_to,
+    body = RefundCreate(id=doc_id, device_clock=utc_now(), reason=reason, lines=lines, refund_to=refund_to,
                         shift_id=shift["id"])
     try:
         return refunds.refund_sale(conn, sale_id, body, device_id=shift["device_id"], caller=actor,
@@ -188,6 +207,9 @@ def refund_refusal(err: HubError) -> Refusal:
 
 def correct(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], actor: Any) -> str:
     """Record the correction form's charge or credit on `sale_id` at the chosen till's open shift."""
+    doc_id = _doc_id(values)
+    if _recorded(conn, "sale_corrections", doc_id, sale_id):
+        return doc_id
     sale = service.detail(conn, sale_id)
     problems: list[tuple[str, str]] = []
     shift = _open_shift(conn, values.get("c_till", ""), "c_till", problems)
@@ -232,7 +254,7 @@ def correct(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], acto
     foreign = currency != sale["currency"]
     paid = money.from_receipt(total, rate, scale, specs.get(currency, 2), r_dec) if foreign else total
     body = CorrectionCreate(
-        id=new_id(), kind=kind, device_clock=utc_now(), reason=reason, lines=[line_in],
+        id=doc_id, kind=kind, device_clock=utc_now(), reason=reason, lines=[line_in],
         tenders=[TenderIn(method=method, currency=currency, amount=paid)],
         rates=[Rate(currency=currency, rate=rate, rate_scale=scale)] if foreign else [], shift_id=shift["id"])
     try:

@@ -10,6 +10,7 @@ page says so when no till has an open shift."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 import html
 
 import pytest
@@ -198,4 +199,36 @@ def test_a_correction_charge_moves_the_chosen_shifts_x_report(hub, portal, admin
     assert (corr["kind"], corr["total"], corr["shift_id"], corr["device_id"]) == ("charge", 50, shift, back.device_id)
     page = text_of(portal.call("GET", f"/sales/{sale['id']}", token))
     assert "Price correction: charge USD 0.50" in page and "Rung at the old price" in page
+    ledger_clean(hub)
+
+
+def test_a_form_sent_twice_records_one_refund_and_one_correction(hub, portal, admin, ids):  # noqa: F811
+    """Each form carries the id it was rendered with (a double click, or a resend after a dropped
+    reply, is the same document), and a refused form keeps it."""
+    sale, bread, milk, back, shift = sold(hub, admin, ids)
+    token = portal.token("manager")
+    page = portal.call("GET", f"/sales/{sale['id']}", token).text
+    refund_id, correction_id = re.findall(r'name="doc_id" value="([0-9a-f-]{36})"', page)
+    assert refund_id != correction_id
+    again = re.findall(r'name="doc_id" value="([0-9a-f-]{36})"', portal.call("GET", f"/sales/{sale['id']}", token).text)
+    assert refund_id not in again  # a new page is a new document
+
+    refused = portal.call("POST", f"/sales/{sale['id']}/refund", token,
+                          {"doc_id": refund_id, "till": shift, "qty-0": "1", "r_reason": ""})
+    assert refused.status_code == 422 and f'value="{refund_id}"' in refused.text
+
+    form = {"doc_id": refund_id, "till": shift, "qty-0": "1", "refund_to": "original", "r_reason": "Returned"}
+    seq, before = audit_entries(hub)[-1]["seq"], counts(hub)
+    for _ in range(2):
+        r = portal.call("POST", f"/sales/{sale['id']}/refund", token, form)
+        assert r.status_code == 303, r.text
+    correction = {"doc_id": correction_id, "c_till": shift, "kind": "charge", "target": "line-0", "amount": "0.10",
+                  "method": "cash", "currency": "USD", "c_reason": "Old price"}
+    for _ in range(2):
+        r = portal.call("POST", f"/sales/{sale['id']}/correction", token, correction)
+        assert r.status_code == 303, r.text
+    assert [e["action"] for e in audit_entries(hub, seq)] == ["sale.refunded", "sale.corrected"]
+    assert counts(hub)[:2] == (before[0] + 1, before[1] + 1)
+    assert query(hub, "SELECT id FROM sale_refunds WHERE sale_id = ?", sale["id"]) == [(refund_id,)]
+    assert on_hand(admin, bread) == 10000 - 3000 + 1000  # restocked once
     ledger_clean(hub)
