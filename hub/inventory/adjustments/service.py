@@ -17,7 +17,8 @@ cost given, by default the average cost. Stock may go below zero (it is flagged,
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Callable
 
 from hub.catalogue._common import found, now
 from hub.db import adjustments as store
@@ -136,8 +137,33 @@ def line_value(quantity: int, cost: int | None) -> int:
     return divide_rounded(abs(quantity) * cost, 1000) if cost else 0
 
 
-def _adjustment_lines(conn: sqlite3.Connection, data: dict[str, Any]) -> list[dict[str, Any]]:
-    reasons = _reasons(conn, "adjustment")
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One line of a document as typed, with its product and reason found (None when not)."""
+
+    index: int
+    where: str
+    item: dict[str, Any] | None
+    quantity: int
+    unit_cost: int | None
+    reason: dict[str, Any] | None
+    note: str
+
+    @property
+    def cost(self) -> int | None:
+        """The typed unit cost, else the product's average cost, else its cost price."""
+        assert self.item is not None
+        if self.unit_cost is not None:
+            return self.unit_cost
+        return self.item["avg_cost"] if self.item["avg_cost"] is not None else self.item["cost_price"]
+
+
+def _typed_lines(conn: sqlite3.Connection, data: dict[str, Any], applies_to: str, noun: str,
+                 rule: Callable[[_Line, list[tuple[str, str]]], bool]) -> list[_Line]:
+    """The lines of an adjustment or a supplier return whose product and reason were found and that
+    pass `rule` (which adds what is wrong with a line to the errors and says whether it is kept);
+    FieldErrors naming every problem, the document's reason and line count included."""
+    reasons = _reasons(conn, applies_to)
     errors: list[tuple[str, str]] = []
     document_reason = data.get("reason_code")
     if document_reason is not None and document_reason not in reasons:
@@ -147,29 +173,38 @@ def _adjustment_lines(conn: sqlite3.Connection, data: dict[str, Any]) -> list[di
     if not given:
         errors.append(("lines", "add at least one line"))
     if len(given) > MAX_LINES:
-        raise FieldErrors([("lines", f"at most {MAX_LINES} lines in one adjustment")])
+        raise FieldErrors([("lines", f"at most {MAX_LINES} lines in one {noun}")])
     lines = []
     for i, line in enumerate(given):
         where = f"lines[{i}]"
-        item = _product(conn, line["product_id"], where, errors)
-        quantity, unit_cost = line["quantity"], line.get("unit_cost")
-        reason = _reason(line.get("reason_code") or document_reason, reasons, f"{where}.reason_code", errors)
-        note = _text(line.get("note"), f"{where}.note", MAX_NOTE, errors)
-        if not _quantity(quantity, item, f"{where}.quantity", errors):
-            continue
-        if reason is not None and reason["direction"] != "any" and (quantity > 0) != (reason["direction"] == "in"):
-            errors.append((f"{where}.quantity", f"{reason['name']} is {DIRECTION_WORDS[reason['direction']]}"))
-        if unit_cost is not None and quantity < 0:
-            errors.append((f"{where}.unit_cost", "only an increase takes a unit cost: stock leaves at its average"))
-        if item is None or reason is None:
-            continue
-        cost = unit_cost if unit_cost is not None else (
-            item["avg_cost"] if item["avg_cost"] is not None else item["cost_price"])
-        lines.append({"line": i, "product_id": item["id"], "quantity": quantity, "unit_cost": unit_cost,
-                      "cost": cost, "reason_code": reason["code"], "note": note})
+        typed = _Line(
+            index=i, where=where, item=_product(conn, line["product_id"], where, errors),
+            quantity=line["quantity"], unit_cost=line.get("unit_cost"),
+            reason=_reason(line.get("reason_code") or document_reason, reasons, f"{where}.reason_code", errors),
+            note=_text(line.get("note"), f"{where}.note", MAX_NOTE, errors))
+        if rule(typed, errors) and typed.item is not None and typed.reason is not None:
+            lines.append(typed)
     if errors:
         raise FieldErrors(errors)
     return lines
+
+
+def _adjustment_rule(line: _Line, errors: list[tuple[str, str]]) -> bool:
+    where, quantity, reason = line.where, line.quantity, line.reason
+    if not _quantity(quantity, line.item, f"{where}.quantity", errors):
+        return False
+    if reason is not None and reason["direction"] != "any" and (quantity > 0) != (reason["direction"] == "in"):
+        errors.append((f"{where}.quantity", f"{reason['name']} is {DIRECTION_WORDS[reason['direction']]}"))
+    if line.unit_cost is not None and quantity < 0:
+        errors.append((f"{where}.unit_cost", "only an increase takes a unit cost: stock leaves at its average"))
+    return True
+
+
+def _adjustment_lines(conn: sqlite3.Connection, data: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"line": ln.index, "product_id": ln.item["id"], "quantity": ln.quantity,  # type: ignore[index]
+             "unit_cost": ln.unit_cost, "cost": ln.cost, "reason_code": ln.reason["code"],  # type: ignore[index]
+             "note": ln.note}
+            for ln in _typed_lines(conn, data, "adjustment", "adjustment", _adjustment_rule)]
 
 
 def check_adjustment(conn: sqlite3.Connection, data: dict[str, Any]) -> None:
@@ -359,37 +394,17 @@ def get_adjustment(conn: sqlite3.Connection, adjustment_id: str) -> dict[str, An
 
 # ---- supplier returns -----------------------------------------------------------------------
 
+def _return_rule(line: _Line, errors: list[tuple[str, str]]) -> bool:
+    if line.quantity < 0:
+        errors.append((f"{line.where}.quantity", "is what goes back to the supplier: more than zero"))
+        return False
+    return _quantity(line.quantity, line.item, f"{line.where}.quantity", errors)
+
+
 def _return_lines(conn: sqlite3.Connection, data: dict[str, Any]) -> list[dict[str, Any]]:
-    reasons = _reasons(conn, "supplier_return")
-    errors: list[tuple[str, str]] = []
-    document_reason = data.get("reason_code")
-    if document_reason is not None and document_reason not in reasons:
-        errors.append(("reason_code", f"is not a reason code: one of {', '.join(reasons)}"))
-        document_reason = None
-    given = data.get("lines") or []
-    if not given:
-        errors.append(("lines", "add at least one line"))
-    if len(given) > MAX_LINES:
-        raise FieldErrors([("lines", f"at most {MAX_LINES} lines in one return")])
-    lines = []
-    for i, line in enumerate(given):
-        where = f"lines[{i}]"
-        item = _product(conn, line["product_id"], where, errors)
-        quantity, unit_cost = line["quantity"], line.get("unit_cost")
-        reason = _reason(line.get("reason_code") or document_reason, reasons, f"{where}.reason_code", errors)
-        note = _text(line.get("note"), f"{where}.note", MAX_NOTE, errors)
-        if quantity < 0:
-            errors.append((f"{where}.quantity", "is what goes back to the supplier: more than zero"))
-            continue
-        if not _quantity(quantity, item, f"{where}.quantity", errors) or item is None or reason is None:
-            continue
-        cost = unit_cost if unit_cost is not None else (
-            item["avg_cost"] if item["avg_cost"] is not None else item["cost_price"])
-        lines.append({"line": i, "product_id": item["id"], "quantity": quantity, "unit_cost": cost,
-                      "reason_code": reason["code"], "note": note})
-    if errors:
-        raise FieldErrors(errors)
-    return lines
+    return [{"line": ln.index, "product_id": ln.item["id"], "quantity": ln.quantity,  # type: ignore[index]
+             "unit_cost": ln.cost, "reason_code": ln.reason["code"], "note": ln.note}  # type: ignore[index]
+            for ln in _typed_lines(conn, data, "supplier_return", "return", _return_rule)]
 
 
 def _return_head(conn: sqlite3.Connection, data: dict[str, Any]) -> tuple[str, str, list[tuple[str, str]]]:
