@@ -91,11 +91,16 @@ def _usable_code(conn: sqlite3.Connection, code: str | None, now: str) -> dict[s
 
 
 def pair(conn: sqlite3.Connection, code: str | None, *, name: str, platform: str, app_version: str,
-         serial: str | None, address: str | None, request_id: str | None) -> dict[str, Any]:
-    """Pair a till with a code; returns its id and token (shown once) and the hub's identity."""
+         serial: str | None, address: str | None, request_id: str | None,
+         demo_seatless: bool = False) -> dict[str, Any]:
+    """Pair a till with a code; returns its id and token (shown once) and the hub's identity.
+    `demo_seatless`: pair without a license seat, only in a demo store (its history shows three
+    tills beside the trial's two, hub.sales.demo_history); a real store's till always takes one."""
     now = conn.stamp()
     found = _usable_code(conn, code, now)
-    license_id = seat_for_new_device(conn, now)
+    if demo_seatless and not meta.is_demo(conn):
+        raise PermissionDeniedError("only a demo store pairs a till without a license seat")
+    license_id = None if demo_seatless else seat_for_new_device(conn, now)
     secret, device = devices.create_device(
         conn, name=normalise_name(name), platform=platform, app_version=app_version, serial=serial,
         paired_by=found["created_by"], license_id=license_id, address=address)

@@ -34,7 +34,7 @@ from typing import Any
 
 from hub.catalogue.pricing_settings.service import tax_mode
 from hub.clock import format_ts, utc_now
-from hub.db import audit, devices as device_rows, meta
+from hub.db import audit, meta
 from hub.db.audit import Actor
 from hub.db.connection import connect, transaction
 from hub.db.pricing import load_catalogue
@@ -406,20 +406,11 @@ class _Runner:
         self.sim.at = self.plan.events[0].at - dt.timedelta(hours=1)
         for i, name in enumerate(TILLS):
             code = devices.create_pairing_code(self.conn, self.manager)["code"]
-            if i < TRIAL_DEVICES:
-                paired = devices.pair(self.conn, devices.normalise_code(code), name=name, platform="android",
-                                      app_version="1.0.0", serial=f"DEMO-{name}", address=None, request_id=None)
-                device_id = paired["device_id"]
-            else:  # the trial allows TRIAL_DEVICES tills; the demo's third is paired as pair() would, seatless
-                found = device_rows.find_code(self.conn, devices.normalise_code(code))
-                _secret, device = device_rows.create_device(
-                    self.conn, name=name, platform="android", app_version="1.0.0", serial=f"DEMO-{name}",
-                    paired_by=self.manager.user_id, license_id=None, address=None)
-                device_rows.use_code(self.conn, found["id"], device["id"])
-                audit.append(self.conn, Actor(user_id=self.manager.user_id, username="manager",
-                                              device_id=device["id"]), "device.paired", "device", device["id"],
-                             after=device, detail={"pairing_code_id": found["id"], "address": None})
-                device_id = device["id"]
+            # The trial allows TRIAL_DEVICES tills; the demo's third holds no seat.
+            paired = devices.pair(self.conn, devices.normalise_code(code), name=name, platform="android",
+                                  app_version="1.0.0", serial=f"DEMO-{name}", address=None, request_id=None,
+                                  demo_seatless=i >= TRIAL_DEVICES)
+            device_id = paired["device_id"]
             self.tills[name] = device_id
             self.counts["tills"] += 1
 

@@ -216,3 +216,26 @@ def test_refuses_a_real_store_and_a_second_load(tmp_path, store):
         load_demo_history(empty.db_path, seed=1, days=2, today=TODAY)
     with pytest.raises(DemoHistoryError, match="later"):
         load_demo_history(empty.db_path, seed=1, days=2, today=dt.date.today() + dt.timedelta(days=3))
+
+
+def test_only_a_demo_store_pairs_a_till_without_a_license_seat(tmp_path):
+    from hub.db import users as user_rows
+    from hub.db.audit import Actor
+    from hub.db.connection import transaction
+    from hub.devices import service as devices
+    from hub.errors import PermissionDeniedError
+
+    path = tmp_path / "real" / "hub.db"
+    create_database(path, store_name="Real Store", store_code="REAL", timezone="Africa/Harare",
+                    hasher=SecretHasher(FAST_KDF["kdf_time_cost"], FAST_KDF["kdf_memory_kib"]),
+                    admin_username="owner", admin_password="a-long-enough-Passw0rd!")
+    conn = connect(path)
+    try:
+        owner = user_rows.get_user_by_username(conn, "owner")
+        with pytest.raises(PermissionDeniedError, match="only a demo store"), transaction(conn):
+            code = devices.create_pairing_code(conn, Actor(user_id=owner["id"], username="owner"))["code"]
+            devices.pair(conn, devices.normalise_code(code), name="Till", platform="android", app_version="1",
+                         serial=None, address=None, request_id=None, demo_seatless=True)
+        assert conn.execute("SELECT count(*) FROM devices").fetchone()[0] == 0
+    finally:
+        conn.close()
