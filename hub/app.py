@@ -37,6 +37,13 @@ FEATURE_APIS = (
     "hub.sales.api",
     "hub.exceptions.api",
     "hub.endofday.api",
+    "hub.sync.down_api",
+    "hub.sync.up_api",
+    "hub.printing.api",
+    "hub.events.api",
+    "hub.customers.api",
+    "hub.quotations.api",
+    "hub.reports.api",
 )
 
 

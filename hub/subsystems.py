@@ -79,12 +79,15 @@ class DatabaseSubsystem:
 
 
 def default_subsystems(settings: Settings) -> list[Any]:
-    """In start order: the database, scheduled prices, then the TLS identity (later: drivers,
-    discovery, bridge)."""
+    """In start order: the database, scheduled prices, the TLS identity, the print worker and the
+    scanners (later: the bridge). mDNS advertising starts once HTTP listens (hub.server)."""
     from hub.catalogue.products.scheduler import ScheduledPriceSubsystem
+    from hub.events.subsystem import ScannerSubsystem
     from hub.identity.subsystem import TlsSubsystem
+    from hub.printing.subsystem import PrintSubsystem
 
-    return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path)]
+    return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path),
+            PrintSubsystem(), ScannerSubsystem()]
 
 
 class Uptime:

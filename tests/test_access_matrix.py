@@ -8,6 +8,8 @@ code it checks. A route missing from the oracle, or declaring another rule, fail
 from __future__ import annotations
 
 import tomllib
+
+import pytest
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
@@ -16,7 +18,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from hub.app import create_app
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, HIDDEN, PUBLIC
 from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
@@ -68,7 +70,7 @@ def test_the_oracle_names_only_known_permissions_rules_and_roles():
     assert set(ORACLE["permissions"]) == set(PERMISSIONS)
     for permission, holders in ORACLE["permissions"].items():
         assert set(holders) <= set(ROLES), permission
-    known = {PUBLIC, AUTHENTICATED, HIDDEN, *PERMISSIONS}
+    known = {PUBLIC, AUTHENTICATED, HIDDEN, DEVICE, *PERMISSIONS}
     assert {rule for rule in ORACLE["routes"].values()} <= known
 
 
@@ -369,6 +371,8 @@ def expected(rule: str, who: str | None) -> str:
         return "hidden"
     if rule == PUBLIC:
         return "allowed"
+    if rule == DEVICE:  # a user's token alone is not a till: see the device test below
+        return "no_device"
     if who is None:
         return "unauthenticated"
     if rule == AUTHENTICATED or who in ORACLE["permissions"][rule]:
@@ -394,6 +398,7 @@ def test_every_route_answers_every_role_as_the_oracle_says(hub):
             ok = {
                 "hidden": got == 404,
                 "unauthenticated": got == 401 and code == "unauthenticated",
+                "no_device": got == 401 and code == "device_required",
                 "forbidden": got == 403 and code == "forbidden",
                 "allowed": got not in (401, 403) and (got < 400 or not call.strict),
             }[want]
@@ -401,6 +406,30 @@ def test_every_route_answers_every_role_as_the_oracle_says(hub):
                 problems.append(f"{key} as {who or 'anonymous'}: expected {want}, got {got} {code}")
     assert not problems, "\n".join(problems)
     assert set(RECIPES) <= set(routes), f"recipes for routes that no longer exist: {set(RECIPES) - set(routes)}"
+
+
+def test_every_device_route_answers_a_paired_till_and_refuses_a_revoked_one(hub):
+    """A "device" route takes a till's X-Device-Token alone; once that till is revoked, 401."""
+    matrix = Matrix(hub)
+    routes = {k for k, rule in ORACLE["routes"].items() if rule == DEVICE}
+    if not routes:
+        pytest.skip("no route takes a device token alone yet")
+    tills = _tills(matrix)
+    live, revoked = tills.pair(), tills.pair()
+    r = matrix.people.root.post(f"/api/v1/devices/{revoked['device_id']}/revoke")
+    assert r.status_code == 200, r.text
+    problems = []
+    for key in sorted(routes):
+        method = key.split(" ", 1)[0]
+        call = default_call(key)
+        for paired, want in ((live, "allowed"), (revoked, "revoked")):
+            with tills.as_till(paired["device_token"]) as till:
+                r = till.request(method, call.path, json=call.body)
+            code = r.json().get("code") if r.headers.get("content-type", "").endswith("json") and r.status_code >= 400 else None
+            ok = (r.status_code not in (401, 403)) if want == "allowed" else (r.status_code == 401 and code == "device_revoked")
+            if not ok:
+                problems.append(f"{key} as a {want} till: got {r.status_code} {code}")
+    assert not problems, "\n".join(problems)
 
 
 def page_answer_ok(want: str, r: Any, strict: bool) -> bool:

@@ -12,6 +12,9 @@ from typing import Any
 PUBLIC = "public"
 AUTHENTICATED = "authenticated"
 HIDDEN = "hidden"
+# A paired till that is not revoked (its X-Device-Token), with or without a signed-in cashier:
+# what a till calls before anyone signs in on it (sync).
+DEVICE = "device"
 ACCESS_KEY = "access"
 
 
@@ -28,6 +31,12 @@ def public() -> dict[str, Any]:
 def authenticated() -> dict[str, Any]:
     """Route opt for a route any signed-in user may call (their own profile)."""
     return {ACCESS_KEY: AUTHENTICATED}
+
+
+def device() -> dict[str, Any]:
+    """Route opt for a route a paired till calls with its X-Device-Token alone (a cashier's
+    bearer token may come too and is then checked and bound to that till)."""
+    return {ACCESS_KEY: DEVICE}
 
 
 def hidden() -> dict[str, Any]:

@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, HIDDEN, PUBLIC
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, HIDDEN, PUBLIC
 from hub.auth.cache import cache_for
 from hub.clock import format_ts, parse_ts, utc_now
 from hub.db import devices, tokens
@@ -184,6 +184,11 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
     device, identity = await resolve_caller(connection)
     identity = bind_device(identity, device)
     connection.state.identity = identity
+    if rule == DEVICE:
+        if device is None:
+            raise AuthenticationError("this is called by a paired till: send its X-Device-Token",
+                                      code="device_required")
+        return
     if identity is None:
         raise AuthenticationError("sign in first: send `Authorization: Bearer <token>`")
     if rule != AUTHENTICATED and not identity.can(rule):

@@ -46,6 +46,15 @@ PERMISSIONS: dict[str, str] = {
     "exceptions.view": "See the exception queue",
     "exceptions.resolve": "Resolve exceptions in the queue",
     "endofday.manage": "Run end of day and record bank deposits",
+    "customers.view": "See and look up customers, their accounts and vouchers",
+    "customers.manage": "Create, edit and merge customers",
+    "credit.manage": "Set credit limits and record payments on credit accounts",
+    "vouchers.manage": "Issue, cancel and adjust vouchers and store credit",
+    "quotations.manage": "Draft, send and convert quotations",
+    "reports.view": "See the dashboard figures and the reports, and export them",
+    "peripherals.view": "See printers, scanners and print jobs",
+    "peripherals.manage": "Configure printers and scanners, assign them, run their tests, retry print jobs",
+    "drawer.open": "Open a cash drawer without a sale",
 }
 _STOCK = frozenset({"inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
                     "inventory.approve", "inventory.transfer", "purchasing.manage"})
@@ -66,18 +75,22 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "settings.view", "settings.manage", "backups.manage",
                    "devices.view", "devices.manage", "licenses.view", "licenses.manage",
                    "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
-                   "currencies.manage"}) | _STOCK | _SALES,
+                   "currencies.manage", "customers.view", "customers.manage", "credit.manage",
+                   "vouchers.manage", "quotations.manage", "reports.view", "peripherals.view",
+                   "peripherals.manage", "drawer.open"}) | _STOCK | _SALES,
     ),
     # A supervisor takes deliveries, counts and makes small adjustments; approving a stock take
     # or a large adjustment is the manager's.
     "supervisor": (
         "Leads a shift: approves overrides, sees users and settings",
         frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view",
-                   "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count"})
+                   "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
+                   "customers.view", "quotations.manage", "reports.view", "peripherals.view",
+                   "drawer.open"})
         | _SUPERVISION,
     ),
     # Counting only: a blind count shows a cashier nothing of what the ledger expects.
-    "cashier": ("Sells at a till", frozenset({"inventory.count"}) | _SALES_FLOOR),
+    "cashier": ("Sells at a till", frozenset({"inventory.count", "customers.view"}) | _SALES_FLOOR),
 }
 
 

@@ -19,7 +19,7 @@ from typing import Any, Callable
 from hub.auth.access import AUTHENTICATED
 
 # Sidebar groups, in order.
-GROUPS = ("Home", "Sales", "Catalogue", "Stock", "People", "Store", "Records", "Help")
+GROUPS = ("Home", "Sales", "Catalogue", "Stock", "Reports", "People", "Store", "Records", "Help")
 
 # Feature portal modules, in sidebar order within each group.
 FEATURES = (
@@ -28,6 +28,7 @@ FEATURES = (
     "hub.shifts.portal",
     "hub.exceptions.portal",
     "hub.endofday.portal",
+    "hub.quotations.portal",
     "hub.catalogue.products.portal",
     "hub.catalogue.products.files_portal",
     "hub.catalogue.labels.portal",
@@ -45,10 +46,14 @@ FEATURES = (
     "hub.inventory.stocktake.portal",
     "hub.inventory.transfers.portal",
     "hub.inventory.unapplied.portal",
+    "hub.reports.portal",
+    "hub.customers.portal",
     "hub.users.portal",
     "hub.roles.portal",
     "hub.store.portal",
     "hub.devices.portal",
+    "hub.sync.portal",
+    "hub.printing.portal",
     "hub.licenses.portal",
     "hub.audit.portal",
     "hub.portal.about",

@@ -21,27 +21,27 @@ def test_a_permission_added_by_a_release_reaches_the_builtin_roles_once(settings
         manager = roles.get_role_by_name(conn, "manager")
         roles.update_role(conn, manager["id"], permissions=set(manager["permissions"]) - {"audit.view"})
     conn.close()
-    # A new release brings "reports.view", granted by default to admin and manager.
-    monkeypatch.setitem(permissions.PERMISSIONS, "reports.view", "See reports")
+    # A new release brings "future.example", granted by default to admin and manager.
+    monkeypatch.setitem(permissions.PERMISSIONS, "future.example", "A permission a later release brings")
     builtin = dict(permissions.BUILTIN_ROLES)
     for name in ("admin", "manager"):
         description, granted = builtin[name]
-        builtin[name] = (description, granted | {"reports.view"})
+        builtin[name] = (description, granted | {"future.example"})
     monkeypatch.setattr(permissions, "BUILTIN_ROLES", builtin)
     monkeypatch.setattr(roles, "BUILTIN_ROLES", builtin)
 
     server = HubServer(settings).start()
     server.stop()
 
-    assert "reports.view" in role_permissions(settings.db_path, "admin")
-    assert "reports.view" in role_permissions(settings.db_path, "manager")
-    assert "reports.view" not in role_permissions(settings.db_path, "cashier")
+    assert "future.example" in role_permissions(settings.db_path, "admin")
+    assert "future.example" in role_permissions(settings.db_path, "manager")
+    assert "future.example" not in role_permissions(settings.db_path, "cashier")
     assert "audit.view" not in role_permissions(settings.db_path, "manager")  # not given back
     conn = connect(settings.db_path, readonly=True)
     try:
-        assert "reports.view" in json.loads(meta.get(conn, "known_permissions"))
+        assert "future.example" in json.loads(meta.get(conn, "known_permissions"))
         (entry,) = [e for e in audit.list_entries(conn) if e["action"] == "permissions.introduced"]
-        assert entry["summary"]["detail"]["granted"] == {"admin": ["reports.view"], "manager": ["reports.view"]}
+        assert entry["summary"]["detail"]["granted"] == {"admin": ["future.example"], "manager": ["future.example"]}
     finally:
         conn.close()
 
@@ -49,8 +49,8 @@ def test_a_permission_added_by_a_release_reaches_the_builtin_roles_once(settings
     conn = connect(settings.db_path)
     with transaction(conn):
         manager = roles.get_role_by_name(conn, "manager")
-        roles.update_role(conn, manager["id"], permissions=set(manager["permissions"]) - {"reports.view"})
+        roles.update_role(conn, manager["id"], permissions=set(manager["permissions"]) - {"future.example"})
     conn.close()
     server = HubServer(settings).start()
     server.stop()
-    assert "reports.view" not in role_permissions(settings.db_path, "manager")
+    assert "future.example" not in role_permissions(settings.db_path, "manager")

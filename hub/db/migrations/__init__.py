@@ -53,6 +53,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(14, "adjustment_drafts", _module("m0014_adjustment_drafts")),
     Migration(15, "end_of_day", _module("m0015_end_of_day")),
     Migration(16, "refunds", _module("m0016_refunds")),
+    Migration(17, "sale_training", _module("m0017_sale_training")),
+    Migration(18, "sync_events", _module("m0018_sync_events")),
+    Migration(19, "printing", _module("m0019_printing")),
+    Migration(20, "customers", _module("m0020_customers")),
+    Migration(21, "report_indexes", _module("m0021_report_indexes")),
 )
 
 TRACKING_SQL = """

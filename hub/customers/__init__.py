@@ -1,0 +1,1 @@
+"""Customers, credit accounts, vouchers and store credit."""
