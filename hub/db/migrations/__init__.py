@@ -58,6 +58,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(19, "printing", _module("m0019_printing")),
     Migration(20, "customers", _module("m0020_customers")),
     Migration(21, "report_indexes", _module("m0021_report_indexes")),
+    Migration(22, "sync_feed", _module("m0022_sync_feed")),
 )
 
 TRACKING_SQL = """
