@@ -442,6 +442,7 @@ def record_deposit(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any])
     if errors:
         raise FieldErrors(errors)
     day = data["date"]
+    _refuse_closed(conn, day.isoformat(), "record a deposit for it")
     stamp = now(conn)
     at_stamp = format_ts(data["deposited_at"])
     bank, reference, by = (data[k].strip() for k in ("bank", "reference", "deposited_by"))
@@ -469,6 +470,7 @@ def reverse_deposit(conn: sqlite3.Connection, actor: Actor, deposit_id: str, rea
     reason = reason.strip()
     if not reason:
         raise FieldErrors([("reason", "say why the deposit is reversed")])
+    _refuse_closed(conn, original["business_day"], "reverse its deposits")
     if rows.deposit_count(conn, original["business_day"]) >= MAX_DEPOSITS:
         raise ConflictError(f"{original['business_day']} already has {MAX_DEPOSITS} deposits",
                             code="too_many_deposits")
@@ -481,6 +483,14 @@ def reverse_deposit(conn: sqlite3.Connection, actor: Actor, deposit_id: str, rea
         "reversal": row["id"], "business_day": row["business_day"], "currency": row["currency"],
         "amount": row["amount"], "reason": reason})
     return found(rows.deposit(conn, row["id"]), "deposit")
+
+
+def _refuse_closed(conn: sqlite3.Connection, day: str, what: str) -> None:
+    """A closed day's record is final: its figures were kept as they were when it closed."""
+    closed = rows.closed_day(conn, day)
+    if closed is not None:
+        raise DayClosedError(f"{day} was closed at {at(closed['closed_at'], zone_of(conn))}; its record is "
+                             f"final, so you cannot {what}")
 
 
 def list_deposits(conn: sqlite3.Connection, day: dt.date) -> list[dict[str, Any]]:

@@ -114,6 +114,14 @@ def test_a_day_is_walked_through_put_right_and_closed_once(hub, admin):
     day = admin.get(EOD).json()
     assert day["status"] == "closed" and any("arrived after it was closed" in w for w in day["warnings"])
     assert day["closed"]["figures"] == record["figures"]  # the record keeps the figures as they were
+
+    # nor do its deposits change once it is closed
+    deposits = admin.get(f"{EOD}/deposits", params={"date": day["date"]}).json()
+    late_deposit = admin.post(f"{EOD}/deposits", json=recipes.deposit_body(day["date"]))
+    reversal = admin.post(f"{EOD}/deposits/{deposits['items'][0]['id']}/reverse", json={"reason": "Late"})
+    for r in (late_deposit, reversal):
+        assert r.status_code == 409 and r.json()["code"] == "day_closed", r.text
+    assert admin.get(f"{EOD}/deposits", params={"date": day["date"]}).json() == deposits
     ledger_clean(hub)
 
 
