@@ -22,6 +22,7 @@ from typing import Any
 import msgspec
 
 from hub.catalogue._common import found
+from hub.customers import hooks as customer_hooks
 from hub.clock import format_ts
 from hub.db import audit, sales as rows
 from hub.db.audit import Actor
@@ -174,7 +175,8 @@ def _tenders(conn: sqlite3.Connection, sale: dict[str, Any], refund_id: str, tot
              specs: dict) -> list[dict[str, Any]]:
     """The money handed back: store credit in the receipt currency, or the sale's own tenders in
     order, each up to what it paid net of change and earlier refunds, converted to its currency at
-    the rate the sale recorded (cumulatively, so a tender refunded whole gives back what it paid)."""
+    the rate the sale recorded (cumulatively, so a tender refunded whole gives back what it paid),
+    cash rounded half-up to its currency's smallest coin or note, also cumulatively."""
     if total == 0:
         return []
     if refund_to == "store_credit":
@@ -211,8 +213,12 @@ def _tenders(conn: sqlite3.Connection, sale: dict[str, Any], refund_id: str, tot
         done = before.get(t["seq"], {}).get("amount_receipt", 0)
         decimals = specs.get(t["currency"], {}).get("decimals", receipt_decimals)
 
-        def back(receipt: int, t: dict = t, decimals: int = decimals) -> int:
-            return money.from_receipt(receipt, t["rate"], t["rate_scale"], decimals, receipt_decimals)
+        step = specs.get(t["currency"], {}).get("cash_rounding", 1) if t["method"] == "cash" else 1
+
+        def back(receipt: int, t: dict = t, decimals: int = decimals, step: int = step) -> int:
+            # cash goes back in what the drawer holds: the currency's smallest coin or note
+            return money.cash_round(money.from_receipt(receipt, t["rate"], t["rate_scale"], decimals,
+                                                       receipt_decimals), step)
 
         amount = back(done + share) - back(done)
         if amount <= 0:
@@ -291,6 +297,7 @@ def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, d
               "reason": reason, "occurred_at": occurred_at, "device_clock": format_ts(body.device_clock),
               "recorded_at": recorded_at, "body_hash": digest}
     rows.insert_refund(conn, refund, lines, tenders)
+    customer_hooks.on_refund(conn, sale, refund, tenders)  # store credit, credit account (docs/customers.md)
     moved = {m["source_line"]: m for m in rows.stock_moved(conn, sale_id)}
     back = [line for line in lines if line["restock"] and line["sale_line_no"] in moved]
     actor = Actor(user_id=caller.user_id, username=caller.username, device_id=device_id,

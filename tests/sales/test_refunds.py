@@ -182,6 +182,27 @@ def test_a_usd_sale_paid_in_zwg_cash_is_refunded_in_zwg_at_the_sales_rate(hub):
     assert totals(hub, shift)[0] == [("cash", "USD", -77), ("cash", "ZWG", 10000 - 7950)]
 
 
+def test_cash_goes_back_in_coins_the_drawer_holds_and_a_whole_tender_still_adds_up(hub):
+    r = hub.as_user("admin").patch("/api/v1/currencies/ZWG", json={"cash_rounding": 10})  # ZiG 0.10
+    assert r.status_code == 200, r.text
+    till = Till(hub)
+    shift = till.shift()
+    body = till.body([line(150, 2000, tax_rate_bp=0)], [cash(10000, "ZWG")], rates=[ZWG_RATE], shift_id=shift,
+                     change=[{"currency": "USD", "amount": 77}])
+    sold = till.sell(body)
+    refunding = Till(hub, "supervisor")
+    url = f"{SALES}/{sold['id']}/refunds"
+    half = refunding.http.post(url, json=refund_body([{"line_no": 0, "quantity": 1000}], shift_id=shift))
+    assert half.status_code == 201, half.text
+    # USD 1.50 at 26.50 is ZWG 39.75: handed back as 39.80, the document still says USD 1.50
+    assert [(t["currency"], t["amount"], t["amount_receipt"]) for t in half.json()["tenders"]] == [
+        ("ZWG", 3980, 150)]
+    assert half.json()["total"] == 150
+    rest = refunding.http.post(url, json=refund_body([{"line_no": 0, "quantity": 1000}], shift_id=shift))
+    assert [(t["currency"], t["amount"]) for t in rest.json()["tenders"]] == [("ZWG", 3970)]
+    assert totals(hub, shift)[0] == [("cash", "USD", -77), ("cash", "ZWG", 10000 - 7950)]
+
+
 def test_a_refund_in_a_later_shift_moves_that_shifts_expected_cash(hub):
     till = Till(hub)
     earlier = till.shift("closed")
