@@ -22,6 +22,10 @@ class AlreadyVoidedError(ConflictError):
     code = "sale_voided"
 
 
+class OtherTillError(ConflictError):
+    code = "other_till"
+
+
 class SaleRefundedError(ConflictError):
     code = "sale_refunded"
 
@@ -39,6 +43,11 @@ def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str,
     if sale["void_id"] is not None:
         raise AlreadyVoidedError(f"sale {sale['invoice_number']} was voided already",
                                  extra={"void_id": sale["void_id"]})
+    if actor.device_id is not None and actor.device_id != sale["device_id"]:
+        # A till voids what it has just rung up; another till's sale is refunded, or voided by a
+        # manager from the portal, where the void names no till.
+        raise OtherTillError(f"sale {sale['invoice_number']} was made at another till: refund it here, or "
+                             "void it from the portal", extra={"device_id": sale["device_id"]})
     later = conn.execute("SELECT id FROM sale_refunds WHERE sale_id = :id UNION ALL"
                          " SELECT id FROM sale_corrections WHERE sale_id = :id LIMIT 1", {"id": sale_id}).fetchone()
     if later is not None:

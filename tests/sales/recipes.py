@@ -26,9 +26,11 @@ def tills(hub: Hub) -> Tills:
 class Till:
     """A paired till with `who` signed in: its device id, its client and its invoice sequence."""
 
-    def __init__(self, hub: Hub, who: str = "cashier", paired_by: Tills | None = None) -> None:
+    def __init__(self, hub: Hub, who: str = "cashier", paired_by: Tills | None = None,
+                 paired: dict | None = None) -> None:
         t = paired_by or tills(hub)
-        paired = t.pair()
+        paired = paired or t.pair()
+        self.paired, self.paired_by = paired, t
         self.device_id = paired["device_id"]
         r = t.login(paired["device_token"], who, hub.credentials[who][0])
         assert r.status_code == 201, r.text
@@ -36,6 +38,10 @@ class Till:
         self.http = t.as_till(paired["device_token"], self.token)
         self.hub = hub
         self.sequence = 0
+
+    def signed_in(self, who: str) -> "Till":
+        """This same till with `who` signed in on it (a supervisor called over, say)."""
+        return Till(self.hub, who, paired_by=self.paired_by, paired=self.paired)
 
     def shift(self, status: str = "open") -> str:
         """A shift of this till's cashier, written behind the API (the shifts feature opens them)."""

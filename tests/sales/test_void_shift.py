@@ -25,7 +25,7 @@ def test_a_void_at_a_till_leaves_the_shift_open_there_and_not_the_sales(hub):
     body = till.body([line(150, 2000, tax_rate_bp=0)], [cash(10000, "ZWG")], rates=[ZWG_RATE], shift_id=earlier,
                      change=[{"currency": "USD", "amount": 77}])
     sold = till.sell(body)
-    voiding = Till(hub, "supervisor")
+    voiding = till.signed_in("supervisor")  # a supervisor at the same till, in a later shift
     later = voiding.shift()
     before = {c["currency"]: c for c in hub.as_user("supervisor").get(
         f"/api/v1/shifts/{later}/x-report").json()["cash"]}
@@ -51,7 +51,7 @@ def test_a_void_naming_no_shift_leaves_the_sales_own_and_a_closed_one_raises_an_
     r = hub.as_user("supervisor").post(f"{SALES}/{sold['id']}/void", json={"reason": "From the portal"})
     assert r.status_code == 200 and r.json()["void_shift_id"] == shift
     assert totals(hub, shift) == ([("cash", "USD", 200)], [("USD", 1, 200, 0)])
-    voiding = Till(hub, "supervisor")
+    voiding = till.signed_in("supervisor")
     closed = voiding.shift("closed")
     r = voiding.http.post(f"{SALES}/{kept['id']}/void", json={"reason": "Late", "shift_id": closed})
     assert r.status_code == 200, r.text

@@ -70,3 +70,18 @@ def test_voiding_needs_the_permission_a_reason_and_a_known_sale(hub):
     assert supervisor.post(f"{SALES}/{sold['id']}/void", json={"reason": "   "}).status_code == 422
     assert supervisor.post(f"{SALES}/no-such-sale/void", json={"reason": "x"}).status_code == 404
     assert query(hub, "SELECT count(*) FROM sale_voids") == [(0,)]
+
+
+def test_a_till_voids_its_own_sales_only(hub):
+    till = Till(hub, "supervisor")
+    own = till.sell()
+    other = Till(hub).sell()
+    r = till.http.post(f"{SALES}/{other['id']}/void", json={"reason": "wrong basket"})
+    assert r.status_code == 409 and r.json()["code"] == "other_till", r.text
+    assert "refund it here" in r.json()["detail"]
+    assert query(hub, "SELECT count(*) FROM sale_voids") == [(0,)]
+    r = till.http.post(f"{SALES}/{own['id']}/void", json={"reason": "wrong basket"})
+    assert r.status_code == 200, r.text
+    # a manager in the portal (no till) voids any till's sale
+    r = hub.as_user("supervisor").post(f"{SALES}/{other['id']}/void", json={"reason": "wrong basket"})
+    assert r.status_code == 200, r.text
