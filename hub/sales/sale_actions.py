@@ -245,6 +245,12 @@ def correct(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], acto
     currency = values.get("currency", "")
     if currency not in currencies:
         problems.append(("currency", f"choose {sale['currency']} or a currency the sale took"))
+    provider = values.get("provider", "").strip()
+    reference = values.get("reference", "").strip()
+    if len(provider) > 40:
+        problems.append(("provider", "must be at most 40 characters"))
+    if len(reference) > 64:
+        problems.append(("reference", "must be at most 64 characters"))
     reason = _reason(values, "c_reason", "say why the price is corrected", problems)
     if problems or shift is None or line_in is None:
         raise FieldErrors(problems)
@@ -255,7 +261,7 @@ def correct(conn: sqlite3.Connection, sale_id: str, values: dict[str, str], acto
     paid = money.from_receipt(total, rate, scale, specs.get(currency, 2), r_dec) if foreign else total
     body = CorrectionCreate(
         id=doc_id, kind=kind, device_clock=utc_now(), reason=reason, lines=[line_in],
-        tenders=[TenderIn(method=method, currency=currency, amount=paid)],
+        tenders=[TenderIn(method=method, currency=currency, amount=paid, provider=provider, reference=reference)],
         rates=[Rate(currency=currency, rate=rate, rate_scale=scale)] if foreign else [], shift_id=shift["id"])
     try:
         return corrections.correct_sale(conn, sale_id, body, device_id=shift["device_id"], caller=actor,

@@ -199,6 +199,19 @@ def test_a_correction_charge_moves_the_chosen_shifts_x_report(hub, portal, admin
     assert (corr["kind"], corr["total"], corr["shift_id"], corr["device_id"]) == ("charge", 50, shift, back.device_id)
     page = text_of(portal.call("GET", f"/sales/{sale['id']}", token))
     assert "Price correction: charge USD 0.50" in page and "Rung at the old price" in page
+
+    # paid by mobile money: the provider and its reference are kept on the tender
+    long = portal.call("POST", url, token, {"c_till": shift, "kind": "charge", "target": "line-0", "amount": "0.20",
+                                            "method": "mobile_money", "currency": "USD", "provider": "EcoCash",
+                                            "reference": "R" * 65, "c_reason": "Short-charged"})
+    assert long.status_code == 422 and 'id="e-reference"' in text_of(long) and 'value="EcoCash"' in text_of(long)
+    paid = portal.call("POST", url, token, {"c_till": shift, "kind": "charge", "target": "line-0", "amount": "0.20",
+                                            "method": "mobile_money", "currency": "USD", "provider": " EcoCash ",
+                                            "reference": "MP240601.1234.A5", "c_reason": "Short-charged"})
+    assert paid.status_code == 303, paid.text
+    latest = admin.get(f"{SALES}/{sale['id']}").json()["corrections"][-1]
+    assert [(t["method"], t["provider"], t["reference"]) for t in latest["tenders"]] == [
+        ("mobile_money", "EcoCash", "MP240601.1234.A5")]
     ledger_clean(hub)
 
 
