@@ -44,6 +44,7 @@ FEATURE_APIS = (
     "hub.customers.api",
     "hub.quotations.api",
     "hub.reports.api",
+    "hub.fiscal.api",
 )
 
 

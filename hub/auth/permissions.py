@@ -55,6 +55,8 @@ PERMISSIONS: dict[str, str] = {
     "peripherals.view": "See printers, scanners and print jobs",
     "peripherals.manage": "Configure printers and scanners, assign them, run their tests, retry print jobs",
     "drawer.open": "Open a cash drawer without a sale",
+    "fiscal.view": "See the fiscal devices, the fiscal day, its queue, call log and reports",
+    "fiscal.manage": "Register fiscal devices, map tax classes, open and close the fiscal day, submit now",
 }
 _STOCK = frozenset({"inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
                     "inventory.approve", "inventory.transfer", "purchasing.manage"})
@@ -77,7 +79,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
                    "currencies.manage", "customers.view", "customers.manage", "credit.manage",
                    "vouchers.manage", "quotations.manage", "reports.view", "peripherals.view",
-                   "peripherals.manage", "drawer.open"}) | _STOCK | _SALES,
+                   "peripherals.manage", "drawer.open", "fiscal.view", "fiscal.manage"}) | _STOCK | _SALES,
     ),
     # A supervisor takes deliveries, counts and makes small adjustments; approving a stock take
     # or a large adjustment is the manager's.
@@ -86,7 +88,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
         frozenset({"users.view", "roles.view", "settings.view", "devices.view", "catalogue.view",
                    "inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
                    "customers.view", "quotations.manage", "reports.view", "peripherals.view",
-                   "drawer.open"})
+                   "drawer.open", "fiscal.view"})
         | _SUPERVISION,
     ),
     # Counting only: a blind count shows a cashier nothing of what the ledger expects.

@@ -54,6 +54,7 @@ FEATURES = (
     "hub.devices.portal",
     "hub.sync.portal",
     "hub.printing.portal",
+    "hub.fiscal.portal",
     "hub.licenses.portal",
     "hub.audit.portal",
     "hub.portal.about",

@@ -59,6 +59,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(20, "customers", _module("m0020_customers")),
     Migration(21, "report_indexes", _module("m0021_report_indexes")),
     Migration(22, "sync_feed", _module("m0022_sync_feed")),
+    Migration(23, "fiscal", _module("m0023_fiscal")),
 )
 
 TRACKING_SQL = """

@@ -1,0 +1,1 @@
+"""ZIMRA fiscalisation: the hub as the store's fiscal device gateway (../shared/fiscal/ZIMRA-FDMS.md)."""

@@ -1,0 +1,5 @@
+"""Filled by the feature that owns it."""
+
+from __future__ import annotations
+
+CONTROLLERS: list = []
