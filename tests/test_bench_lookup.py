@@ -20,7 +20,7 @@ def _cells(text: str, measure: str) -> list[str]:
 
 def test_bench_lookup_measures_its_three_phases_against_raw_sqlite_and_appends_its_table(tmp_path):
     out = tmp_path / "BENCHMARKS.md"
-    result = CliRunner().invoke(main, ["bench", "lookup", "--products", "2000", "--seconds", "1",
+    result = CliRunner().invoke(main, ["bench", "lookup", "--products", "2000", "--seconds", "1", "--rounds", "2",
                                        "--rate", "40", "--output", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text()
@@ -39,4 +39,9 @@ def test_bench_lookup_measures_its_three_phases_against_raw_sqlite_and_appends_i
     # Each slowed commit holds the lock 10 ms, so at most 100 a second; the nonstop writer is faster.
     assert 0 < slow <= 100 < nonstop
     answered = _cells(text, "lookups answered (errors)")[1]
-    assert re.fullmatch(r"(\d+) \(0\)", answered) and int(answered.split()[0]) == 3 * 40
+    assert re.fullmatch(r"(\d+) \(0\)", answered) and int(answered.split()[0]) == 2 * 3 * 40
+    # each phase ran twice, the phases taking turns; the pooled p99 lies within its rounds' range
+    for phase in phases:
+        rounds = [float(x) for x in _cells(text, f"lookup p99 of each round, {phase}")[1].removesuffix(" ms").split(" / ")]
+        pooled = float(_cells(text, f"lookup p99, {phase}")[1].split()[0])
+        assert len(rounds) == 2 and min(rounds) - 0.01 <= pooled <= max(rounds) + 0.01

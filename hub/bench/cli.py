@@ -32,21 +32,24 @@ def startup(runs: int, output: Path, no_write: bool) -> None:
 @bench.command()
 @click.option("--products", type=click.IntRange(100, 200_000), default=50_000, show_default=True,
               help="Generated products in the scratch store.")
-@click.option("--seconds", type=click.FloatRange(0.5, 600), default=10.0, show_default=True,
-              help="Length of each phase (no write load, slow commits, nonstop commits).")
+@click.option("--seconds", type=click.FloatRange(0.5, 600), default=5.0, show_default=True,
+              help="Length of each phase in each round (no write load, slow commits, nonstop commits).")
+@click.option("--rounds", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Times each phase runs, the phases taking turns, so bursts of other work fall on all alike.")
 @click.option("--rate", type=click.IntRange(1, 5000), default=200, show_default=True,
               help="Lookups per second, sent at a constant rate (open loop).")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the generated catalogue.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
               show_default=True, help="Markdown file the results are appended to.")
 @click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
-def lookup(products: int, seconds: float, rate: int, seed: int, output: Path, no_write: bool) -> None:
+def lookup(products: int, seconds: float, rounds: int, rate: int, seed: int, output: Path,
+           no_write: bool) -> None:
     """Barcode lookup p50/p99 through the API: idle, while slow commits run (target p99 <= 5 ms)
     and while a writer commits nonstop, against the same lookup on raw sqlite3."""
     from hub.bench import lookup as measure_lookup
     from hub.bench import report
 
-    result = measure_lookup.measure(products, seconds, rate, seed)
+    result = measure_lookup.measure(products, seconds, rate, seed, rounds)
     body = measure_lookup.summary(result) + "\n\n" + report.table(measure_lookup.rows(result))
     click.echo(body)
     if not no_write:

@@ -29,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +41,7 @@ WARMUP_REQUESTS = 50
 MAX_CONNECTIONS = 16  # tills keep a connection each; a store has a few dozen at most
 REFERENCE_LOOKUPS = 2000
 TARGET_P99_MS = 5.0
+ROUNDS = 3  # each phase runs this many times, the phases taking turns
 # How long each commit of the "slow commits" phase holds the write lock: an SD card's fsync of
 # a sale's pages takes milliseconds to tens of milliseconds.
 SLOW_COMMIT_MS = 10.0
@@ -63,6 +64,7 @@ class Phase:
     commits: int = 0  # the writer's, while the phase ran
     seconds: float = 0.0  # of scheduled lookups
     wall_s: float = 0.0  # the whole phase with its warm-up, over which `commits` are counted
+    rounds_p99: list[float] = field(default_factory=list)  # each round's own p99
 
     def pct(self, q: float) -> float:
         if not self.latencies_ms:
@@ -81,6 +83,7 @@ class Result:
     reference: dict[str, Phase]
     load_average: float = 0.0  # of the machine when the lookups began: other work skews them
     stack: str = ""  # the hub's event loop and HTTP parser, and the load generator's loop
+    rounds: int = 1
 
 
 def _free_port() -> int:
@@ -297,7 +300,23 @@ def _stack() -> str:
     return f"hub on uvicorn with {loop} and {http}, load generator on {loop}"
 
 
-def measure(products: int, seconds: float, rate: int, seed: int) -> Result:
+def _merge(into: Phase | None, more: Phase) -> Phase:
+    if into is None:
+        more.rounds_p99 = [more.pct(0.99)]
+        return more
+    into.latencies_ms += more.latencies_ms
+    into.errors += more.errors
+    into.commits += more.commits
+    into.seconds += more.seconds
+    into.wall_s += more.wall_s
+    into.rounds_p99.append(more.pct(0.99))
+    return into
+
+
+def measure(products: int, seconds: float, rate: int, seed: int, rounds: int = ROUNDS) -> Result:
+    """Each phase runs `rounds` times, the phases taking turns (idle, slow, nonstop, idle, ...),
+    so that a burst of other work on the machine falls on every phase alike instead of on
+    whichever ran at that moment; a phase's figures pool its rounds."""
     rng = random.Random(seed)
     with tempfile.TemporaryDirectory(prefix="soko-bench-lookup-") as tmp:
         data = Path(tmp)
@@ -314,26 +333,29 @@ def measure(products: int, seconds: float, rate: int, seed: int) -> Result:
                 r.raise_for_status()
                 token = r.json()["access_token"]
             load_average = os.getloadavg()[0]
-            hub, ref = {}, {}
-            for key, _label, hold_ms, _target in PHASES:
-                if hold_ms is not None:
-                    writer = Writer(db_path, data / f"commits-{key}", hold_ms)
-                    writer.wait_started()
-                    before = writer.commits()
-                began = time.perf_counter()
-                hub[key] = _run(open_loop(port, token, codes, rate, seconds, rng))
-                hub[key].wall_s = time.perf_counter() - began
-                if writer is not None:
-                    hub[key].commits = writer.commits() - before
-                ref[key] = reference(db_path, codes, rng)
-                if writer is not None:
-                    writer.stop()
-                    writer = None
+            hub: dict[str, Phase] = {}
+            ref: dict[str, Phase] = {}
+            for round_no in range(rounds):
+                for key, _label, hold_ms, _target in PHASES:
+                    if hold_ms is not None:
+                        writer = Writer(db_path, data / f"commits-{key}-{round_no}", hold_ms)
+                        writer.wait_started()
+                        before = writer.commits()
+                    began = time.perf_counter()
+                    got = _run(open_loop(port, token, codes, rate, seconds, rng))
+                    got.wall_s = time.perf_counter() - began
+                    if writer is not None:
+                        got.commits = writer.commits() - before
+                    hub[key] = _merge(hub.get(key), got)
+                    ref[key] = _merge(ref.get(key), reference(db_path, codes, rng))
+                    if writer is not None:
+                        writer.stop()
+                        writer = None
         finally:
             if writer is not None:
                 writer.stop()
             _stop(proc)
-    return Result(products, rate, seconds, load_s, hub, ref, load_average, _stack())
+    return Result(products, rate, seconds, load_s, hub, ref, load_average, _stack(), rounds)
 
 
 def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
@@ -352,6 +374,10 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
         out.append((f"lookup p99 {label} / no write load", f"{phase.pct(0.99):.2f} ms",
                     f"{idle.pct(0.99):.2f} ms", f"{phase.pct(0.99) / idle.pct(0.99):.2f}", "-"))
         out.append((f"writer commits, {label}", f"{phase.commits / phase.wall_s:.0f}/s", "-", "-", "-"))
+    if result.rounds > 1:
+        for key, label, _hold, _targeted in PHASES:
+            each = " / ".join(f"{p:.2f}" for p in result.hub[key].rounds_p99)
+            out.append((f"lookup p99 of each round, {label}", f"{each} ms", "-", "-", "-"))
     phases = list(result.hub.values())
     out.append(("lookups answered (errors)", f"{sum(len(p.latencies_ms) for p in phases)} "
                 f"({sum(p.errors for p in phases)})", "-", "-", "0 errors"))
@@ -361,7 +387,8 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
 def summary(result: Result) -> str:
     median = statistics.median(result.reference["idle"].latencies_ms or [0.0])
     return (f"{result.products} products (loaded in {result.load_s:.1f} s), {result.rate} lookups/s "
-            f"open loop for {result.seconds:g} s per phase over HTTPS on 127.0.0.1, "
+            f"open loop for {result.seconds:g} s per phase and round, {result.rounds} rounds with the "
+            f"phases taking turns, over HTTPS on 127.0.0.1, "
             f"{MAX_CONNECTIONS} connections; reference: the lookup statement on raw sqlite3 "
             f"(median {median:.3f} ms). Load average {result.load_average:.1f} when it began; "
             f"{result.stack}.")
