@@ -24,6 +24,7 @@ from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
+from tests.customers import recipes as customering
 from tests.inventory import purchasing_recipes as purchasing
 from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import recipes as inventory
@@ -201,6 +202,36 @@ RECIPES: dict[str, Recipe] = {
     "POST /api/v1/promotions/{promotion_id}/end": lambda m, who, t: Call(
         f"/api/v1/promotions/{pricing.promotion(m.people)}/end"),
     "POST /api/v1/pricing/quote": lambda m, who, t: Call("/api/v1/pricing/quote", pricing.quote_body(m.people)),
+    "GET /api/v1/customers/lookup": lambda m, who, t: Call(f"{customering.CUSTOMERS}/lookup?card={customering.card(m.people)}"),
+    "GET /api/v1/customers/{customer_id}": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}"),
+    "GET /api/v1/customers/{customer_id}/account": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/account"),
+    "GET /api/v1/customers/{customer_id}/duplicates": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/duplicates"),
+    "GET /api/v1/customers/{customer_id}/payments": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/payments"),
+    "GET /api/v1/customers/{customer_id}/sales": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/sales"),
+    "GET /api/v1/customers/{customer_id}/statement": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/statement?currency=USD"),
+    "POST /api/v1/customers": lambda m, who, t: Call(customering.CUSTOMERS, {"name": unique("Customer ")}),
+    "PATCH /api/v1/customers/{customer_id}": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}", {"notes": "Matrix"}),
+    "POST /api/v1/customers/{customer_id}/merge": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/merge",
+        {"merge_id": customering.customer(m.people)}),
+    "PUT /api/v1/customers/{customer_id}/credit-limits": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/credit-limits", {"limits": {"USD": 1000}}),
+    "POST /api/v1/customers/{customer_id}/payments": lambda m, who, t: Call(
+        f"{customering.CUSTOMERS}/{customering.customer(m.people)}/payments", customering.payment_body()),
+    "GET /api/v1/vouchers/lookup": lambda m, who, t: Call(
+        f"{customering.VOUCHERS}/lookup?code={customering.voucher_code(m.people)}"),
+    "GET /api/v1/vouchers/{voucher_id}": lambda m, who, t: Call(
+        f"{customering.VOUCHERS}/{customering.voucher(m.people)}"),
+    "POST /api/v1/vouchers": lambda m, who, t: Call(customering.VOUCHERS, {"currency": "USD", "amount": 100}),
+    "POST /api/v1/vouchers/{voucher_id}/expire": lambda m, who, t: Call(
+        f"{customering.VOUCHERS}/{customering.voucher(m.people)}/expire"),
     "GET /api/v1/products/lookup": lambda m, who, t: Call(
         f"/api/v1/products/lookup?barcode={catalogue.sku(m.people)}"),
     "GET /api/v1/products/{product_id}": lambda m, who, t: Call(f"/api/v1/products/{catalogue.product(m.people)}"),

@@ -15,6 +15,7 @@ from hub.db.audit import verify_chain
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
+from tests.customers import recipes as customering
 from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
@@ -163,6 +164,23 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     # A quote prices a basket and changes nothing: it must write no entry at all.
     "POST /api/v1/pricing/quote": lambda p: Change(
         "/api/v1/pricing/quote", None, pricing.quote_body(p), _root(p)),
+    "POST /api/v1/customers": lambda p: Change(
+        customering.CUSTOMERS, "customer.created", {"name": unique("Customer ")}, _root(p)),
+    "PATCH /api/v1/customers/{customer_id}": lambda p: Change(
+        f"{customering.CUSTOMERS}/{customering.customer(p)}", "customer.updated", {"notes": "Audited"}, _root(p)),
+    "POST /api/v1/customers/{customer_id}/merge": lambda p: Change(
+        f"{customering.CUSTOMERS}/{customering.customer(p)}/merge", "customer.merged",
+        {"merge_id": customering.customer(p)}, _root(p)),
+    "PUT /api/v1/customers/{customer_id}/credit-limits": lambda p: Change(
+        f"{customering.CUSTOMERS}/{customering.customer(p)}/credit-limits", "credit.limits_set",
+        {"limits": {"USD": 2000}}, _root(p)),
+    "POST /api/v1/customers/{customer_id}/payments": lambda p: Change(
+        f"{customering.CUSTOMERS}/{customering.customer(p)}/payments", "credit.payment_recorded",
+        customering.payment_body(), _root(p)),
+    "POST /api/v1/vouchers": lambda p: Change(
+        customering.VOUCHERS, "voucher.issued", {"currency": "USD", "amount": 250}, _root(p)),
+    "POST /api/v1/vouchers/{voucher_id}/expire": lambda p: Change(
+        f"{customering.VOUCHERS}/{customering.voucher(p)}/expire", "voucher.expired", token=_root(p)),
     "POST /api/v1/products": lambda p: Change(
         "/api/v1/products", "product.created", catalogue.body(p), _root(p)),
     "PATCH /api/v1/products/{product_id}": lambda p: Change(

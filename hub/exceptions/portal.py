@@ -44,6 +44,9 @@ PAGE_SIZE = 50
 MAX_NOTE = 500  # hub.sales.schemas.ExceptionAction
 ExceptionId = Annotated[str, Parameter(max_length=64)]
 KIND_NAMES = {
+    "fact_quarantined": "Till fact in quarantine",
+    "sync_conflict": "Till sync conflict",
+    "clock_skew": "Till clock off",
     "price_mismatch": "Price differs from the catalogue",
     "unknown_product": "Unknown product",
     "unknown_shift": "Unknown shift",
@@ -51,6 +54,10 @@ KIND_NAMES = {
     "negative_stock": "Negative stock",
     "duplicate_invoice_number": "Duplicate invoice number",
     "unapproved_discount": "Discount without a cause",
+    "credit_limit_exceeded": "Credit limit exceeded",
+    "unknown_customer": "Credit sale without a known customer",
+    "voucher_redeemed_again": "Voucher redeemed again",
+    "voucher_invalid": "Voucher not redeemable",
 }
 STATUSES = (("", "Any status (open first)"), ("open", "Open"), ("resolved", "Resolved"), ("dismissed", "Dismissed"))
 STATUS_NAMES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
@@ -118,6 +125,26 @@ def describe(record: dict[str, Any], context: dict[str, Any]) -> str:
     if kind == "unapproved_discount":
         return (f"{where}: a discount of {money(detail.get('amount'))} names neither a promotion nor a supervisor "
                 f"who approved it.")
+    if kind in ("fact_quarantined", "sync_conflict"):
+        return (f"{detail.get('device_name') or 'A till'} uploaded a {detail.get('type', 'fact')} "
+                f"(seq {detail.get('device_seq')}) kept in quarantine: {detail.get('detail') or detail.get('reason')}. "
+                "Accept or reject it on the sync monitor.")
+    if kind == "clock_skew":
+        return (f"{detail.get('device_name') or 'A till'}'s clock was {detail.get('skew', '?')} "
+                f"{'ahead of' if (detail.get('skew_ms') or 0) > 0 else 'behind'} the hub's.")
+    if kind == "credit_limit_exceeded":
+        def owed(c: str, v: dict) -> str:
+            return (f"{_format.money(v.get('balance'), context['decimals'].get(c, 2), c)} owed against a limit of "
+                    f"{_format.money(v.get('limit'), context['decimals'].get(c, 2), c)}")
+
+        over = "; ".join(owed(c, v) for c, v in sorted((detail.get("currencies") or {}).items()) if isinstance(v, dict))
+        return f"A credit-account sale took {detail.get('customer_name') or 'the customer'} beyond their limit: {over}."
+    if kind == "unknown_customer":
+        return "A credit-account sale names no customer the hub knows; nothing was posted to an account."
+    if kind in ("voucher_redeemed_again", "voucher_invalid"):
+        code = detail.get("code") or "(no code)"
+        return (f"A {str(detail.get('method') or 'voucher').replace('_', ' ')} tender of {money(detail.get('amount'))}"
+                f" ({code}): {detail.get('reason') or service.KINDS.get(kind, kind)}.")
     return service.KINDS.get(kind, kind).capitalize() + "."
 
 

@@ -19,6 +19,10 @@ from hub.ids import new_id
 
 # kind -> what it means (the subject is a sale, or one of its lines as `<sale id>#<line no>`).
 KINDS = {
+    # till sync (docs/sync.md): subject a quarantined fact (`sync_quarantine`) or a till (`device`)
+    "fact_quarantined": "a till's uploaded fact was kept in quarantine, not applied: accept or reject it",
+    "sync_conflict": "a till uploaded a different fact under a sequence number already used",
+    "clock_skew": "a till's clock is far from the hub's",
     "unknown_product": "a sale line names a product (or code) the store does not know; no stock moved",
     "price_mismatch": "a sale line's unit price differs from the store's price at that moment",
     "unapproved_discount": "a discount names neither a known promotion nor a supervisor who approved it",
@@ -26,6 +30,10 @@ KINDS = {
     "unknown_shift": "a sale names no shift, a shift the hub does not know, or another till's shift",
     "closed_shift": "a sale names a shift that was already closed",
     "duplicate_invoice_number": "a sale carries an invoice number another sale already has",
+    "credit_limit_exceeded": "a credit-account sale took the customer's balance beyond their credit limit",
+    "unknown_customer": "a credit-account sale names no customer, or one the hub does not know; nothing was posted",
+    "voucher_redeemed_again": "a sale redeemed a voucher (or store credit) that an earlier sale had already spent",
+    "voucher_invalid": "a sale redeemed an unknown or expired voucher, or more than it had left",
 }
 STATUSES = ("open", "resolved", "dismissed")
 

@@ -8,6 +8,7 @@ import sqlite3
 from typing import Any
 
 from hub.catalogue._common import found
+from hub.customers import hooks as customer_hooks
 from hub.db import audit, sales as rows
 from hub.db.audit import Actor
 from hub.errors import ConflictError, FieldErrors
@@ -58,6 +59,7 @@ def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str,
             "voided_by": actor.user_id, "voided_by_name": actor.username or "", "occurred_at": stamp,
             "recorded_at": stamp, "shift_id": shift_id if shift_id is not None else sale["shift_id"]}
     rows.insert_void(conn, void)
+    customer_hooks.on_void(conn, sale, void)  # credit and vouchers back (docs/customers.md)
     raised = shift_exceptions(conn, void, "void") if shift_id is not None else []
     moved = rows.stock_moved(conn, sale_id)
     ledger.post(conn, [ledger.Line(kind="void", product_id=m["product_id"], quantity=-m["quantity"],
