@@ -235,13 +235,8 @@ def ingest_sale(conn: sqlite3.Connection, sale: SaleCreate | Mapping[str, Any], 
            "subtotal": sale.subtotal, "discount_total": sale.discount_total, "tax_total": sale.tax_total,
            "rounding": sale.rounding, "total": sale.total, "paid": paid, "status": "completed",
            "occurred_at": occurred_at, "device_clock": format_ts(sale.device_clock), "recorded_at": recorded_at,
-           "body_hash": digest, "training": int(sale.training)}
+           "body_hash": digest}
     rows.insert_sale(conn, row, lines, discounts, tenders, change)
-    if sale.training:  # kept and marked; no stock, money, exception, fiscal or HQ (docs/sales.md)
-        audit.append(conn, caller, "sale.recorded", "sale", sale.id, after={
-            "invoice_number": row["invoice_number"], "currency": sale.currency, "total": sale.total,
-            "lines": len(lines), "occurred_at": occurred_at, "exceptions": [], "training": True})
-        return Result(sale.id, created=True)
     raised = _raise(conn, sale, row, lines, products)
     raised += customer_hooks.on_sale(conn, sale, row, tenders)  # credit account, vouchers (docs/customers.md)
     raised += _move_stock(conn, sale, row, lines, products, caller)
