@@ -43,7 +43,7 @@ pass_ctx = click.make_pass_decorator(Context)
 # the code of `backup`, `user` and `bench` (and what they import) before it answers.
 LAZY_COMMANDS = {"init": "hub.users.cli:init", "user": "hub.users.cli:user", "audit": "hub.audit.cli:audit",
                  "backup": "hub.backup.cli:backup", "bench": "hub.bench.cli:bench",
-                 "stock": "hub.inventory.cli:stock"}
+                 "stock": "hub.inventory.cli:stock", "till-sim": "hub.sync.tillsim:till_sim"}
 
 
 class _Commands(dict):

@@ -8,7 +8,7 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-VERIFIER_FIELDS = ("pin_verifier", "offline_pin", "verifier")
+VERIFIER_FIELDS = ("pin", "pin_verifier")  # the feed sends {"pin": {"verifier": "$argon2id$..."}}
 
 
 def verifier_of(user: dict[str, Any]) -> str | None:
@@ -16,7 +16,7 @@ def verifier_of(user: dict[str, Any]) -> str | None:
     for field in VERIFIER_FIELDS:
         value = user.get(field)
         if isinstance(value, dict):
-            value = value.get("hash") or value.get("verifier") or value.get("phc")
+            value = value.get("verifier")
         if isinstance(value, str) and value.startswith("$argon2"):
             return value
     return None

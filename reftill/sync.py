@@ -203,9 +203,9 @@ class Sync:
         waiting, oldest = self.store.unacked()
         body = {"queue_depth": waiting, "oldest_unsent_seq": oldest,
                 "oldest_unsent_at": self.store.oldest_unacked_time(),
-                "last_failed_request": self.last_failed_request, "last_error": self.last_error,
+                "last_failed_request": self.last_failed_request or "", "last_error": (self.last_error or "")[:500],
                 "last_failed_at": self.last_failed_at, "app_version": APP_VERSION,
-                "protocol_version": PROTOCOL_VERSION, "offline_seconds": self.offline_seconds(),
+                "protocol_version": str(PROTOCOL_VERSION), "offline_seconds": self.offline_seconds(),
                 "device_time": stamp(self.clock())}
         _, answer = self.client.call("POST", STATUS_PATH, json_body=body)
         self._reached(answer)

@@ -48,7 +48,7 @@ def test_a_wrong_pin_is_refused_and_a_sale_posted_twice_is_recorded_once(tls_hub
         manager = tls_hub.as_user("manager")
         sale = manager.get(f"/api/v1/sales/{body['id']}").json()
         assert (sale["total"], sale["sequence"], sale["cashier_name"]) == (180, 1, "cashier")
-        listed = manager.get("/api/v1/sales", params={"device_id": till.device_id}).json()["items"]
+        listed = manager.get("/api/v1/sales", params={"till": till.device_id}).json()["items"]
         assert [s["id"] for s in listed if s["id"] == body["id"]] == [body["id"]]
     finally:
         till.close()
