@@ -1,0 +1,36 @@
+"""`soko-hub bench sales` in a short mode: it runs through the real API, every sale it was
+acknowledged is in the database once, and its table adds up. No latency is asserted here: a test
+on a shared machine cannot time anything fairly; the targets are reported by the benchmark."""
+
+from __future__ import annotations
+
+import re
+
+from click.testing import CliRunner
+
+from hub.cli import main
+
+
+def _cells(text: str, measure: str) -> list[str]:
+    row = next(line for line in text.splitlines() if line.startswith(f"| {measure} |"))
+    return [cell.strip() for cell in row.strip("|").split("|")]
+
+
+def test_bench_sales_commits_real_sales_and_reports_them_beside_raw_sqlite(tmp_path):
+    out = tmp_path / "BENCHMARKS.md"
+    result = CliRunner().invoke(main, ["bench", "sales", "--products", "300", "--tills", "3", "--seconds", "1",
+                                       "--rate", "20", "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    text = out.read_text()
+    assert "## Sale commits, 3 tills" in text and "found in the database afterwards, once" in text
+    for label in ("at 20 sales/s", "3-till burst"):
+        for name in ("p50", "p99", "p999"):
+            _measure, hub, reference, ratio, _target = _cells(text, f"sale commit {name}, {label}")
+            hub_ms, ref_ms = float(hub.split()[0]), float(reference.split()[0])
+            assert hub_ms > 0 and ref_ms > 0
+            assert abs(float(ratio) - hub_ms / ref_ms) <= 0.05 * hub_ms / ref_ms + 0.1
+    assert _cells(text, "sale commit p99, at 20 sales/s")[4] == "<= 10 ms"
+    _m, hub_rate, raw_rate, share, target = _cells(text, "sustained sales/s, 3-till burst")
+    assert target == ">= 0.60" and int(hub_rate.removesuffix("/s")) > 0 and int(raw_rate.removesuffix("/s")) > 0
+    acknowledged = _cells(text, "sales acknowledged (errors)")[1]
+    assert re.fullmatch(r"(\d+) \(0\)", acknowledged) and int(acknowledged.split()[0]) >= 20
