@@ -296,6 +296,7 @@ RECIPES: dict[str, Recipe] = {
     "GET /api/v1/inventory/levels/{product_id}": lambda m, who, t: Call(
         f"/api/v1/inventory/levels/{inventory.stocked_product(m.people)}"),
     "GET /api/v1/inventory/levels": lambda m, who, t: Call("/api/v1/inventory/levels?low=true"),
+    "GET /api/v1/reports/{name}": lambda m, who, t: Call("/api/v1/reports/sales-by-day?period=week"),
     "GET /api/v1/inventory/adjustments": lambda m, who, t: Call(
         "/api/v1/inventory/adjustments?status=pending_approval&reason=theft"),
     "GET /api/v1/inventory/adjustments/{adjustment_id}": lambda m, who, t: Call(
