@@ -25,6 +25,7 @@ from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import reference_recipes as reference
 from tests.customers import recipes as customering
+from tests.quotations import recipes as quoting
 from tests.inventory import purchasing_recipes as purchasing
 from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import recipes as inventory
@@ -232,6 +233,24 @@ RECIPES: dict[str, Recipe] = {
     "POST /api/v1/vouchers": lambda m, who, t: Call(customering.VOUCHERS, {"currency": "USD", "amount": 100}),
     "POST /api/v1/vouchers/{voucher_id}/expire": lambda m, who, t: Call(
         f"{customering.VOUCHERS}/{customering.voucher(m.people)}/expire"),
+    "GET /api/v1/quotations": lambda m, who, t: Call(f"{quoting.URL}?status=draft&due=today"),
+    "GET /api/v1/quotations/basket": lambda m, who, t: Call(
+        f"{quoting.URL}/basket?number=Q-{quoting.quotation(m.people, 'converted')['number']}"),
+    "GET /api/v1/quotations/{quotation_id}": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}"),
+    "POST /api/v1/quotations": lambda m, who, t: Call(quoting.URL, quoting.body(m.people)),
+    "PUT /api/v1/quotations/{quotation_id}": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}", quoting.body(m.people)),
+    "POST /api/v1/quotations/{quotation_id}/send": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}/send"),
+    "POST /api/v1/quotations/{quotation_id}/accept": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}/accept"),
+    "POST /api/v1/quotations/{quotation_id}/expire": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}/expire"),
+    "POST /api/v1/quotations/{quotation_id}/convert": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}/convert", {"mode": "on_account"}),
+    "POST /api/v1/quotations/{quotation_id}/sale": lambda m, who, t: (lambda qs: Call(
+        f"{quoting.URL}/{qs[0]}/sale", {"sale_id": qs[1]}))(quoting.sold(m.people)),
     "GET /api/v1/products/lookup": lambda m, who, t: Call(
         f"/api/v1/products/lookup?barcode={catalogue.sku(m.people)}"),
     "GET /api/v1/products/{product_id}": lambda m, who, t: Call(f"/api/v1/products/{catalogue.product(m.people)}"),

@@ -16,6 +16,7 @@ from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
 from tests.catalogue import reference_recipes as reference
 from tests.customers import recipes as customering
+from tests.quotations import recipes as quoting
 from tests.inventory import adjustment_recipes as adjusting
 from tests.inventory import purchasing_recipes as purchasing
 from tests.pairing import Tills
@@ -181,6 +182,20 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         customering.VOUCHERS, "voucher.issued", {"currency": "USD", "amount": 250}, _root(p)),
     "POST /api/v1/vouchers/{voucher_id}/expire": lambda p: Change(
         f"{customering.VOUCHERS}/{customering.voucher(p)}/expire", "voucher.expired", token=_root(p)),
+    "POST /api/v1/quotations": lambda p: Change(quoting.URL, "quotation.created", quoting.body(p), _root(p)),
+    "PUT /api/v1/quotations/{quotation_id}": lambda p: Change(
+        f"{quoting.URL}/{quoting.quotation(p)['id']}", "quotation.updated", quoting.body(p), _root(p)),
+    "POST /api/v1/quotations/{quotation_id}/send": lambda p: Change(
+        f"{quoting.URL}/{quoting.quotation(p)['id']}/send", "quotation.sent", token=_root(p)),
+    "POST /api/v1/quotations/{quotation_id}/accept": lambda p: Change(
+        f"{quoting.URL}/{quoting.quotation(p)['id']}/accept", "quotation.accepted", token=_root(p)),
+    "POST /api/v1/quotations/{quotation_id}/expire": lambda p: Change(
+        f"{quoting.URL}/{quoting.quotation(p)['id']}/expire", "quotation.expired", token=_root(p)),
+    "POST /api/v1/quotations/{quotation_id}/convert": lambda p: Change(
+        f"{quoting.URL}/{quoting.quotation(p)['id']}/convert", "quotation.converted", {"mode": "pay_at_till"},
+        _root(p)),
+    "POST /api/v1/quotations/{quotation_id}/sale": lambda p: (lambda qs: Change(
+        f"{quoting.URL}/{qs[0]}/sale", "quotation.fulfilled", {"sale_id": qs[1]}, _root(p)))(quoting.sold(p)),
     "POST /api/v1/products": lambda p: Change(
         "/api/v1/products", "product.created", catalogue.body(p), _root(p)),
     "PATCH /api/v1/products/{product_id}": lambda p: Change(

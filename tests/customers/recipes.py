@@ -59,3 +59,32 @@ def card(p: People) -> str:
     number = unique("CARD-")
     customer(p, card=number)
     return number
+
+
+def _tills(p: People) -> Any:
+    """Pairing under a big test license, made once per People (the trial's seats would run out)."""
+    from tests.pairing import Tills
+
+    if getattr(p, "tills", None) is None:
+        p.tills = Tills.licensed(p.hub, p.root)  # type: ignore[attr-defined]
+    return p.tills  # type: ignore[attr-defined]
+
+
+def customer_with_sale(p: People) -> tuple[str, str]:
+    """A business customer and a credit sale of theirs: (customer id, sale id)."""
+    cid = customer(p, registered_name="Portal Trading (Pvt) Ltd", tin="2000999888")
+    t = till(p.hub, paired_by=_tills(p))
+    return cid, t.sell(body=credit_sale(t, cid, 1_500))["id"]
+
+
+def payment(p: People) -> tuple[str, str]:
+    """A customer and a payment on their account: (customer id, payment id)."""
+    cid = customer(p)
+    r = p.root.post(f"{CUSTOMERS}/{cid}/payments", json=payment_body())
+    assert r.status_code == 201, r.text
+    return cid, r.json()["id"]
+
+
+def customer_form(**extra: str) -> dict[str, str]:
+    return {"name": unique("Portal Customer "), "phone": "", "email": "", "card": "", "tier_id": "", "notes": "",
+            "registered_name": "", "trade_name": "", "tin": "", "vat_number": "", "address": "", **extra}

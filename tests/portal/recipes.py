@@ -633,6 +633,70 @@ PAGE_CHANGES.update({
 })
 
 
+# Customers, credit accounts and vouchers (hub/customers/portal.py).
+def _customering() -> Any:
+    from tests.customers import recipes
+
+    return recipes
+
+
+def _receipt_path(p: People) -> str:
+    cid, pid = _customering().payment(p)
+    return f"/customers/{cid}/payments/{pid}/receipt"
+
+
+def _invoice_path(p: People) -> str:
+    cid, sale_id = _customering().customer_with_sale(p)
+    return f"/customers/{cid}/invoices/{sale_id}"
+
+
+PAGE_CALLS.update({
+    "GET /customers": lambda p, who: PageCall("/customers?q=customer"),
+    "GET /customers/new": lambda p, who: PageCall("/customers/new"),
+    "POST /customers": lambda p, who: PageCall("/customers", _customering().customer_form()),
+    "GET /customers/accounts": lambda p, who: PageCall("/customers/accounts"),
+    "GET /customers/{customer_id}": lambda p, who: PageCall(f"/customers/{_customering().customer(p)}"),
+    "GET /customers/{customer_id}/edit": lambda p, who: PageCall(f"/customers/{_customering().customer(p)}/edit"),
+    "POST /customers/{customer_id}": lambda p, who: PageCall(
+        f"/customers/{_customering().customer(p)}", _customering().customer_form()),
+    "POST /customers/{customer_id}/merge": lambda p, who: PageCall(
+        f"/customers/{_customering().customer(p)}/merge", {"merge_id": _customering().customer(p)}),
+    "POST /customers/{customer_id}/limits": lambda p, who: PageCall(
+        f"/customers/{_customering().customer(p)}/limits", {"limit_USD": "100.00"}),
+    "POST /customers/{customer_id}/payments": lambda p, who: PageCall(
+        f"/customers/{_customering().customer(p)}/payments", {"currency": "USD", "amount": "5.00", "method": "cash"}),
+    "GET /customers/{customer_id}/statement": lambda p, who: PageCall(
+        f"/customers/{_customering().customer(p)}/statement?currency=USD"),
+    "GET /customers/{customer_id}/payments/{payment_id}/receipt": lambda p, who: PageCall(_receipt_path(p)),
+    "GET /customers/{customer_id}/invoices/{sale_id}": lambda p, who: PageCall(_invoice_path(p)),
+    "GET /vouchers": lambda p, who: PageCall("/vouchers?kind=voucher"),
+    "POST /vouchers": lambda p, who: PageCall("/vouchers", {"currency": "USD", "amount": "2.50", "code": "",
+                                                            "expires_on": "", "note": ""}),
+    "GET /vouchers/{voucher_id}": lambda p, who: PageCall(f"/vouchers/{_customering().voucher(p)}"),
+    "POST /vouchers/{voucher_id}/expire": lambda p, who: PageCall(f"/vouchers/{_customering().voucher(p)}/expire"),
+})
+PAGE_CHANGES.update({
+    "POST /customers": lambda p: PageChange("/customers", "customer.created", _customering().customer_form(),
+                                            _root(p)),
+    "POST /customers/{customer_id}": lambda p: PageChange(
+        f"/customers/{_customering().customer(p)}", "customer.updated",
+        _customering().customer_form(notes="Audited"), _root(p)),
+    "POST /customers/{customer_id}/merge": lambda p: PageChange(
+        f"/customers/{_customering().customer(p)}/merge", "customer.merged",
+        {"merge_id": _customering().customer(p)}, _root(p)),
+    "POST /customers/{customer_id}/limits": lambda p: PageChange(
+        f"/customers/{_customering().customer(p)}/limits", "credit.limits_set", {"limit_USD": "250.00"}, _root(p)),
+    "POST /customers/{customer_id}/payments": lambda p: PageChange(
+        f"/customers/{_customering().customer(p)}/payments", "credit.payment_recorded",
+        {"currency": "USD", "amount": "7.50", "method": "mobile_money", "provider": "EcoCash", "reference": "A1"},
+        _root(p)),
+    "POST /vouchers": lambda p: PageChange("/vouchers", "voucher.issued", {"currency": "USD", "amount": "3.00"},
+                                           _root(p)),
+    "POST /vouchers/{voucher_id}/expire": lambda p: PageChange(
+        f"/vouchers/{_customering().voucher(p)}/expire", "voucher.expired", token=_root(p)),
+})
+
+
 # Stock: the levels and movements pages (read-only); a product with opening stock to list.
 def _stock_movements(p: People) -> PageCall:
     from tests.inventory.recipes import stocked_product
