@@ -63,6 +63,21 @@ class Settings(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     backup_dir: Annotated[
         str, _doc("Where `backup create` writes; empty means <data_dir>/backups.")
     ] = ""
+    mdns: Annotated[
+        bool, _doc("Advertise the hub over mDNS (_soko-hub._tcp) once HTTP listens, and browse "
+                   "for network printers; false turns both off.")
+    ] = True
+    mdns_interfaces: Annotated[
+        str, _doc("Where mDNS runs: \"lan\" is every LAN IPv4 interface (followed as addresses "
+                  "change); otherwise a comma-separated list of IPv4 addresses, e.g. 127.0.0.1.")
+    ] = "lan"
+    scanners: Annotated[
+        str, _doc("Scanners read besides those found by udev, comma-separated URLs: "
+                  "serial:///dev/ttyACM0?baudrate=9600 or hid:///dev/input/event3.")
+    ] = ""
+    scanner_autodetect: Annotated[
+        bool, _doc("Find USB barcode scanners through udev and follow them as they are plugged in and out.")
+    ] = True
 
     @property
     def data_path(self) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -9,6 +10,11 @@ from pathlib import Path
 import pytest
 
 from tests.hubtest import Hub, HubServer, make_demo_store, make_settings
+
+# A hub that tests start as a process (`soko-hub serve`) never multicasts on the machine's real
+# interface nor reads udev (tests/discovery runs mDNS on loopback and in namespaces it makes).
+os.environ.setdefault("SOKO_HUB_MDNS", "false")
+os.environ.setdefault("SOKO_HUB_SCANNER_AUTODETECT", "false")
 
 
 @pytest.fixture

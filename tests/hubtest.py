@@ -17,6 +17,9 @@ from hub.setup import DEMO_STORE, NewStore, create_database, load_demo_catalogue
 
 FAST_KDF = {"kdf_time_cost": 1, "kdf_memory_kib": 8}
 PLAIN_HTTP = {"tls": False}  # most tests speak plain HTTP; tests/identity covers HTTPS
+# No multicast on the machine's real interface and no udev: tests/discovery and tests/drivers
+# turn these on with loopback, namespaces and fakes.
+NO_DISCOVERY = {"mdns": False, "scanner_autodetect": False}
 
 
 def fast_hasher() -> SecretHasher:
@@ -24,7 +27,7 @@ def fast_hasher() -> SecretHasher:
 
 
 def make_settings(data_dir: Path, **overrides: Any) -> Settings:
-    values = {"data_dir": str(data_dir), **FAST_KDF, **PLAIN_HTTP, **overrides}
+    values = {"data_dir": str(data_dir), **FAST_KDF, **PLAIN_HTTP, **NO_DISCOVERY, **overrides}
     return Settings(**values)
 
 

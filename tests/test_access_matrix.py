@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from litestar import Litestar
-from litestar.routes import HTTPRoute
+from litestar.routes import HTTPRoute, WebSocketRoute
 
 from hub.app import create_app
 from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, HIDDEN, PUBLIC
@@ -48,6 +48,9 @@ def routes_of(app: Litestar) -> dict[str, str | None]:
     """'METHOD /path/{param}' -> declared access rule, for every HTTP route of the app."""
     found: dict[str, str | None] = {}
     for route in app.routes:
+        if isinstance(route, WebSocketRoute):  # called with a WebSocket client: see the test below
+            found[f"WEBSOCKET {route.path_format}"] = route.route_handler.opt.get(ACCESS_KEY)
+            continue
         if not isinstance(route, HTTPRoute):
             continue
         for handler in route.route_handlers:
@@ -406,6 +409,8 @@ RECIPES: dict[str, Recipe] = {
         f"{transfers.URL}/{transfers.arriving(m.people)}/receive"),
     "POST /api/v1/inventory/transfers/confirmations": lambda m, who, t: Call(
         f"{transfers.URL}/confirmations", transfers.confirmation(m.people)),
+    # The event stream's plain GET: past the access rule it answers 426 (use a WebSocket).
+    "GET /api/v1/events": lambda m, who, t: Call("/api/v1/events", strict=False),
 }
 
 
@@ -434,7 +439,8 @@ def expected(rule: str, who: str | None) -> str:
 def test_every_route_answers_every_role_as_the_oracle_says(hub):
     matrix = Matrix(hub)
     routes = {k: ORACLE["routes"][k] for k in routes_of(hub.server.app)
-              if k in ORACLE["routes"] and not is_portal_route(k)}  # portal routes: the test below
+              if k in ORACLE["routes"] and not is_portal_route(k)  # portal routes: the test below
+              and not k.startswith("WEBSOCKET ")}  # WebSocket routes: the test after it
     problems = []
     for key, rule in sorted(routes.items()):
         method = key.split(" ", 1)[0]
@@ -457,6 +463,34 @@ def test_every_route_answers_every_role_as_the_oracle_says(hub):
                 problems.append(f"{key} as {who or 'anonymous'}: expected {want}, got {got} {code}")
     assert not problems, "\n".join(problems)
     assert set(RECIPES) <= set(routes), f"recipes for routes that no longer exist: {set(RECIPES) - set(routes)}"
+
+
+def test_every_websocket_route_answers_every_role_as_the_oracle_says(hub):
+    """A WebSocket handshake as every role and anonymously: refused with the problem's status
+    (401/403), or accepted."""
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    people = People(hub)
+    routes = {k: ORACLE["routes"][k] for k in routes_of(hub.server.app) if k.startswith("WEBSOCKET ")}
+    problems = []
+    for key, rule in sorted(routes.items()):
+        url = hub.url.replace("http", "ws", 1) + key.split(" ", 1)[1]
+        for who in (None, *ROLES):
+            token = people.login(who)["access_token"] if who else None
+            headers = {"Authorization": f"Bearer {token}"} if token else {}
+            want = expected(rule, who)
+            try:
+                with connect(url, additional_headers=headers, open_timeout=5) as ws:
+                    ws.recv(timeout=5)
+                got = 101
+            except InvalidStatus as refused:
+                got = refused.response.status_code
+            ok = {"hidden": got == 404, "unauthenticated": got == 401, "forbidden": got == 403,
+                  "allowed": got == 101, "no_device": got == 401}[want]
+            if not ok:
+                problems.append(f"{key} as {who or 'anonymous'}: expected {want}, got {got}")
+    assert not problems, "\n".join(problems)
 
 
 def test_every_device_route_answers_a_paired_till_and_refuses_a_revoked_one(hub):

@@ -1,16 +1,77 @@
-"""Scanners (serial and USB HID, hot-plug), started and stopped by the app's lifespan (filled by
-the scanner feature)."""
+"""Scanners (serial and USB HID, hot-plug) as an app subsystem: every scan goes on the event bus.
+
+The scanners are the settings' `scanners` URLs plus, with `scanner_autodetect`, what udev finds
+and reports as plugged in or out. Readers are threads; each scan is handed to the event loop and
+published there as a "scan" event. `state.scanners` is the manager: `.devices()` lists every
+scanner (kind, connector, address, identity, status, last_error, last_scan_at) for the
+Peripherals page. udev is set up in a thread after start, so it costs start-up nothing.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+import asyncio
+import contextlib
+import logging
+from typing import Any, Callable
+
+log = logging.getLogger(__name__)
+
+
+def _udev_source() -> Any:
+    from drivers.scanners.hotplug import UdevSource
+
+    return UdevSource()
 
 
 class ScannerSubsystem:
     name = "scanners"
 
+    def __init__(self, source_factory: Callable[[], Any] | None = None, *, grab: bool = True) -> None:
+        self.source_factory = source_factory  # None: udev when the setting asks and pyudev imports
+        self.grab = grab
+        self.manager: Any = None
+        self._follow: asyncio.Future | None = None
+
     async def start(self, state: Any) -> None:
-        pass
+        from drivers.scanners.manager import ScannerManager
+        from hub.events.bus import bus_for, publish
+
+        settings = state.settings
+        loop = asyncio.get_running_loop()
+        bus_for(state)
+
+        def on_scan(scan: dict[str, Any]) -> None:  # called from a reader thread
+            loop.call_soon_threadsafe(publish, state, "scan", scan)
+
+        self.manager = ScannerManager(on_scan, grab=self.grab)
+        state.scanners = self.manager
+        for url in (u.strip() for u in settings.scanners.split(",")):
+            if url:
+                try:
+                    self.manager.add_url(url)
+                except ValueError as err:
+                    log.error("scanner setting: %s", err)
+        factory = self.source_factory
+        if factory is None and settings.scanner_autodetect:
+            factory = _udev_source
+        if factory is not None:
+            self._follow = loop.run_in_executor(None, self._follow_source, factory)
+
+    def _follow_source(self, factory: Callable[[], Any]) -> None:
+        try:
+            source = factory()
+        except ImportError:
+            log.info("pyudev is not installed: USB scanners are not found automatically")
+            return
+        except Exception:  # no udev here (a container): configured scanners still work
+            log.exception("udev is not available: USB scanners are not found automatically")
+            return
+        self.manager.follow(source)
 
     async def stop(self) -> None:
-        pass
+        if self._follow is not None:
+            with contextlib.suppress(Exception):
+                await self._follow
+            self._follow = None
+        if self.manager is not None:
+            await asyncio.to_thread(self.manager.stop)
