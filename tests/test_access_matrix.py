@@ -18,7 +18,7 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute, WebSocketRoute
 
 from hub.app import create_app
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, HIDDEN, PUBLIC
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, DEVICE_UPLOAD, HIDDEN, PUBLIC
 from hub.auth.permissions import PERMISSIONS
 from hub.ids import new_id
 from tests.catalogue import pricing_recipes as pricing
@@ -75,7 +75,7 @@ def test_the_oracle_names_only_known_permissions_rules_and_roles():
     assert set(ORACLE["permissions"]) == set(PERMISSIONS)
     for permission, holders in ORACLE["permissions"].items():
         assert set(holders) <= set(ROLES), permission
-    known = {PUBLIC, AUTHENTICATED, HIDDEN, DEVICE, *PERMISSIONS}
+    known = {PUBLIC, AUTHENTICATED, HIDDEN, DEVICE, DEVICE_UPLOAD, *PERMISSIONS}
     assert {rule for rule in ORACLE["routes"].values()} <= known
 
 
@@ -427,7 +427,7 @@ def expected(rule: str, who: str | None) -> str:
         return "hidden"
     if rule == PUBLIC:
         return "allowed"
-    if rule == DEVICE:  # a user's token alone is not a till: see the device test below
+    if rule in (DEVICE, DEVICE_UPLOAD):  # a user's token alone is not a till: see the device test below
         return "no_device"
     if who is None:
         return "unauthenticated"
@@ -494,9 +494,10 @@ def test_every_websocket_route_answers_every_role_as_the_oracle_says(hub):
 
 
 def test_every_device_route_answers_a_paired_till_and_refuses_a_revoked_one(hub):
-    """A "device" route takes a till's X-Device-Token alone; once that till is revoked, 401."""
+    """A "device" route takes a till's X-Device-Token alone; once that till is revoked, 401. A
+    "device_upload" route takes a revoked till's too (its facts are quarantined, never lost)."""
     matrix = Matrix(hub)
-    routes = {k for k, rule in ORACLE["routes"].items() if rule == DEVICE}
+    routes = {k for k, rule in ORACLE["routes"].items() if rule in (DEVICE, DEVICE_UPLOAD)}
     if not routes:
         pytest.skip("no route takes a device token alone yet")
     tills = _tills(matrix)
@@ -507,7 +508,8 @@ def test_every_device_route_answers_a_paired_till_and_refuses_a_revoked_one(hub)
     for key in sorted(routes):
         method = key.split(" ", 1)[0]
         call = default_call(key)
-        for paired, want in ((live, "allowed"), (revoked, "revoked")):
+        upload = ORACLE["routes"][key] == DEVICE_UPLOAD
+        for paired, want in ((live, "allowed"), (revoked, "allowed" if upload else "revoked")):
             with tills.as_till(paired["device_token"]) as till:
                 r = till.request(method, call.path, json=call.body)
             code = r.json().get("code") if r.headers.get("content-type", "").endswith("json") and r.status_code >= 400 else None

@@ -29,6 +29,7 @@ from tests.portal.recipes import PAGE_CHANGES, is_portal_route
 from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
+from tests.sync import up_recipes as syncing
 from tests.test_access_matrix import routes_of
 
 MUTATING = {"POST", "PATCH", "PUT", "DELETE"}
@@ -41,9 +42,13 @@ class Change:
     body: Any = None
     token: str | None = None  # None: an anonymous call
     csv: str | None = None  # sent as a text/csv body instead of `body` as JSON
+    device_token: str | None = None  # sent as X-Device-Token (a till's call)
 
 
 def _send(p: People, method: str, change: Change) -> Any:
+    if change.device_token is not None:
+        return p.http.request(method, change.path, json=change.body,
+                              headers={"X-Device-Token": change.device_token})
     if change.csv is None:
         return p.call(method, change.path, change.token, change.body)
     headers = {"Content-Type": "text/csv", **({"Authorization": f"Bearer {change.token}"} if change.token else {})}
@@ -95,6 +100,12 @@ def _sale(p: People) -> Change:
     """A sale sent by the demo cashier signed in at a fresh till (the sign-in names the till)."""
     till = selling.Till(p.hub, paired_by=_tills(p))
     return Change(selling.SALES, "sale.recorded", till.body(), till.token)
+
+
+def _sync_events(p: People) -> Change:
+    """One sale uploaded by a till through sync: the sale's own entry."""
+    till, body = syncing.sale_event_call(p.hub)
+    return Change(syncing.EVENTS, "sale.recorded", body, device_token=till.token)
 
 
 RECIPES: dict[str, Callable[[People], Change]] = {
@@ -356,6 +367,19 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"{unapplied.QUEUE}/{unapplied.queued(p)}/apply", "unapplied_document.retried", {}, _root(p)),
     "POST /api/v1/inventory/unapplied/{doc_id}/discard": lambda p: Change(
         f"{unapplied.QUEUE}/{unapplied.queued(p)}/discard", "unapplied_document.discarded", {"reason": "Audited"},
+        _root(p)),
+    "POST /api/v1/sync/events": _sync_events,
+    # a till's status and shift digest are telemetry: they record no audit entry
+    "POST /api/v1/sync/status": lambda p: Change(
+        syncing.STATUS, None, {"queue_depth": 3, "app_version": "1.5.0"}, device_token=syncing.SyncTill(p.hub).token),
+    "POST /api/v1/sync/shift-digests": lambda p: Change(
+        syncing.DIGESTS, None, {"shift_id": "s-1", "count": 0, "event_ids_sha256": "0" * 64},
+        device_token=syncing.SyncTill(p.hub).token),
+    "POST /api/v1/sync/quarantine/{quarantine_id}/accept": lambda p: Change(
+        f"{syncing.QUARANTINE}/{syncing.quarantined(p.hub)}/accept", "sync.fact_accepted", {"note": "Audited"},
+        _root(p)),
+    "POST /api/v1/sync/quarantine/{quarantine_id}/reject": lambda p: Change(
+        f"{syncing.QUARANTINE}/{syncing.quarantined(p.hub)}/reject", "sync.fact_rejected", {"note": "Audited"},
         _root(p)),
     "POST /api/v1/inventory/transfers": lambda p: Change(
         transfers.URL, "transfer.created", transfers.out_body(p), _root(p)),

@@ -12,7 +12,7 @@ from litestar.connection import ASGIConnection
 from litestar.di import NamedDependency
 from litestar.handlers.base import BaseRouteHandler
 
-from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, HIDDEN, PUBLIC
+from hub.auth.access import ACCESS_KEY, AUTHENTICATED, DEVICE, DEVICE_UPLOAD, HIDDEN, PUBLIC
 from hub.auth.cache import cache_for
 from hub.clock import format_ts, parse_ts, utc_now
 from hub.db import devices, tokens
@@ -84,6 +84,7 @@ MAX_DEVICE_TOKEN = 128
 class Device:
     id: str
     name: str
+    revoked: bool = False  # only a `device_upload` route lets a revoked till through
 
 
 async def resolve_device(connection: ASGIConnection) -> Device | None:
@@ -100,12 +101,13 @@ def _caller_rows(conn: sqlite3.Connection, device_token: str | None, token: str 
     return device, identity
 
 
-async def resolve_caller(connection: ASGIConnection, *, device: bool = True,
-                         identity: bool = True) -> tuple[Device | None, Identity | None]:
+async def resolve_caller(connection: ASGIConnection, *, device: bool = True, identity: bool = True,
+                         allow_revoked: bool = False) -> tuple[Device | None, Identity | None]:
     """The till (`X-Device-Token`) and the identity (`request_token`) behind the request, each
     None when not sent (or not asked for); 401 when one is unknown, expired or revoked, the
-    till's refusal first. Both come from the cache of callers (hub.auth.cache) when it holds
-    them, otherwise from one database read."""
+    till's refusal first (a revoked till passes with `allow_revoked`, marked `revoked`). Both
+    come from the cache of callers (hub.auth.cache) when it holds them, otherwise from one
+    database read."""
     state = connection.app.state
     cache = cache_for(state)
     device_token = connection.headers.get(DEVICE_HEADER, "").strip() if device else ""
@@ -128,7 +130,11 @@ async def resolve_caller(connection: ASGIConnection, *, device: bool = True,
     if device_key is not None:
         if found_device is None:
             found_device = _device(device_row)
-            cache.put(device_key, found_device, mark)
+            if not found_device.revoked:  # only live callers are kept
+                cache.put(device_key, found_device, mark)
+        if found_device.revoked and not allow_revoked:
+            raise AuthenticationError("this till was revoked by a manager; pair it again to use it",
+                                      code="device_revoked")
         connection.state.device = found_device
         await note_seen(state, found_device.id, connection.client.host if connection.client else None)
     if token_key is not None and found is None:
@@ -143,10 +149,7 @@ def _device(row: dict[str, Any] | None) -> Device:
     if row is None:
         raise AuthenticationError("the device token is unknown; pair this till again",
                                   code="invalid_device_token")
-    if row["revoked_at"] is not None:
-        raise AuthenticationError("this till was revoked by a manager; pair it again to use it",
-                                  code="device_revoked")
-    return Device(id=row["id"], name=row["name"])
+    return Device(id=row["id"], name=row["name"], revoked=row["revoked_at"] is not None)
 
 
 def _identity(row: dict[str, Any] | None) -> Identity:
@@ -180,6 +183,13 @@ async def access_guard(connection: ASGIConnection, handler: BaseRouteHandler) ->
         raise NotFoundError("no such resource")
     if rule == PUBLIC:
         connection.state.identity = None
+        return
+    if rule == DEVICE_UPLOAD:  # the till alone, revoked or not: each fact names its user
+        connection.state.identity = None
+        device, _ = await resolve_caller(connection, identity=False, allow_revoked=True)
+        if device is None:
+            raise AuthenticationError("this is called by a paired till: send its X-Device-Token",
+                                      code="device_required")
         return
     device, identity = await resolve_caller(connection)
     identity = bind_device(identity, device)

@@ -13,23 +13,25 @@ from typing import Any
 
 DAY_SALES_SQL = """
 SELECT count(*) AS count, max(occurred_at) AS last_occurred_at, max(recorded_at) AS last_recorded_at
-FROM sales WHERE occurred_at >= :since AND occurred_at < :until
+FROM sales WHERE occurred_at >= :since AND occurred_at < :until AND training = 0
 """
+# A training sale (m0017) counts in none of the day's figures, nor its refunds and corrections.
+NOT_TRAINING = "NOT EXISTS (SELECT 1 FROM sales ts WHERE ts.id = sale_id AND ts.training = 1)"
 # What the day sold per receipt currency; a voided sale (a void document names it) counts in neither.
 SALES_PER_CURRENCY_SQL = """
 SELECT s.currency, count(*) AS count, sum(s.total) AS total, sum(s.tax_total) AS tax
-FROM sales s WHERE s.occurred_at >= :since AND s.occurred_at < :until
+FROM sales s WHERE s.occurred_at >= :since AND s.occurred_at < :until AND s.training = 0
   AND NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id)
 GROUP BY s.currency ORDER BY s.currency
 """
 # Money given back and charged after a sale, by when that happened (the sale may be older).
 REFUNDS_PER_CURRENCY_SQL = """
 SELECT currency, sum(total) AS refunds FROM sale_refunds
-WHERE occurred_at >= :since AND occurred_at < :until GROUP BY currency
+WHERE occurred_at >= :since AND occurred_at < :until AND """ + NOT_TRAINING + """ GROUP BY currency
 """
 CORRECTIONS_PER_CURRENCY_SQL = """
 SELECT currency, sum(CASE kind WHEN 'charge' THEN total ELSE -total END) AS corrections FROM sale_corrections
-WHERE occurred_at >= :since AND occurred_at < :until GROUP BY currency
+WHERE occurred_at >= :since AND occurred_at < :until AND """ + NOT_TRAINING + """ GROUP BY currency
 """
 # Tills that could hold the day's sales: paired before the day ended and not revoked. `last_sale_recorded`
 # is when the hub last received one of its sales (a contact too: presence is written at most once a minute).
@@ -52,7 +54,7 @@ WHERE s.occurred_at >= :since AND s.occurred_at < :until GROUP BY e.status
 LATE_SALES_SQL = """
 SELECT t.business_day, t.closed_at, count(s.id) AS count, max(s.recorded_at) AS last_recorded_at
 FROM trading_days t JOIN sales s ON s.occurred_at >= t.starts_at AND s.occurred_at < t.ends_at
-                                AND s.recorded_at > t.closed_at
+                                AND s.recorded_at > t.closed_at AND s.training = 0
 WHERE t.business_day >= :from_day AND t.business_day < :to_day
 GROUP BY t.business_day ORDER BY t.business_day
 """
@@ -66,7 +68,7 @@ WHERE t.business_day >= :from_day AND t.business_day < :to_day
 ORDER BY e.id LIMIT :limit
 """
 HAS_ACTIVITY_SQL = """
-SELECT EXISTS (SELECT 1 FROM sales WHERE occurred_at >= :since AND occurred_at < :until)
+SELECT EXISTS (SELECT 1 FROM sales WHERE occurred_at >= :since AND occurred_at < :until AND training = 0)
     OR EXISTS (SELECT 1 FROM shifts WHERE opened_at >= :since AND opened_at < :until)
 """
 DEPOSIT_COLUMNS = ("id", "business_day", "kind", "reverses", "currency", "amount", "bank", "reference",

@@ -13,7 +13,7 @@ from typing import Any
 SALE_COLUMNS = (
     "id", "invoice_number", "store_code", "till_code", "sequence", "device_id", "shift_id", "cashier_id",
     "cashier_name", "customer_id", "currency", "rates", "tax_mode", "subtotal", "discount_total", "tax_total",
-    "rounding", "total", "paid", "status", "occurred_at", "device_clock", "recorded_at", "body_hash",
+    "rounding", "total", "paid", "status", "occurred_at", "device_clock", "recorded_at", "body_hash", "training",
 )
 LINE_COLUMNS = (
     "sale_id", "line_no", "product_id", "code", "name", "quantity", "unit_price", "catalogue_price", "gross",
@@ -62,8 +62,12 @@ ORDER BY s.occurred_at DESC, s.id DESC LIMIT :limit
 # (`sale_voids.shift_id`: the till's shift, else the sale's own). A sale voided in its own shift
 # counts in neither side (as if it never was); voided in another, it counts in its own and the
 # void subtracts in the other.
-VOIDED_HERE = "NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id AND v.shift_id IS s.shift_id)"
-VOIDED_ELSEWHERE = "(s.shift_id IS NULL OR s.shift_id != v.shift_id)"
+# A training sale (m0017) counts nowhere: every money reader filters it, and the refunds and
+# corrections of one.
+VOIDED_HERE = ("s.training = 0 AND NOT EXISTS (SELECT 1 FROM sale_voids v WHERE v.sale_id = s.id"
+               " AND v.shift_id IS s.shift_id)")
+VOIDED_ELSEWHERE = "s.training = 0 AND (s.shift_id IS NULL OR s.shift_id != v.shift_id)"
+NOT_TRAINING = "NOT EXISTS (SELECT 1 FROM sales ts WHERE ts.id = {}.sale_id AND ts.training = 1)"
 SHIFT_TENDERS_SQL = f"""
 SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
 FROM sale_tenders t JOIN sales s ON s.id = t.sale_id
@@ -112,6 +116,7 @@ def _sale(row: sqlite3.Row | None) -> dict[str, Any] | None:
         return None
     sale = dict(row)
     sale["rates"] = json.loads(sale["rates"])
+    sale["training"] = bool(sale.get("training"))
     if sale.get("void_id"):
         sale["status"] = "voided"
     return sale
@@ -282,11 +287,12 @@ def refunded_tenders(conn: sqlite3.Connection, sale_id: str) -> dict[int, dict[s
 SHIFT_REFUND_TENDERS_SQL = """
 SELECT t.method, t.provider, t.currency, sum(t.amount) AS amount
 FROM sale_refund_tenders t JOIN sale_refunds f ON f.id = t.refund_id
-WHERE f.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+WHERE f.shift_id = :shift_id AND """ + NOT_TRAINING.format("f") + """ GROUP BY t.method, t.provider, t.currency
 """
 SHIFT_REFUNDS_SQL = """
 SELECT currency, count(*) AS count, sum(total) AS total, sum(tax_total) AS tax
-FROM sale_refunds WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+FROM sale_refunds f WHERE shift_id = :shift_id AND """ + NOT_TRAINING.format("f") + """
+GROUP BY currency ORDER BY currency
 """
 
 
@@ -343,12 +349,13 @@ SHIFT_CORRECTION_TENDERS_SQL = """
 SELECT t.method, t.provider, t.currency,
        sum(CASE c.kind WHEN 'charge' THEN t.amount ELSE -t.amount END) AS amount
 FROM sale_correction_tenders t JOIN sale_corrections c ON c.id = t.correction_id
-WHERE c.shift_id = :shift_id GROUP BY t.method, t.provider, t.currency
+WHERE c.shift_id = :shift_id AND """ + NOT_TRAINING.format("c") + """ GROUP BY t.method, t.provider, t.currency
 """
 SHIFT_CORRECTIONS_SQL = """
 SELECT currency, sum(CASE kind WHEN 'charge' THEN total ELSE -total END) AS total,
        sum(CASE kind WHEN 'charge' THEN tax_total ELSE -tax_total END) AS tax
-FROM sale_corrections WHERE shift_id = :shift_id GROUP BY currency ORDER BY currency
+FROM sale_corrections c WHERE shift_id = :shift_id AND """ + NOT_TRAINING.format("c") + """
+GROUP BY currency ORDER BY currency
 """
 
 

@@ -17,8 +17,9 @@ from hub.inventory import _format
 
 # The history's totals run over the list's own query (all pages), so the two never disagree; a
 # sale is `voided` once a void document names it (the list gives that document's id).
-_STATUS = ("CASE WHEN x.void_id IS NULL THEN x.status ELSE 'voided' END" if "void_id" in sale_rows.LIST_SQL
-           else "x.status")
+# A training sale counts apart (`training`), never in the takings.
+_STATUS = ("CASE WHEN x.training = 1 THEN 'training' WHEN x.void_id IS NULL THEN x.status ELSE 'voided' END"
+           if "void_id" in sale_rows.LIST_SQL else "x.status")
 TOTALS_SQL = f"""
 SELECT x.currency, {_STATUS} AS status, count(*) AS count, sum(x.total) AS total, sum(x.tax_total) AS tax
 FROM ({sale_rows.LIST_SQL}) x

@@ -66,8 +66,14 @@ def decode(sale: SaleCreate | Mapping[str, Any]) -> SaleCreate:
         raise FieldErrors([(where.rstrip("`") or "sale", message)]) from err
 
 
+TRAINING_OFF = b',"training":false}'
+
+
 def body_hash(sale: SaleCreate) -> str:
-    return hashlib.sha256(msgspec.json.encode(sale, order="deterministic")).hexdigest()
+    encoded = msgspec.json.encode(sale, order="deterministic")
+    if encoded.endswith(TRAINING_OFF):  # `training` (last) came later: a sale without it hashes as before
+        encoded = encoded[:-len(TRAINING_OFF)] + b"}"
+    return hashlib.sha256(encoded).hexdigest()
 
 
 def _check(conn: sqlite3.Connection, sale: SaleCreate, mode: str) -> tuple[dict[str, tuple[int, int]], dict]:
@@ -235,8 +241,13 @@ def ingest_sale(conn: sqlite3.Connection, sale: SaleCreate | Mapping[str, Any], 
            "subtotal": sale.subtotal, "discount_total": sale.discount_total, "tax_total": sale.tax_total,
            "rounding": sale.rounding, "total": sale.total, "paid": paid, "status": "completed",
            "occurred_at": occurred_at, "device_clock": format_ts(sale.device_clock), "recorded_at": recorded_at,
-           "body_hash": digest}
+           "body_hash": digest, "training": int(sale.training)}
     rows.insert_sale(conn, row, lines, discounts, tenders, change)
+    if sale.training:  # kept and marked; no stock, money, exception, fiscal or HQ (docs/sales.md)
+        audit.append(conn, caller, "sale.recorded", "sale", sale.id, after={
+            "invoice_number": row["invoice_number"], "currency": sale.currency, "total": sale.total,
+            "lines": len(lines), "occurred_at": occurred_at, "exceptions": [], "training": True})
+        return Result(sale.id, created=True)
     raised = _raise(conn, sale, row, lines, products)
     raised += customer_hooks.on_sale(conn, sale, row, tenders)  # credit account, vouchers (docs/customers.md)
     raised += _move_stock(conn, sale, row, lines, products, caller)

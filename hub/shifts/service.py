@@ -201,7 +201,9 @@ def open_shift(conn: sqlite3.Connection, actor: Actor, data: dict[str, Any], *,
         raise NotFoundError("that cashier has no open shift at this till; they open their own")
     floats = _floats(conn, data.get("floats") or [])
     stamp = now(conn)
-    row = {"id": new_id(), "number": store.next_number(conn), "device_id": device_id, "cashier_id": cashier_id,
+    # till sync passes the id the till made offline (its sales name it); online the hub makes one
+    row = {"id": data.get("id") or new_id(), "number": store.next_number(conn), "device_id": device_id,
+           "cashier_id": cashier_id,
            "opened_at": stamp, "opened_by": actor.user_id}
     store.insert_shift(conn, row, floats)
     _publish(conn, row["id"])

@@ -353,6 +353,30 @@ PAGE_CHANGES.update({
 })
 
 
+# ---- Store: the sync monitor and its quarantined facts (tests/sync/up_recipes) ------------------
+
+def _quarantined(p: People) -> str:
+    from tests.sync.up_recipes import quarantined
+
+    return quarantined(p.hub)
+
+
+PAGE_CALLS.update({
+    "GET /sync": lambda p, who: PageCall("/sync?show=all"),
+    "POST /sync/quarantine/{quarantine_id}/accept": lambda p, who: PageCall(
+        f"/sync/quarantine/{_quarantined(p)}/accept", {"note": "Checked"}),
+    "POST /sync/quarantine/{quarantine_id}/reject": lambda p, who: PageCall(
+        f"/sync/quarantine/{_quarantined(p)}/reject", {"note": "Checked"}),
+})
+
+PAGE_CHANGES.update({
+    "POST /sync/quarantine/{quarantine_id}/accept": lambda p: PageChange(
+        f"/sync/quarantine/{_quarantined(p)}/accept", "sync.fact_accepted", {"note": "Audited"}, _root(p)),
+    "POST /sync/quarantine/{quarantine_id}/reject": lambda p: PageChange(
+        f"/sync/quarantine/{_quarantined(p)}/reject", "sync.fact_rejected", {"note": "Audited"}, _root(p)),
+})
+
+
 # ---- Catalogue: products in and out as CSV, bulk price changes, the shelf-label list -----------
 
 def _files_page(p: People, token: str, path: str, form: dict[str, Any] | None = None) -> str:
