@@ -240,11 +240,13 @@ class LocalStore:
                                        (type_, type_)).fetchall()
         return [{**dict(r), "payload": json.loads(r["payload"])} for r in found]
 
-    def prune(self, acked_before: str) -> int:
-        """Forget facts the hub acknowledged before `acked_before` (an ISO stamp)."""
+    def prune(self, acked_before: str, keep_shift: str | None = None) -> int:
+        """Forget facts the hub acknowledged before `acked_before` (an ISO stamp), but none of the
+        shift `keep_shift` (still open: its close counts them)."""
         with self.transaction() as conn:
-            return conn.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < ?",
-                                (acked_before,)).rowcount
+            return conn.execute("DELETE FROM outbox WHERE acked_at IS NOT NULL AND acked_at < :before"
+                                " AND (:keep IS NULL OR shift_id IS NOT :keep)",
+                                {"before": acked_before, "keep": keep_shift}).rowcount
 
 
 def _apply(conn: sqlite3.Connection, reference: str, codes: str, entity: str, row_id: str, version: int,

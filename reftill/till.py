@@ -22,6 +22,9 @@ from reftill.sync import Sync, stamp
 
 Clock = Callable[[], dt.datetime]
 SELL = "sales.sell"
+# How long a fact is kept after the hub acknowledged it: a hub restored from a backup older than
+# this cannot be given it again (its shift digest then names what is missing for a manager).
+RETAIN_ACKED = dt.timedelta(days=7)
 
 
 def utc_now() -> dt.datetime:
@@ -236,6 +239,11 @@ class Till:
             body["training"] = True
         self.record("sale", body, shift_id=self.shift_id, extra_meta={"invoice_seq": sequence})
         return body
+
+    def prune(self, keep: dt.timedelta | None = None) -> int:
+        """Forget facts the hub acknowledged longer than `keep` (default RETAIN_ACKED) ago, except
+        those of the open shift."""
+        return self.store.prune(stamp(utc_now() - (keep if keep is not None else RETAIN_ACKED)), self.shift_id)
 
     def sales(self) -> list[dict[str, Any]]:
         """Every sale this till has made (and still keeps), oldest first."""

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from argon2 import PasswordHasher
 
 from reftill.store import LocalStore
-from reftill.till import LoginError, Till
+from reftill.sync import stamp
+from reftill.till import LoginError, Till, utc_now
 
 PRODUCT = {"id": "p1", "name": "Bread", "sku": "BRD-1", "active": True, "archived_at": None,
            "barcodes": [{"code": "600100", "pack_quantity": 1000}, {"code": "600112", "pack_quantity": 12000}],
@@ -108,10 +111,13 @@ def test_facts_are_gap_free_durable_and_wait_for_the_hubs_acknowledgement(tmp_pa
         assert [s["sequence"] for s in sales] == [1, 2] and sales[1]["total"] == 1200
         assert till.expected_cash(shift) == {"USD": 1100}
         assert till.store.unacked() == (3, 1)
-        till.store.mark_acked(2, "2026-11-26T00:00:00Z", {})
+        till.store.mark_acked(2, stamp(utc_now()), {})
         assert till.store.unacked() == (1, 3)
         assert till.store.reopen_from(2) == 2 and till.store.unacked() == (2, 2)
+        assert till.prune() == 0  # acknowledged just now: kept for a hub restored from a backup
+        assert till.prune(dt.timedelta(0)) == 0  # all of the open shift
         till.close_shift()
+        assert till.prune(dt.timedelta(0)) == 1 and till.store.first_seq() == 2  # the acknowledged one
         assert till.store.facts("shift.close")[0]["payload"]["counted"] == [{"currency": "USD", "amount": 1100}]
     finally:
         till.close()
