@@ -10,6 +10,8 @@ aarch64); the pure-Python pair stays the fallback, so a machine without the whee
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import importlib
 import logging
 from typing import Any, Sequence
@@ -44,7 +46,7 @@ def _first_importable(fast: str, fallback: str) -> str:
 
 
 def build_server(settings: Settings, *, host: str | None = None, port: int | None = None,
-                 subsystems: Sequence[Any] | None = None) -> uvicorn.Server:
+                 subsystems: Sequence[Any] | None = None) -> "HubServer":
     """A uvicorn server for create_app(settings), its TLS identity made and wired in."""
     tls_dir = settings.tls_path
     ssl_kwargs: dict[str, Any] = {}
@@ -66,4 +68,62 @@ def build_server(settings: Settings, *, host: str | None = None, port: int | Non
     for part in parts:
         if isinstance(part, TlsSubsystem):
             part.ssl_context = config.ssl
-    return uvicorn.Server(config)
+    return HubServer(config, settings)
+
+
+class HubServer(uvicorn.Server):
+    """uvicorn's server, which advertises the hub over mDNS (and browses for network printers)
+    once it listens, and withdraws the advert before it stops listening."""
+
+    def __init__(self, config: uvicorn.Config, settings: Settings) -> None:
+        super().__init__(config)
+        self.settings = settings
+        self.discovery: Any = None
+        self._discovery_start: asyncio.Task | None = None
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets=sockets)
+        if not self.started or self.should_exit:
+            return
+        state = self.config.app.state
+        state.discovered_printers = []
+        if self.settings.mdns:
+            port = self.config.port
+            with contextlib.suppress(AttributeError, IndexError, OSError):
+                port = self.servers[0].sockets[0].getsockname()[1]
+            # In a task: a till is never kept waiting for zeroconf to import and probe.
+            self._discovery_start = asyncio.create_task(self._start_discovery(state, port))
+
+    async def _start_discovery(self, state: Any, port: int) -> None:
+        from discovery.advertise import HubAdvertiser
+        from discovery.matchers import HubAdvert
+
+        identity = getattr(state, "identity", {}) or {}
+        pin = getattr(state, "tls_pin", "") if getattr(state, "tls_enabled", False) else ""
+        advert = HubAdvert(hub_id=str(identity.get("hub_id") or ""), store=str(identity.get("store_id") or ""),
+                           port=port, pin=pin or "")
+
+        def on_printers(printers: list[dict[str, str]]) -> None:
+            state.discovered_printers = printers
+
+        advertiser = HubAdvertiser(advert, self.settings.mdns_interfaces, on_printers=on_printers)
+        self.discovery = state.mdns = advertiser  # stopped by shutdown even if cancelled half-started
+        try:
+            await advertiser.start()
+        except Exception:  # the hub serves without mDNS; tills fall back to the last known address
+            log.exception("mDNS advertising could not start")
+
+    async def shutdown(self, sockets: Any = None) -> None:
+        if self._discovery_start is not None:
+            if not self._discovery_start.done():
+                self._discovery_start.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._discovery_start
+            self._discovery_start = None
+        if self.discovery is not None:
+            try:
+                await self.discovery.stop()  # goodbye first: no till finds a hub that stopped listening
+            except Exception:
+                log.exception("withdrawing the mDNS advert failed")
+            self.discovery = None
+        await super().shutdown(sockets=sockets)

@@ -124,6 +124,7 @@ def prepare(data: Path, products: int, seed: int) -> tuple[list[str], str, float
 def _start_hub(data: Path, port: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")}
     env["SOKO_HUB_LOG_LEVEL"] = "warning"
+    env["SOKO_HUB_MDNS_INTERFACES"] = "127.0.0.1"  # never multicast on the machine's own network
     return subprocess.Popen([sys.executable, "-m", "hub", "--data-dir", str(data), "serve", "--host",
                              "127.0.0.1", "--port", str(port)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)

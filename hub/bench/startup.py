@@ -112,6 +112,7 @@ def measure(runs: int = 5) -> Result:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("SOKO_HUB_") and k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pycache")
+        env["SOKO_HUB_MDNS_INTERFACES"] = "127.0.0.1"  # the hub advertises as shipped, on loopback only
 
         def hub_run() -> StartRun:
             port = _free_port()

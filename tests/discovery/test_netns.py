@@ -1,0 +1,102 @@
+"""The production default ("lan": every LAN IPv4 interface) inside a network namespace, found from
+another namespace over a veth pair (ENVIRONMENT.md): no traffic touches the machine's own network."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.hubtest import FAST_KDF, free_port, make_demo_store, make_settings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+FIND = r"""
+import json, sys, time
+from zeroconf import IPVersion, ServiceBrowser, ServiceStateChange, Zeroconf
+from discovery.addresses import lan_ipv4
+from discovery.matchers import HUB_TYPE, decode_txt
+zc = Zeroconf(interfaces=lan_ipv4(), ip_version=IPVersion.V4Only)
+names = []
+browser = ServiceBrowser(zc, HUB_TYPE, handlers=[lambda zeroconf, service_type, name, state_change:
+                         names.append(name) if state_change is ServiceStateChange.Added else None])
+deadline, found = time.monotonic() + float(sys.argv[1]), None
+while time.monotonic() < deadline and found is None:
+    for name in list(names):
+        info = zc.get_service_info(HUB_TYPE, name, timeout=1000)
+        if info is not None:
+            found = {"addresses": info.parsed_addresses(), "port": info.port, "txt": decode_txt(info.properties),
+                     "mine": lan_ipv4()}
+    time.sleep(0.05)
+browser.cancel(); zc.close()
+print(json.dumps(found))
+"""
+
+
+def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
+    return subprocess.run(["ip", *args], capture_output=True, text=True, check=check)
+
+
+@pytest.fixture
+def two_hosts():
+    """Namespaces A and B joined by a veth pair, each with a 10.99.N.0/24 address; deleted after."""
+    n = os.getpid() % 200 + 20
+    a, b = f"sokoA{os.getpid()}", f"sokoB{os.getpid()}"
+    probe = _ip("netns", "add", a, check=False)
+    if probe.returncode != 0:
+        pytest.skip(f"`ip netns add` is not permitted here: {probe.stderr.strip()}")
+    try:
+        _ip("netns", "add", b)
+        va, vb = f"va{n}{os.getpid() % 1000}"[:15], f"vb{n}{os.getpid() % 1000}"[:15]
+        _ip("link", "add", va, "type", "veth", "peer", "name", vb)
+        _ip("link", "set", va, "netns", a)
+        _ip("link", "set", vb, "netns", b)
+        for ns, dev, host in ((a, va, 1), (b, vb, 2)):
+            _ip("-n", ns, "addr", "add", f"10.99.{n}.{host}/24", "dev", dev)
+            _ip("-n", ns, "link", "set", "lo", "up")
+            _ip("-n", ns, "link", "set", dev, "up")
+        yield a, b, f"10.99.{n}.1", f"10.99.{n}.2"
+    finally:
+        for ns in (a, b):
+            _ip("netns", "del", ns, check=False)
+    assert a not in _ip("netns", "list").stdout
+
+
+def test_the_default_interfaces_advertise_on_the_lan_and_are_found_from_another_host(tmp_path, two_hosts):
+    a, b, address_a, address_b = two_hosts
+    settings = make_settings(tmp_path / "var")
+    make_demo_store(settings)
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")}
+    env.update({"SOKO_HUB_CONFIG": "/nonexistent/hub.toml", "SOKO_HUB_SCANNER_AUTODETECT": "false",
+                "SOKO_HUB_KDF_TIME_COST": str(FAST_KDF["kdf_time_cost"]),
+                "SOKO_HUB_KDF_MEMORY_KIB": str(FAST_KDF["kdf_memory_kib"]), "PYTHONPATH": str(ROOT)})
+    hub = subprocess.Popen(["ip", "netns", "exec", a, sys.executable, "-m", "hub", "--data-dir",
+                            str(settings.data_path), "serve", "--host", "0.0.0.0", "--port", str(port)],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        find = subprocess.run(["ip", "netns", "exec", b, sys.executable, "-c", FIND, "30"], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=60)
+        assert find.returncode == 0, find.stderr
+        found = json.loads(find.stdout)
+        assert found is not None, "the hub in namespace A was not found from namespace B"
+        health = subprocess.run(["ip", "netns", "exec", b, "curl", "-sk", "--max-time", "5",
+                                 f"https://{address_a}:{port}/api/v1/health"],
+                                capture_output=True, text=True, timeout=30)
+    finally:
+        hub.send_signal(signal.SIGTERM)
+        try:
+            out, _ = hub.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            hub.kill()
+            out, _ = hub.communicate()
+    assert found["mine"] == [address_b]
+    assert found["addresses"] == [address_a] and found["port"] == port  # the LAN address, never loopback
+    assert found["txt"]["store"] and found["txt"]["pin"] and found["txt"]["api"] == "/api/v1"
+    assert json.loads(health.stdout)["tls"]["key_pin"] == found["txt"]["pin"], out
