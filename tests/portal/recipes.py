@@ -721,6 +721,46 @@ PAGE_CHANGES.update({
 })
 
 
+def _quoting() -> Any:
+    from tests.quotations import recipes
+
+    return recipes
+
+
+PAGE_CALLS.update({
+    "GET /quotations": lambda p, who: PageCall("/quotations?status=draft"),
+    "GET /quotations/new": lambda p, who: PageCall(f"/quotations/new?customer={_customering().customer(p)}"),
+    "POST /quotations": lambda p, who: PageCall("/quotations", _quoting().form(p)),
+    "GET /quotations/{quotation_id}": lambda p, who: PageCall(f"/quotations/{_quoting().quotation(p)['id']}"),
+    "GET /quotations/{quotation_id}/edit": lambda p, who: PageCall(f"/quotations/{_quoting().quotation(p)['id']}/edit"),
+    "GET /quotations/{quotation_id}/print": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}/print"),
+    "POST /quotations/{quotation_id}": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}", _quoting().form(p)),
+    "POST /quotations/{quotation_id}/send": lambda p, who: PageCall(f"/quotations/{_quoting().quotation(p)['id']}/send"),
+    "POST /quotations/{quotation_id}/accept": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}/accept"),
+    "POST /quotations/{quotation_id}/expire": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}/expire"),
+    "POST /quotations/{quotation_id}/convert": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}/convert", {"mode": "on_account"}),
+})
+PAGE_CHANGES.update({
+    "POST /quotations": lambda p: PageChange("/quotations", "quotation.created", _quoting().form(p), _root(p)),
+    "POST /quotations/{quotation_id}": lambda p: PageChange(
+        f"/quotations/{_quoting().quotation(p)['id']}", "quotation.updated", _quoting().form(p), _root(p)),
+    "POST /quotations/{quotation_id}/send": lambda p: PageChange(
+        f"/quotations/{_quoting().quotation(p)['id']}/send", "quotation.sent", token=_root(p)),
+    "POST /quotations/{quotation_id}/accept": lambda p: PageChange(
+        f"/quotations/{_quoting().quotation(p)['id']}/accept", "quotation.accepted", token=_root(p)),
+    "POST /quotations/{quotation_id}/expire": lambda p: PageChange(
+        f"/quotations/{_quoting().quotation(p)['id']}/expire", "quotation.expired", token=_root(p)),
+    "POST /quotations/{quotation_id}/convert": lambda p: PageChange(
+        f"/quotations/{_quoting().quotation(p)['id']}/convert", "quotation.converted", {"mode": "pay_at_till"},
+        _root(p)),
+})
+
+
 # Stock: the levels and movements pages (read-only); a product with opening stock to list.
 def _stock_movements(p: People) -> PageCall:
     from tests.inventory.recipes import stocked_product

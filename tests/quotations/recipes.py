@@ -40,3 +40,11 @@ def sold(p: People) -> tuple[str, str]:
     q = quotation(p, "converted")
     t = customering.till(p.hub, paired_by=customering._tills(p))
     return q["id"], t.sell(body=customering.credit_sale(t, q["customer_id"], 100))["id"]
+
+
+def form(p: People) -> dict[str, str]:
+    """The portal's quotation form for a new customer (by card) and one product (by SKU)."""
+    card = customering.card(p)
+    sku = p.root.get(f"/api/v1/products/{_product(p)}").json()["sku"]
+    return {"customer": card, "customer_id": "", "currency": "USD", "valid_until": LATER, "follow_up_on": "",
+            "note": "", "code_0": sku, "qty_0": "2"}
