@@ -1,0 +1,75 @@
+"""The reference till through the real sync endpoints: snapshot, changes, offline sale, upload."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from reftill.till import Till
+from tests.pairing import Tills
+
+
+@pytest.fixture
+def tills(tls_hub):
+    return Tills.licensed(tls_hub, tls_hub.as_user("admin"))
+
+
+def test_snapshot_then_sell_offline_and_upload(tls_hub, tills, tmp_path):
+    till = Till.pair(tmp_path / "t1", tls_hub.url, tills.code(), name="Till A")
+    try:
+        loaded = till.sync.pull()
+        assert loaded > 2000 and till.store.count("product") == 2000
+        assert till.store.count("user") >= 1
+        products = till.store.rows("product")
+        code = next(p["barcodes"][0]["code"] for p in products if p["barcodes"] and (p["effective_prices"] or {}).get("USD"))
+        till.login_offline("cashier", tls_hub.credentials["cashier"][1])
+        shift = till.open_shift({"USD": 5000})
+        sale = till.sell([(code, None)])
+        assert till.sync.upload() == 2
+        manager = tls_hub.as_user("manager")
+        got = manager.get(f"/api/v1/sales/{sale['id']}").json()
+        assert {e["kind"] for e in got["exceptions"]} <= {"negative_stock"}, got["exceptions"]
+        assert got["shift_id"] == shift
+        till.close_shift()
+        assert till.sync.upload() == 1
+        digest = till.sync.shift_digest(shift)
+        assert digest["match"] and digest["hub"]["count"] == 3
+        assert till.sync.report_status()["acked_through"] == 3
+    finally:
+        till.close()
+
+
+def test_a_long_poll_brings_a_price_change_at_once_and_the_next_sale_carries_it(tls_hub, tills, tmp_path):
+    till = Till.pair(tmp_path / "t1", tls_hub.url, tills.code(), name="Till A")
+    try:
+        till.sync.pull()
+        product = next(p for p in till.store.rows("product") if (p["effective_prices"] or {}).get("USD") and p["sku"])
+        manager = tls_hub.as_user("manager")
+
+        def change_price() -> None:
+            time.sleep(0.5)
+            r = manager.patch(f"/api/v1/products/{product['id']}", json={"prices": {"USD": 12345}})
+            assert r.status_code == 200, r.text
+
+        started = time.monotonic()
+        worker = threading.Thread(target=change_price)
+        worker.start()
+        try:
+            assert till.sync.pull(wait=20) >= 1
+        finally:
+            worker.join()
+        assert time.monotonic() - started < 10  # woken by the commit, not the end of the wait
+        assert till.store.product_for_code(product["sku"])[0]["effective_prices"]["USD"] == 12345
+        till.login("cashier", tls_hub.credentials["cashier"][1])
+        sale = till.sell([(product["sku"], None)], method="card")
+        assert sale["lines"][0]["unit_price"] == 12345
+        assert till.sync.upload() == 1
+        got = manager.get(f"/api/v1/sales/{sale['id']}").json()
+        assert "price_mismatch" not in {e["kind"] for e in got["exceptions"]}
+        assert till.sync.pull() >= 1  # the product's new stock level
+        assert till.store.row("stock_level", product["id"]) is not None
+        assert till.sync.pull() == 0  # nothing new: an empty batch, the cursor kept
+    finally:
+        till.close()
