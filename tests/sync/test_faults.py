@@ -149,8 +149,10 @@ def test_a_hub_killed_mid_batch_keeps_what_it_acknowledged_and_takes_the_rest_ag
                 threading.Timer(delay_s, lambda: (hub_proc.kill(), killed.set())).start()
 
             proxy.on_big_request = kill_soon
-            with pytest.raises(HubUnreachableError):
-                till.sync.upload()
+            try:
+                till.sync.upload()  # the answer may beat the later kills on a fast machine
+            except HubUnreachableError:
+                pass
             assert killed.wait(10)
             at_crash = hub_proc.query("SELECT count(*) FROM sales")[0][0]
             assert at_crash in (held, held + 60)  # the batch committed whole or not at all, never half
