@@ -30,6 +30,26 @@ def startup(runs: int, output: Path, no_write: bool) -> None:
 
 
 @bench.command()
+@click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
+              help="Starts of the hub and of the reference service.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def mdns(runs: int, output: Path, no_write: bool) -> None:
+    """How long a fresh till-side resolver takes to find a just-started hub over mDNS, key pin
+    checked (target <= 1.5 s), against a bare python-zeroconf service; on loopback only."""
+    from hub.bench import mdns as measure_mdns
+    from hub.bench import report
+
+    result = measure_mdns.measure(runs)
+    body = measure_mdns.summary(result) + "\n\n" + report.table(measure_mdns.rows(result))
+    click.echo(body)
+    if not no_write:
+        report.append(output, f"Finding the hub over mDNS, {runs} runs", body)
+        click.echo(f"appended to {output}")
+
+
+@bench.command()
 @click.option("--products", type=click.IntRange(100, 200_000), default=50_000, show_default=True,
               help="Generated products in the scratch store.")
 @click.option("--seconds", type=click.FloatRange(0.5, 600), default=5.0, show_default=True,
