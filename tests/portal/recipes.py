@@ -1109,6 +1109,9 @@ def _eod_deposit(p: People) -> str:
 PAGE_CALLS.update({
     "GET /end-of-day": lambda p, who: PageCall(f"/end-of-day?date={_endofday().PAST_DAY}"),
     "GET /end-of-day/summary": lambda p, who: PageCall(f"/end-of-day/summary?date={_endofday().PAST_DAY}"),
+    "GET /reports": lambda p, who: PageCall("/reports"),
+    "GET /reports/{name}": lambda p, who: PageCall("/reports/sales-by-day?period=week"),
+    "GET /reports/{name}/csv": lambda p, who: PageCall("/reports/sales-by-day/csv?period=week"),
     "POST /end-of-day/deposits": lambda p, who: PageCall("/end-of-day/deposits", _eod_deposit_form()),
     "POST /end-of-day/deposits/{deposit_id}/reverse": lambda p, who: PageCall(
         f"/end-of-day/deposits/{_eod_deposit(p)}/reverse", {"reason": "Matrix"}),
