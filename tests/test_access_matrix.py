@@ -36,6 +36,7 @@ from tests.pairing import Tills
 from tests.people import ROLES, ROOT, ROOT_PASSWORD, People, query, unique
 from tests.portal.client import Portal
 from tests.portal.recipes import PAGE_CALLS, is_portal_route
+from tests.printing import recipes as printing
 from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
@@ -409,6 +410,10 @@ RECIPES: dict[str, Recipe] = {
         f"{transfers.URL}/{transfers.arriving(m.people)}/receive"),
     "POST /api/v1/inventory/transfers/confirmations": lambda m, who, t: Call(
         f"{transfers.URL}/confirmations", transfers.confirmation(m.people)),
+    "GET /api/v1/sales/{sale_id}/receipt": lambda m, who, t: Call(
+        f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/receipt"),
+    "GET /api/v1/printers/{printer_id}": lambda m, who, t: Call(f"/api/v1/printers/{printing.printer(m.people)}"),
+    "GET /api/v1/print-jobs/{job_id}": lambda m, who, t: Call(f"/api/v1/print-jobs/{printing.waiting_job(m.people)}"),
     # The event stream's plain GET: past the access rule it answers 426 (use a WebSocket).
     "GET /api/v1/events": lambda m, who, t: Call("/api/v1/events", strict=False),
 }

@@ -25,6 +25,7 @@ from tests.inventory import transfer_recipes as transfers
 from tests.inventory import unapplied_recipes as unapplied
 from tests.people import ROOT, ROOT_PASSWORD, People, audit_entries, unique
 from tests.portal.client import Portal
+from tests.printing import recipes as printing
 from tests.portal.recipes import PAGE_CHANGES, is_portal_route
 from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
@@ -306,6 +307,29 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/exceptions/{exception_id}/dismiss": lambda p: Change(
         f"{selling.EXCEPTIONS}/{selling.open_exception(p.hub, _tills(p))}/dismiss", "exception.dismissed",
         {"note": "Audited"}, _root(p)),
+    "POST /api/v1/printers": lambda p: Change(printing.PRINTERS, "printer.created", printing.printer_body(), _root(p)),
+    "PUT /api/v1/printers/{printer_id}": lambda p: Change(
+        f"{printing.PRINTERS}/{printing.printer(p)}", "printer.updated", {"profile": "58mm-32"}, _root(p)),
+    "POST /api/v1/printers/{printer_id}/tests": lambda p: Change(
+        f"{printing.PRINTERS}/{printing.printer(p, enabled=False)}/tests", "printer.tested", {"kind": "test_page"},
+        _root(p)),
+    "PUT /api/v1/printer-assignments": lambda p: Change(
+        printing.ASSIGN, "printer.assigned", {"role": "label", "printer_id": printing.printer(p)}, _root(p)),
+    "POST /api/v1/print-jobs/{job_id}/retry": lambda p: Change(
+        f"{printing.JOBS}/{printing.waiting_job(p)}/retry", "print_job.retried", token=_root(p)),
+    "POST /api/v1/print-jobs/{job_id}/cancel": lambda p: Change(
+        f"{printing.JOBS}/{printing.waiting_job(p)}/cancel", "print_job.cancelled", token=_root(p)),
+    "POST /api/v1/sales/{sale_id}/reprint": lambda p: Change(
+        f"{selling.SALES}/{selling.recorded_sale(p.hub, _tills(p))['id']}/reprint", "sale.reprinted",
+        {"printer_id": printing.printer(p, enabled=False)}, _root(p)),
+    "POST /api/v1/drawer/open": lambda p: Change(
+        "/api/v1/drawer/open", "drawer.opened", {"reason": "Audited", "printer_id": printing.printer(p, enabled=False)},
+        _root(p)),
+    "POST /api/v1/labels/print": lambda p: Change(
+        "/api/v1/labels/print", "labels.printed",
+        {"product_ids": [catalogue.product(p)], "printer_id": printing.printer(p, enabled=False)}, _root(p)),
+    "POST /api/v1/labels/render": lambda p: Change(
+        "/api/v1/labels/render", None, {"product_ids": [catalogue.product(p)]}, _root(p)),
     "PUT /api/v1/devices/{device_id}/code": lambda p: Change(
         f"/api/v1/devices/{_device(p)}/code", "device.code_set", {"code": unique("C")}, _root(p)),
     "POST /api/v1/end-of-day/deposits": lambda p: Change(

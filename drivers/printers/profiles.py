@@ -21,6 +21,7 @@ class Profile:
     status: bool = True  # answers DLE EOT (real-time status)
     paper_sensor: bool = False  # also answers GS r 1 (transmit paper sensor status)
     escpos_profile: str = "default"  # python-escpos capability profile name
+    language: str = "escpos"  # "zpl": a label printer speaking ZPL II (labels only)
 
 
 PROFILES: dict[str, Profile] = {p.key: p for p in (
@@ -30,6 +31,8 @@ PROFILES: dict[str, Profile] = {p.key: p for p in (
     Profile("58mm-32", "58 mm, 32 columns (small thermal printers)", 58, 32, 384, cutter=False),
     Profile("58mm-32-nodrawer", "58 mm, 32 columns, no cutter or drawer port, no QR", 58, 32, 384,
             cutter=False, drawer=False, qr=False),
+    Profile("zpl-50mm", "Label printer, ZPL II, 50 mm labels at 203 dpi (Zebra and compatibles)", 50, 24, 406,
+            cutter=False, drawer=False, qr=False, status=False, language="zpl"),
 )}
 DEFAULT_PROFILE = "80mm-48"
 

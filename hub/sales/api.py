@@ -17,6 +17,8 @@ from hub.auth.identity import Caller
 from hub.catalogue.products._paging import decode_cursor, encode_cursor
 from hub.clock import format_ts, utc_now
 from hub.errors import InvalidInputError
+from hub.printing.service import after_sale
+from hub.printing.subsystem import wake as wake_printer
 from hub.sales import corrections, refunds, schemas, service
 from hub.sales.voids import void_sale
 from hub.sales.ingest import ingest_sale
@@ -48,7 +50,8 @@ class TillCodeSet(msgspec.Struct):
 
 def _record(conn: Any, body: schemas.SaleCreate, device_id: str, caller: Any, received_at: str) -> dict[str, Any]:
     result = ingest_sale(conn, body, device_id=device_id, caller=caller, received_at=received_at)
-    return {"created": result.created, "sale": service.detail(conn, result.sale_id)}
+    job = after_sale(conn, result.sale_id, device_id) if result.created else None
+    return {"created": result.created, "sale": service.detail(conn, result.sale_id), "print_job": job}
 
 
 class SaleController(Controller):
@@ -69,6 +72,8 @@ class SaleController(Controller):
                                     "cashier's sign-in")
         got = await request.app.state.db.write(_record, data, identity.device_id, identity.actor,
                                                format_ts(utc_now()))
+        if got["print_job"]:  # the till's receipt printer is the hub's: its worker prints it now
+            wake_printer(request.app.state)
         return Response(msgspec.convert(got["sale"], schemas.SaleDetail), status_code=201 if got["created"] else 200)
 
     @get(opt=requires(VIEW), summary="Sales, newest first, with filters")
