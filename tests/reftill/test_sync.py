@@ -7,6 +7,7 @@ import time
 
 import pytest
 
+from reftill.http import HubRefusedError
 from reftill.till import Till
 from tests.pairing import Tills
 
@@ -71,5 +72,25 @@ def test_a_long_poll_brings_a_price_change_at_once_and_the_next_sale_carries_it(
         assert till.sync.pull() >= 1  # the product's new stock level
         assert till.store.row("stock_level", product["id"]) is not None
         assert till.sync.pull() == 0  # nothing new: an empty batch, the cursor kept
+    finally:
+        till.close()
+
+
+def test_a_revoked_till_still_hands_over_its_sales_into_quarantine(tls_hub, tills, tmp_path):
+    till = Till.pair(tmp_path / "t1", tls_hub.url, tills.code(), name="Till A")
+    try:
+        till.sync.pull()
+        till.login("cashier", tls_hub.credentials["cashier"][1])
+        sale = till.sell([(next(p["sku"] for p in till.store.rows("product")
+                                if (p["effective_prices"] or {}).get("USD") and p["sku"]), None)], method="card")
+        manager = tls_hub.as_user("manager")
+        assert manager.post(f"/api/v1/devices/{till.device_id}/revoke").status_code == 200
+        assert till.sync.upload() == 1  # acknowledged: the till may forget it, the hub keeps it
+        assert till.sync.counts["quarantined"] == 1
+        [kept] = manager.get("/api/v1/sync/quarantine", params={"device": till.device_id}).json()["items"]
+        assert (kept["reason"], kept["payload"]["id"]) == ("device_revoked", sale["id"])
+        with pytest.raises(HubRefusedError) as refused:
+            till.sync.pull()
+        assert refused.value.status in (401, 403)
     finally:
         till.close()
