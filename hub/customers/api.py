@@ -230,3 +230,14 @@ class VoucherController(Controller):
 
 
 CONTROLLERS: list = [CustomerController, VoucherController]
+
+
+def _register_facts() -> None:
+    """The till's `credit.payment` fact (hub.sync.facts), applied by hub.customers.sync."""
+    from hub.customers.sync import PERMISSION, apply_credit_payment
+    from hub.sync.facts import register
+
+    register("credit.payment", apply_credit_payment, permission=PERMISSION)
+
+
+_register_facts()
