@@ -39,6 +39,14 @@ print(json.dumps(found))
 """
 
 
+RESOLVE = r"""
+import json, sys
+from discovery.resolver import HubResolver
+hub = HubResolver(pin=sys.argv[1]).resolve(mdns_timeout=10)  # the till's default: every LAN interface
+print(json.dumps({"source": hub.source, "host": hub.host, "port": hub.port, "hub_id": hub.hub_id}))
+"""
+
+
 def _ip(*args: str, check: bool = True) -> subprocess.CompletedProcess:
     return subprocess.run(["ip", *args], capture_output=True, text=True, check=check)
 
@@ -89,6 +97,8 @@ def test_the_default_interfaces_advertise_on_the_lan_and_are_found_from_another_
         health = subprocess.run(["ip", "netns", "exec", b, "curl", "-sk", "--max-time", "5",
                                  f"https://{address_a}:{port}/api/v1/health"],
                                 capture_output=True, text=True, timeout=30)
+        resolve = subprocess.run(["ip", "netns", "exec", b, sys.executable, "-c", RESOLVE, found["txt"]["pin"]],
+                                 cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     finally:
         hub.send_signal(signal.SIGTERM)
         try:
@@ -100,3 +110,6 @@ def test_the_default_interfaces_advertise_on_the_lan_and_are_found_from_another_
     assert found["addresses"] == [address_a] and found["port"] == port  # the LAN address, never loopback
     assert found["txt"]["store"] and found["txt"]["pin"] and found["txt"]["api"] == "/api/v1"
     assert json.loads(health.stdout)["tls"]["key_pin"] == found["txt"]["pin"], out
+    assert resolve.returncode == 0, resolve.stderr
+    assert json.loads(resolve.stdout) == {"source": "mdns", "host": address_a, "port": port,
+                                          "hub_id": found["txt"]["id"]}

@@ -132,3 +132,18 @@ def test_a_closed_client_leaves_no_subscriber_behind(scanning_hub):
     while scanning_hub.server.app.state.events.subscribers and time.monotonic() < deadline:
         time.sleep(0.02)
     assert scanning_hub.server.app.state.events.subscribers == 0
+
+
+def test_a_token_revoked_while_streaming_closes_the_stream(scanning_hub, monkeypatch):
+    import hub.events.api as events_api
+    from websockets.exceptions import ConnectionClosed
+
+    monkeypatch.setattr(events_api, "REVALIDATE_S", 0.2)
+    token = scanning_hub.login("cashier")["access_token"]
+    with connect(ws_url(scanning_hub), additional_headers={"Authorization": f"Bearer {token}"}) as ws:
+        ws.recv(timeout=5)
+        r = scanning_hub.client(token).post("/api/v1/auth/logout")
+        assert r.status_code in (200, 204), r.text
+        with pytest.raises(ConnectionClosed) as closed:
+            ws.recv(timeout=5)
+    assert closed.value.rcvd.code == 4401
