@@ -145,3 +145,24 @@ def test_every_sale_exists_once_after_duplicated_and_reordered_batches(hub):
 def test_an_upload_needs_a_till(hub):
     r = hub.client().post(EVENTS, json={"events": []})
     assert r.status_code == 401 and r.json()["code"] == "device_required"
+
+
+def test_a_conflict_and_a_clock_far_off_are_alarmed_on_the_event_stream(hub):
+    import datetime as dt
+
+    from hub.events.bus import bus_for
+
+    bus = bus_for(hub.server.app.state)
+    sub = bus.subscribe()
+    try:
+        till = SyncTill(hub)
+        till.upload([till.event("sale", till.sale_payload())])
+        till.upload([till.event("sale", till.sale_payload(), seq=1)],
+                    device_time=dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2))
+        seen = []
+        while not sub.queue.empty():
+            seen.append(sub.queue.get_nowait())
+    finally:
+        bus.unsubscribe(sub)
+    kinds = {(e.kind, e.data["kind"]) for e in seen if e.data.get("device_id") == till.device_id}
+    assert kinds == {("sync_alert", "seq_conflict"), ("device_alert", "clock_skew")}
