@@ -191,7 +191,7 @@ class Proxy:
                     self.dropped += 1
                     break  # the hub answered; the till never hears it
                 if not back and len(data) >= self.BIG_REQUEST:
-                    if self._take_drop():
+                    if not link["drop_answer"] and self._take_drop():  # one request comes in many chunks
                         link["drop_answer"] = True
                     if self.on_big_request is not None:
                         self.on_big_request()

@@ -229,3 +229,23 @@ def test_tills_days_off_in_either_direction_count_and_order_their_sales_as_the_h
     finally:
         ahead.close()
         behind.close()
+
+
+def test_two_tills_selling_at_once_through_a_link_that_loses_answers_lose_and_double_nothing(
+        hub_proc, proxy, tmp_path):
+    from reftill.sim import SimConfig, simulate
+
+    config = SimConfig(hub=proxy.url, cashier="cashier", cashier_pin=hub_proc.credentials["cashier"][1], tills=2,
+                       seconds=3, directory=tmp_path / "sim", manager="manager",
+                       manager_password=hub_proc.credentials["manager"][0], seed=11)
+    proxy.drop_next_response(4)  # the answers to the first four uploads, whichever till sent them
+    reports = simulate(config)
+    assert proxy.dropped == 4
+    assert all(r.unacked == 0 and r.sales > 0 for r in reports), reports
+    assert sum(r.duplicates for r in reports) >= 4  # each lost answer's facts came back as duplicates
+    tills = [Till(tmp_path / "sim" / f"till-{i}") for i in (1, 2)]
+    try:
+        assert_exactly_once_and_stock_agrees(hub_proc, tills)
+    finally:
+        for till in tills:
+            till.close()
