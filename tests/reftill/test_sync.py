@@ -24,7 +24,8 @@ def test_snapshot_then_sell_offline_and_upload(tls_hub, tills, tmp_path):
         assert loaded > 2000 and till.store.count("product") == 2000
         assert till.store.count("user") >= 1
         products = till.store.rows("product")
-        code = next(p["barcodes"][0]["code"] for p in products if p["barcodes"] and (p["effective_prices"] or {}).get("USD"))
+        code = next(p["barcodes"][0]["code"] for p in products
+                    if p["barcodes"] and (p["effective_prices"] or {}).get("USD"))
         till.login_offline("cashier", tls_hub.credentials["cashier"][1])
         shift = till.open_shift({"USD": 5000})
         sale = till.sell([(code, None)])
