@@ -6,7 +6,7 @@
   (a second redemption: `voucher_redeemed_again`);
 - a void takes the credit back off the account and gives voucher redemptions back;
 - a refund to store credit issues it to the sale's customer; a refund to a credit_account tender
-  takes it off the account.
+  takes it off the account; one to a voucher or store_credit tender puts it back on that voucher.
 """
 
 from __future__ import annotations
@@ -53,10 +53,19 @@ def on_refund(conn: sqlite3.Connection, sale: dict[str, Any], refund: dict[str, 
         return
     from hub.customers import credit, vouchers
 
+    from hub.db import credit as rows
+
     owed: dict[str, int] = {}
     for t in tenders:
         if t["method"] == "store_credit" and t["sale_tender_seq"] is None:
             vouchers.issue_refund_credit(conn, refund["id"], sale, t["currency"], t["amount"])
+        elif t["method"] in ("voucher", "store_credit"):  # back onto the voucher the sale spent
+            spent = conn.execute("SELECT voucher_id FROM voucher_ledger WHERE source_type = 'sale' AND kind = 'redeem'"
+                                 " AND source_id = ?", (f"{sale['id']}#{t['sale_tender_seq']}",)).fetchone()
+            if spent is not None:
+                rows.post_voucher(conn, {"voucher_id": spent[0], "kind": "issue", "amount": t["amount"],
+                                         "source_type": "sale_refund", "source_id": f"{refund['id']}#{t['seq']}",
+                                         "recorded_at": refund["recorded_at"]})
         elif t["method"] == "credit_account":
             owed[t["currency"]] = owed.get(t["currency"], 0) + t["amount"]
     if owed:

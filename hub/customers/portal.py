@@ -455,12 +455,17 @@ class VouchersPortal(PortalController):
             return await self._list(request, refused=refusal(err, "No voucher was issued"), values=form.values())
         return shell.redirect(request, f"/vouchers/{v['id']}", f"Voucher {v['code']} issued.")
 
+    async def _voucher_page(self, request: Request, voucher_id: str, refused: Refusal | None = None) -> Template:
+        data = await request.app.state.db.read(_voucher, voucher_id)
+        refused = refused or Refusal()
+        return await shell.page(request, "customers/voucher.html", key="vouchers", title=f"Voucher {data['v']['code']}",
+                                crumbs=[(data["v"]["code"], None)], v=data["v"], status=refused.status,
+                                refused=refused, can_expire=request.state.identity.can(VOUCHERS),
+                                **_helpers(data["decimals"]))
+
     @get("/{voucher_id:str}", opt=requires(VIEW))
     async def voucher(self, request: Request, voucher_id: Id) -> Template:
-        data = await request.app.state.db.read(_voucher, voucher_id)
-        return await shell.page(request, "customers/voucher.html", key="vouchers", title=f"Voucher {data['v']['code']}",
-                                crumbs=[(data["v"]["code"], None)], v=data["v"],
-                                can_expire=request.state.identity.can(VOUCHERS), **_helpers(data["decimals"]))
+        return await self._voucher_page(request, voucher_id)
 
     @post("/{voucher_id:str}/expire", opt=requires(VOUCHERS), status_code=303)
     async def expire(self, request: Request, voucher_id: Id) -> Response:
@@ -472,7 +477,7 @@ class VouchersPortal(PortalController):
         except HubError as err:
             if isinstance(err, NotFoundError):
                 raise
-            return shell.redirect(request, f"/vouchers/{voucher_id}", refusal(err, "Not expired").summary, "error")
+            return await self._voucher_page(request, voucher_id, refusal(err, "It was not expired"))
         return shell.redirect(request, f"/vouchers/{voucher_id}", f"Voucher {v['code']} expired.")
 
 

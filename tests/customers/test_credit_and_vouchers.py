@@ -164,3 +164,19 @@ def test_a_refund_to_store_credit_lands_on_the_customer_and_is_spent_later(hub):
     over = till.sell(body=recipes.tendered_sale(till, 600, [{"method": "store_credit", "currency": "USD",
                                                              "amount": 600}], customer_id=c["id"]))
     assert _exceptions(hub, over["id"]) == ["voucher_invalid"]
+
+
+def test_a_refund_of_a_voucher_sale_puts_the_money_back_on_the_voucher(hub):
+    manager = hub.as_user("manager")
+    v = manager.post("/api/v1/vouchers", json={"currency": "USD", "amount": 800}).json()
+    till = recipes.till(hub)
+    sale = till.sell(body=recipes.tendered_sale(till, 800, [{"method": "voucher", "currency": "USD", "amount": 800,
+                                                             "reference": v["code"]}]))
+    supervisor = recipes.selling.Till(hub, "supervisor")
+    refund = {"id": new_id(), "device_clock": "2026-11-20T11:00:00+00:00", "reason": "Changed mind",
+              "lines": [{"line_no": 0, "quantity": 1000}]}
+    r = supervisor.http.post(f"/api/v1/sales/{sale['id']}/refunds", json=refund)
+    assert r.status_code == 201, r.text
+    entries = manager.get(f"/api/v1/vouchers/{v['id']}").json()["entries"]
+    assert [(e["kind"], e["amount"], e["source_type"]) for e in entries] == [
+        ("issue", 800, "manual"), ("redeem", -800, "sale"), ("issue", 800, "sale_refund")]

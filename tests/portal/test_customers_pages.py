@@ -4,6 +4,8 @@ field with the error's status, print views carry the buyer's and seller's data."
 
 from __future__ import annotations
 
+import html
+
 from tests.customers import recipes
 from tests.people import People, audit_entries, query
 from tests.portal.client import Portal
@@ -46,6 +48,11 @@ def test_limits_payments_receipt_statement_and_accounts(hub):
     assert portal.call("POST", f"/customers/{cid}/limits", token, {"limit_USD": "10.00"}).status_code == 303
     page = portal.call("GET", f"/customers/{cid}", token).text
     assert "Over limit" in page and "USD 15.00" in page
+    till = recipes.till(hub, paired_by=recipes._tills(people))
+    over = till.sell(body=recipes.credit_sale(till, cid, 100))
+    [record] = query(hub, "SELECT id FROM exceptions WHERE sale_id = ? AND kind = 'credit_limit_exceeded'", over["id"])
+    shown = html.unescape(portal.call("GET", f"/exceptions/{record[0]}", token).text)
+    assert "Credit limit exceeded" in shown and "USD 16.00 owed against a limit of USD 10.00" in shown
     r = portal.call("POST", f"/customers/{cid}/payments", token, {"currency": "USD", "amount": "", "method": "cash"})
     assert r.status_code == 422 and 'id="e-pay-amount"' in r.text
     r = portal.call("POST", f"/customers/{cid}/payments", token,
@@ -58,11 +65,11 @@ def test_limits_payments_receipt_statement_and_accounts(hub):
     assert again.status_code == 303  # a resend records one payment
     assert query(hub, "SELECT count(*) FROM credit_payments WHERE customer_id = ?", cid)[0][0] == 1
     receipt = portal.call("GET", r.headers["location"], token).text
-    assert "Payment receipt P1" in receipt and "USD 6.00" in receipt and "USD 9.00" in receipt
+    assert "Payment receipt P1" in receipt and "USD 6.00" in receipt and "USD 10.00" in receipt
     statement = portal.call("GET", f"/customers/{cid}/statement?currency=USD", token).text
-    assert "Credit sale" in statement and "Payment" in statement and "USD 9.00" in statement
+    assert "Credit sale" in statement and "Payment" in statement and "USD 10.00" in statement
     accounts = portal.call("GET", "/customers/accounts", token).text
-    assert "USD 9.00" in accounts
+    assert "USD 10.00" in accounts
     invoice = portal.call("GET", f"/customers/{cid}/invoices/{sale_id}", token)
     assert invoice.status_code == 200
     assert "Portal Trading (Pvt) Ltd" in invoice.text and "TIN 2000999888" in invoice.text
@@ -97,6 +104,8 @@ def test_vouchers_are_issued_shown_and_expired(hub):
     assert "GIFT-1" in portal.call("GET", "/vouchers?q=gift-1", token).text
     assert portal.call("POST", r.headers["location"] + "/expire", token).status_code == 303
     assert "Expired" in portal.call("GET", r.headers["location"], token).text
+    again = portal.call("POST", r.headers["location"] + "/expire", token)
+    assert again.status_code == 409 and "nothing left to expire" in again.text
     cashier = portal.token("cashier")
     assert portal.call("POST", "/vouchers", cashier, {"currency": "USD", "amount": "1"}).status_code == 403
     assert portal.call("GET", "/vouchers", cashier).status_code == 200
