@@ -49,6 +49,30 @@ def mdns(runs: int, output: Path, no_write: bool) -> None:
         click.echo(f"appended to {output}")
 
 
+@bench.command("sync")
+@click.option("--products", type=click.IntRange(100, 200_000), default=50_000, show_default=True,
+              help="Generated products in the scratch store, all on the change feed.")
+@click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True,
+              help="Measured runs of each (after one warm-up).")
+@click.option("--seed", type=int, default=263, show_default=True, help="Seed of the generated catalogue.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def sync_down(products: int, runs: int, seed: int, output: Path, no_write: bool) -> None:
+    """A till's full sync (snapshot to a committed till database, target <= 1 s for 50,000
+    products) and a delta of 500 changes (target <= 100 ms) over HTTPS, against the same decode
+    and insert without the hub."""
+    from hub.bench import report
+    from hub.bench import sync as measure_sync
+
+    result = measure_sync.measure(products, runs, seed)
+    body = measure_sync.summary(result) + "\n\n" + report.table(measure_sync.rows(result))
+    click.echo(body)
+    if not no_write:
+        report.append(output, f"Till sync down, {products} products", body)
+        click.echo(f"appended to {output}")
+
+
 @bench.command()
 @click.option("--products", type=click.IntRange(100, 200_000), default=50_000, show_default=True,
               help="Generated products in the scratch store.")

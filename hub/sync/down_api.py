@@ -56,7 +56,9 @@ def _gzip(body: bytes) -> bytes:
 
 
 def _gone(err: Any) -> GoneError:
-    return GoneError(err.detail, code=err.reason, extra={"snapshot": SNAPSHOT_PATH})
+    from hub.clock import format_ts, utc_now
+
+    return GoneError(err.detail, code=err.reason, extra={"snapshot": SNAPSHOT_PATH, "hub_time": format_ts(utc_now())})
 
 
 def _page_bytes(batch: Any) -> bytes:

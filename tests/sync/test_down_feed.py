@@ -11,7 +11,7 @@ import pytest
 from hub.db.changes import record_change
 from hub.db.settings import put_setting
 from hub.sync import feed
-from tests.people import query, unique
+from tests.people import People, query, unique
 from tests.sync.down_till import CHANGES, SNAPSHOT, TillCopy, decode_snapshot, gone, manager_and_tills
 
 
@@ -209,3 +209,24 @@ def test_snapshot_then_feed_equals_the_hub_while_writes_go_on(hub):
     assert fresh.cursor == till.cursor
     assert till.rows == fresh.rows
     assert till.of("setting")["receipt.footer"]["value"].startswith("Thank you")
+
+
+def test_a_till_receives_its_own_shifts_only(hub):
+    from tests.shifts import recipes as shifts
+
+    people = People(hub)
+    t = shifts.tills(people)
+    mine, other = t.pair(), t.pair()
+    copies = {}
+    for till in (mine, other):
+        r = t.login(till["device_token"], "cashier", hub.credentials["cashier"][0])
+        assert r.status_code == 201, r.text
+        with t.as_till(till["device_token"], r.json()["access_token"]) as client:
+            r = client.post(shifts.SHIFTS, json={"floats": shifts.FLOATS})
+            assert r.status_code == 201, r.text
+        copy = TillCopy(hub, till["device_token"], till["device_id"])
+        copy.load_snapshot()
+        copies[till["device_id"]] = copy
+    for device_id, copy in copies.items():
+        held = copy.of("shift")
+        assert len(held) == 1 and all(s["device_id"] == device_id for s in held.values())
