@@ -93,6 +93,10 @@ class _Commands(dict):
         return super().items()
 
 
+# Till sync's feed housekeeping (`soko-hub sync trim`).
+LAZY_COMMANDS["sync"] = "hub.sync.cli:sync"
+
+
 class _Group(click.Group):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

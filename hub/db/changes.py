@@ -11,6 +11,11 @@ import sqlite3
 from typing import Any, Literal
 
 RECORD_SQL = """
+INSERT INTO changes (entity, entity_id, version, op, data, recorded_at, txn)
+VALUES (:entity, :entity_id, :version, :op, :data, :recorded_at, :txn)
+"""
+# Before migration 22 (a migration's own code, or a test of an older schema): no marks.
+RECORD_UNMARKED_SQL = """
 INSERT INTO changes (entity, entity_id, version, op, data, recorded_at)
 VALUES (:entity, :entity_id, :version, :op, :data, :recorded_at)
 """
@@ -28,22 +33,35 @@ def record_change(
     op: Literal["upsert", "delete"],
     data: dict[str, Any] | None,
 ) -> int:
-    """Append one change row; returns its seq. Call inside the transaction that made the change."""
+    """Append one change row; returns its seq. Call inside the transaction that made the change.
+
+    The rows one transaction records share a mark, `txn` (the seq of its first row, NULL on that
+    row), so the feed never hands a till half of them (hub.sync.feed). The mark lives on the
+    connection (HubConnection.feed_txn), which hub.db.connection.transaction clears at BEGIN.
+    """
     if op not in ("upsert", "delete"):
         raise ValueError(f"unknown change op {op!r}")
     recorded_at = conn.stamp() if hasattr(conn, "stamp") else None
-    cur = conn.execute(
-        RECORD_SQL,
-        {
-            "entity": entity,
-            "entity_id": entity_id,
-            "version": version,
-            "op": op,
-            "data": json.dumps(data, separators=(",", ":"), sort_keys=True) if data is not None else None,
-            "recorded_at": recorded_at,
-        },
-    )
-    return int(cur.lastrowid)
+    first = getattr(conn, "feed_txn", None) if conn.in_transaction else None
+    values = {
+        "entity": entity,
+        "entity_id": entity_id,
+        "version": version,
+        "op": op,
+        "data": json.dumps(data, separators=(",", ":"), sort_keys=True) if data is not None else None,
+        "recorded_at": recorded_at,
+        "txn": first,
+    }
+    try:
+        cur = conn.execute(RECORD_SQL, values)
+    except sqlite3.OperationalError as err:
+        if "txn" not in str(err):
+            raise
+        cur = conn.execute(RECORD_UNMARKED_SQL, values)
+    seq = int(cur.lastrowid)
+    if first is None and conn.in_transaction and hasattr(conn, "feed_txn"):
+        conn.feed_txn = seq
+    return seq
 
 
 def latest_seq(conn: sqlite3.Connection) -> int:

@@ -41,6 +41,8 @@ class HubConnection(sqlite3.Connection):
     """A connection that knows the hub's time floor (see hub.clock)."""
 
     floor: TimeFloor
+    # The seq of the first change row the open transaction recorded (hub.db.changes), else None.
+    feed_txn: int | None = None
 
     def stamp(self) -> str:
         """The time to record a fact at; persists the advanced floor in this transaction."""
@@ -80,6 +82,8 @@ def _read_floor(conn: sqlite3.Connection) -> str | None:
 def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
     """BEGIN IMMEDIATE ... COMMIT, or ROLLBACK if the body raises."""
     conn.execute("BEGIN IMMEDIATE")
+    if isinstance(conn, HubConnection):
+        conn.feed_txn = None
     try:
         yield conn
     except BaseException:
@@ -127,6 +131,9 @@ class Database:
         self._closed = False
         # Moves on after every write that changed a token, user, role or till (hub.auth.cache).
         self.auth_generation = AuthGeneration()
+        # Called on the writer thread after each commit that recorded change rows (hub.sync.feed
+        # wakes the tills waiting on the feed with it).
+        self.feed_listeners: list[Callable[[], None]] = []
 
     def open(self) -> None:
         self._writer = self._writer_pool.submit(self._open_writer).result()
@@ -145,9 +152,13 @@ class Database:
         assert self._writer is not None, "database is not open"
         try:
             with transaction(self._writer) as conn:
-                return fn(conn, *args, **kwargs)
+                result = fn(conn, *args, **kwargs)
         finally:
             self.auth_generation.settle()
+        if self._writer.feed_txn is not None:
+            for listener in list(self.feed_listeners):
+                listener()
+        return result
 
     def _reader(self) -> HubConnection:
         conn = getattr(self._local, "conn", None)
