@@ -222,7 +222,10 @@ def _tenders(conn: sqlite3.Connection, sale: dict[str, Any], refund_id: str, tot
 
         amount = back(done + share) - back(done)
         if amount <= 0:
-            continue
+            # A share worth less than half the smallest coin, or less than one minor unit of the
+            # tender's currency: handed back as it is, at least one minor unit, so every share of
+            # the total has a tender that carries it.
+            amount = max(1, back(done + share, step=1) - back(done, step=1))
         out.append({"refund_id": refund_id, "seq": len(out), "sale_tender_seq": t["seq"], "method": t["method"],
                     "provider": t["provider"], "reference": t["reference"], "currency": t["currency"],
                     "amount": amount, "rate": t["rate"], "rate_scale": t["rate_scale"], "amount_receipt": share})
