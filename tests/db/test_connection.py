@@ -104,6 +104,105 @@ async def test_failed_write_changes_nothing(db_path):
         db.close()
 
 
+async def _held_group(db, jobs):
+    """Hold the writer in a first write, queue `jobs` behind it, then let it go: the queued ones
+    commit together. Returns their outcomes (a result or the exception) in order."""
+    inside, release = threading.Event(), threading.Event()
+
+    def hold(conn):
+        inside.set()
+        assert release.wait(10)
+
+    first = asyncio.ensure_future(db.write(hold))
+    await asyncio.get_running_loop().run_in_executor(None, inside.wait, 10)
+    waiting = [asyncio.ensure_future(db.write(job)) for job in jobs]
+    await asyncio.sleep(0.05)  # every write is queued before the writer is free
+    release.set()
+    await first
+    return await asyncio.gather(*waiting, return_exceptions=True)
+
+
+async def test_writes_waiting_together_commit_together_and_a_failing_one_alone_is_undone(db_path):
+    db = Database(db_path)
+    db.open()
+    try:
+        def add(n):
+            def job(conn):
+                conn.execute("INSERT INTO t (n) VALUES (?)", (n,))
+                return n
+            return job
+
+        def bad(conn):
+            conn.execute("INSERT INTO t (n) VALUES (99)")
+            raise ValueError("refused")
+
+        got = await _held_group(db, [add(1), add(2), bad, add(3)])
+        assert got[:2] == [1, 2] and isinstance(got[2], ValueError) and got[3] == 3
+        assert db.group_sizes[-1] == 4  # one commit carried all four
+        rows = await db.read(lambda c: [r[0] for r in c.execute("SELECT n FROM t ORDER BY id")])
+        assert rows == [1, 2, 3]  # the failing write's row went with it, nobody else's
+    finally:
+        db.close()
+
+
+async def test_an_error_that_ends_the_transaction_fails_every_write_of_its_group(db_path):
+    db = Database(db_path)
+    db.open()
+    try:
+        def fine(conn):
+            conn.execute("INSERT INTO t (n) VALUES (1)")
+
+        def ends_it(conn):
+            conn.execute("ROLLBACK")  # as SQLite does itself on a full disk or an I/O error
+            raise sqlite3.OperationalError("disk I/O error")
+
+        got = await _held_group(db, [fine, ends_it, fine])
+        # nothing of the group was committed, so no caller is told it was
+        assert all(isinstance(g, sqlite3.OperationalError) for g in got)
+        assert await db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 0
+        await db.write(fine)  # the writer goes on with the next group
+        assert await db.read(lambda c: c.execute("SELECT count(*) FROM t").fetchone()[0]) == 1
+    finally:
+        db.close()
+
+
+async def test_the_time_floor_is_written_once_per_transaction_at_its_latest(db_path):
+    db = Database(db_path)
+    db.open()
+    statements = []
+    try:
+        def stamps(conn):
+            conn.set_trace_callback(statements.append)
+            try:
+                return [conn.stamp() for _ in range(5)]
+            finally:
+                conn.set_trace_callback(None)
+
+        got = await db.write(stamps)
+        assert got == sorted(got)
+        floor = await db.read(lambda c: c.execute("SELECT value FROM meta WHERE key = 'time_floor'").fetchone()[0])
+        assert floor == got[-1]
+        assert not [s for s in statements if "time_floor" in s]  # not once per stamp: at the commit
+    finally:
+        db.close()
+
+
+async def test_close_finishes_the_writes_already_queued(db_path):
+    db = Database(db_path)
+    db.open()
+    futures = [db._submit(lambda conn, i=i: conn.execute("INSERT INTO t (n) VALUES (?)", (i,)), (), {})
+               for i in range(20)]
+    db.close()
+    assert all(f.done() and f.exception() is None for f in futures)
+    conn = connect(db_path, readonly=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 20
+    finally:
+        conn.close()
+    with pytest.raises(Exception, match="not open"):
+        await db.write(lambda conn: None)
+
+
 def test_quick_check_accepts_a_sound_file(db_path):
     quick_check(db_path)
 
