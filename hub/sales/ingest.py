@@ -189,13 +189,15 @@ def _line_rows(conn: sqlite3.Connection, sale: SaleCreate, occurred_at: str) -> 
     named = [line.product_id for line in sale.lines if line.product_id]
     catalogue = load_catalogue(conn, named, at=occurred_at, include_archived=True) if named else {"products": {}}
     products = catalogue.get("products") or {}
+    # A customer's pricing tier prices the sale as the till priced it (docs/sales.md, price_mismatch).
+    tier = _customer_tier(conn, sale.customer_id) if sale.customer_id else None
     lines, discounts = [], []
     for i, line in enumerate(sale.lines):
         known = products.get(line.product_id) if line.product_id else None
         lines.append({
             "sale_id": sale.id, "line_no": i, "product_id": line.product_id, "code": line.code.strip(),
             "name": line.name.strip() or line.name, "quantity": line.quantity, "unit_price": line.unit_price,
-            "catalogue_price": unit_price(catalogue, known, sale.currency, None) if known else None,
+            "catalogue_price": unit_price(catalogue, known, sale.currency, tier) if known else None,
             "gross": div_round(line.quantity * line.unit_price, QUANTITY_SCALE),
             "discount": sum(d.amount for d in line.discounts), "tax_class_id": line.tax_class_id,
             "tax_code": line.tax_code, "tax_rate_bp": line.tax_rate_bp, "tax_amount": line.tax_amount,
@@ -203,6 +205,12 @@ def _line_rows(conn: sqlite3.Connection, sale: SaleCreate, occurred_at: str) -> 
         discounts += [{"sale_id": sale.id, "line_no": i, "seq": j, "amount": d.amount, "promotion_id": d.promotion_id,
                        "approved_by": d.approved_by, "reason": d.reason} for j, d in enumerate(line.discounts)]
     return lines, discounts, products
+
+
+def _customer_tier(conn: sqlite3.Connection, customer_id: str) -> str | None:
+    """The pricing tier of the sale's customer; None for an unknown customer or one without."""
+    row = conn.execute("SELECT tier_id FROM customers WHERE id = ?", (customer_id,)).fetchone()
+    return row[0] if row else None
 
 
 def _known(conn: sqlite3.Connection, table: str, ids: set[str]) -> set[str]:
