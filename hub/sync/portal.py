@@ -87,7 +87,7 @@ class SyncPortal(PortalController):
             action=action, values=values or {}, show=show, shown=SHOWN, reasons=REASONS, now=utc_now(),
             can_manage=request.state.identity.can(MANAGE), can_see_exceptions=request.state.identity.can(
                 "exceptions.view"), can_see_unapplied=request.state.identity.can("inventory.view"),
-            skew_text=skew_text, skew_large=skew_large, **data)
+            skew_text=skew_text, skew_large=skew_large, max_listed=MAX_QUARANTINE, **data)
 
     @get(opt=requires(VIEW))
     async def monitor(self, request: Request,

@@ -166,3 +166,14 @@ def test_a_conflict_and_a_clock_far_off_are_alarmed_on_the_event_stream(hub):
         bus.unsubscribe(sub)
     kinds = {(e.kind, e.data["kind"]) for e in seen if e.data.get("device_id") == till.device_id}
     assert kinds == {("sync_alert", "seq_conflict"), ("device_alert", "clock_skew")}
+
+
+def test_a_batch_is_bounded(hub):
+    till = SyncTill(hub)
+    events = [till.event("lp.no_sale", {}) for _ in range(201)]
+    r = till.send(events)
+    assert r.status_code == 400 and "events" in r.text
+    assert query(hub, "SELECT count(*) FROM sync_events WHERE device_id = ?", till.device_id) == [(0,)]
+    r = till.http.post(EVENTS, content=b'{"events": [' + b"0," * 1_200_000 + b"0]}",
+                       headers={"Content-Type": "application/json"})
+    assert r.status_code == 413
