@@ -232,6 +232,24 @@ class SalesPortal(PortalController):
     async def print_receipt(self, request: Request, sale_id: SaleId) -> Template:
         return await self._receipt_page(request, sale_id, "sales/print.html")
 
+    @post("/{sale_id:str}/reprint", opt=requires(VIEW), status_code=303)
+    async def reprint(self, request: Request, sale_id: SaleId) -> Response:
+        """Queue a copy of the receipt, marked COPY, to the till's receipt printer (or the store's),
+        through the API's own service (one audit entry `sale.reprinted`)."""
+        from hub.printing.service import reprint
+        from hub.printing.subsystem import wake
+
+        try:
+            job = await request.app.state.db.write(reprint, request.state.identity.actor, sale_id)
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            return await self._receipt_page(request, sale_id, "sales/receipt.html",
+                                            refusal(err, "The receipt was not reprinted"))
+        wake(request.app.state)
+        return shell.redirect(request, f"/sales/{sale_id}", f"A copy of the receipt is on its way to "
+                                                            f"{job['printer_name']}.")
+
     @post("/{sale_id:str}/void", opt=requires(VOID), status_code=303)
     async def void(self, request: Request, sale_id: SaleId) -> Response:
         """Void the whole sale with a reason, through the API's own service (one audit entry)."""

@@ -1129,3 +1129,65 @@ PAGE_CHANGES.update({
     "POST /end-of-day/backup": lambda p: PageChange("/end-of-day/backup", "backup.created",
                                                     {"date": _endofday().PAST_DAY}, _root(p)),
 })
+
+
+# ---- Store: the Peripherals page and the receipt page's Reprint (tests/printing/recipes) ---------
+
+def _printing():
+    from tests.printing import recipes as printing
+
+    return printing
+
+
+def _reprint_sale(p: People) -> str:
+    _printing().store_receipt_printer(p)
+    return _sale_id(p)
+
+
+def _drawer_form(p: People) -> dict[str, Any]:
+    _printing().store_receipt_printer(p)
+    return {"device_id": _device(p), "reason": "Change for the float"}
+
+
+PAGE_CALLS.update({
+    "GET /peripherals": lambda p, who: PageCall("/peripherals"),
+    "POST /peripherals/printers": lambda p, who: PageCall("/peripherals/printers", _printing().printer_form()),
+    "GET /peripherals/printers/{printer_id}": lambda p, who: PageCall(
+        f"/peripherals/printers/{_printing().printer(p)}"),
+    "POST /peripherals/printers/{printer_id}": lambda p, who: PageCall(
+        f"/peripherals/printers/{_printing().printer(p)}", _printing().printer_form()),
+    "POST /peripherals/printers/{printer_id}/test": lambda p, who: PageCall(
+        f"/peripherals/printers/{_printing().printer(p, enabled=False)}/test", {"kind": "test_page"}),
+    "POST /peripherals/assignments": lambda p, who: PageCall(
+        "/peripherals/assignments", {"role": "label", "device_id": "", "printer_id": _printing().printer(p)}),
+    "POST /peripherals/jobs/{job_id}/retry": lambda p, who: PageCall(
+        f"/peripherals/jobs/{_printing().waiting_job(p)}/retry"),
+    "POST /peripherals/jobs/{job_id}/cancel": lambda p, who: PageCall(
+        f"/peripherals/jobs/{_printing().waiting_job(p)}/cancel"),
+    "POST /peripherals/drawer": lambda p, who: PageCall("/peripherals/drawer", _drawer_form(p)),
+    "POST /peripherals/labels": lambda p, who: PageCall("/peripherals/labels", _printing().label_form(p)),
+    "POST /sales/{sale_id}/reprint": lambda p, who: PageCall(f"/sales/{_reprint_sale(p)}/reprint"),
+})
+
+PAGE_CHANGES.update({
+    "POST /peripherals/printers": lambda p: PageChange(
+        "/peripherals/printers", "printer.created", _printing().printer_form(), _root(p)),
+    "POST /peripherals/printers/{printer_id}": lambda p: PageChange(
+        f"/peripherals/printers/{_printing().printer(p)}", "printer.updated", _printing().printer_form(), _root(p)),
+    "POST /peripherals/printers/{printer_id}/test": lambda p: PageChange(
+        f"/peripherals/printers/{_printing().printer(p, enabled=False)}/test", "printer.tested",
+        {"kind": "drawer_kick"}, _root(p)),
+    "POST /peripherals/assignments": lambda p: PageChange(
+        "/peripherals/assignments", "printer.assigned",
+        {"role": "receipt", "device_id": _device(p), "printer_id": _printing().printer(p), "kick": "1"}, _root(p)),
+    "POST /peripherals/jobs/{job_id}/retry": lambda p: PageChange(
+        f"/peripherals/jobs/{_printing().waiting_job(p)}/retry", "print_job.retried", token=_root(p)),
+    "POST /peripherals/jobs/{job_id}/cancel": lambda p: PageChange(
+        f"/peripherals/jobs/{_printing().waiting_job(p)}/cancel", "print_job.cancelled", token=_root(p)),
+    "POST /peripherals/drawer": lambda p: PageChange("/peripherals/drawer", "drawer.opened", _drawer_form(p),
+                                                     _root(p)),
+    "POST /peripherals/labels": lambda p: PageChange("/peripherals/labels", "labels.printed",
+                                                     _printing().label_form(p), _root(p)),
+    "POST /sales/{sale_id}/reprint": lambda p: PageChange(f"/sales/{_reprint_sale(p)}/reprint", "sale.reprinted",
+                                                          token=_root(p)),
+})

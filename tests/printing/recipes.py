@@ -40,3 +40,25 @@ def waiting_job(p: People) -> str:
 def printer_body() -> dict[str, Any]:
     name = unique("Printer ")
     return {"name": name, "address": f"dummy://{name.replace(' ', '-')}", "profile": "58mm-32"}
+
+
+def store_label_printer(p: People) -> str:
+    """The store's label printer (disabled, so its jobs wait)."""
+    found = getattr(p, "label_printer", None)
+    if found is None:
+        found = printer(p, enabled=False, profile="zpl-50mm")
+        r = p.root.put(ASSIGN, json={"role": "label", "printer_id": found})
+        assert r.status_code == 200, r.text
+        p.label_printer = found  # type: ignore[attr-defined]
+    return found
+
+
+def printer_form() -> dict[str, Any]:
+    return {**printer_body(), "enabled": "1"}
+
+
+def label_form(p: People) -> dict[str, Any]:
+    from tests.catalogue import product_recipes
+
+    store_label_printer(p)
+    return {"codes": product_recipes.sku(p), "kind": "shelf", "copies": "1"}
