@@ -50,19 +50,21 @@ def payload_hash(payload: Any) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def check(batch: EventBatch) -> None:
+def check(batch: EventBatch, hub_time: str = "") -> None:
     """Refuse a batch that is not contiguous and ascending, or whose payload hashes do not match."""
     first = batch.events[0].device_seq
     for i, event in enumerate(batch.events):
         if event.device_seq != first + i:
             raise BatchOrderError(f"events[{i}] has device_seq {event.device_seq}, not {first + i}: a batch is "
-                                  "contiguous and ascending", extra={"field": f"events[{i}].device_seq"})
+                                  "contiguous and ascending", extra={"field": f"events[{i}].device_seq",
+                                                                       "hub_time": hub_time})
     for i, event in enumerate(batch.events):
         if payload_hash(event.payload) != event.payload_hash.lower():
             raise PayloadHashError(
                 f"event {event.event_id} (device_seq {event.device_seq}): the payload's SHA-256 is not its "
                 "payload_hash (canonical JSON: keys sorted, no spaces, UTF-8); resend it",
-                extra={"event_id": event.event_id, "device_seq": event.device_seq, "field": f"events[{i}].payload_hash"})
+                extra={"event_id": event.event_id, "device_seq": event.device_seq,
+                       "field": f"events[{i}].payload_hash", "hub_time": hub_time})
 
 
 def _shift_of(event: EventIn) -> str | None:
@@ -157,8 +159,8 @@ def _result(event: dict[str, Any], status: str, **extra: Any) -> dict[str, Any]:
 def upload(conn: sqlite3.Connection, device: Device, batch: EventBatch, *,
            request_id: str | None = None) -> dict[str, Any]:
     """Take one batch from `device` (revoked or not); the answer, with `alerts` to publish after commit."""
-    check(batch)
     received = conn.stamp()  # type: ignore[attr-defined]
+    check(batch, received)
     state = rows.device_state(conn, device.id)
     acked = state["acked_through"]
     first = batch.events[0].device_seq

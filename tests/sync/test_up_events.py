@@ -52,7 +52,7 @@ def test_a_payload_whose_hash_differs_is_refused_naming_the_event_and_nothing_is
     r = till.send([good, bad])
     assert r.status_code == 422, r.text
     assert r.json()["code"] == "payload_hash_mismatch"
-    assert r.json()["event_id"] == bad["event_id"] and r.json()["device_seq"] == 2
+    assert r.json()["event_id"] == bad["event_id"] and r.json()["device_seq"] == 2 and r.json()["hub_time"]
     assert query(hub, "SELECT count(*) FROM sales WHERE device_id = ?", till.device_id)[0][0] == 0
 
 
