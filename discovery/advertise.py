@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib
 import logging
 import socket
 from typing import Any, Callable
@@ -43,6 +44,8 @@ class HubAdvertiser:
         self.announcements = 0  # how many times the service was (re-)registered
 
     async def start(self) -> None:
+        # zeroconf's import takes a few hundred milliseconds on a Pi: never on the event loop.
+        await asyncio.to_thread(importlib.import_module, "zeroconf.asyncio")
         self.current = await asyncio.to_thread(self._addresses, self.interfaces)
         await self._up()
         self._poll = asyncio.create_task(self._follow(), name="mdns-address-poll")

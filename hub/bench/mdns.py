@@ -35,7 +35,7 @@ port = int(sys.argv[1])
 zc = Zeroconf(interfaces=["127.0.0.1"], ip_version=IPVersion.V4Only)
 info = ServiceInfo("_soko-hub._tcp.local.", f"Bench dummy {port}._soko-hub._tcp.local.",
                    addresses=[socket.inet_aton("127.0.0.1")], port=port,
-                   properties={"id": "dummy", "pin": "dummy"}, server=f"bench-dummy-{port}.local.")
+                   properties={"id": "dummy", "pin": f"dummy-{port}"}, server=f"bench-dummy-{port}.local.")
 print("up", flush=True)
 zc.register_service(info)
 try:
@@ -113,7 +113,7 @@ def _dummy_run(env: dict[str, str]) -> float:
         if proc.stdout.readline().strip() != "up":
             raise RuntimeError("the dummy service did not start")
         up = time.perf_counter()
-        found = find_by_mdns(LOOPBACK, FIND_TIMEOUT_S, pin="dummy")
+        found = find_by_mdns(LOOPBACK, FIND_TIMEOUT_S, pin=f"dummy-{port}")  # this run's, not another's
         if not any(f["port"] == port for f in found):
             raise RuntimeError("the dummy service was not found")
         return time.perf_counter() - up

@@ -150,44 +150,50 @@ async def event_stream(socket: WebSocket) -> None:
 
 
 async def _pump(socket: WebSocket, sub: Any, kinds: frozenset[str] | None) -> None:
+    from litestar.exceptions import WebSocketDisconnect
+
     loop = asyncio.get_running_loop()
     receive = asyncio.ensure_future(socket.receive())
+    nxt = asyncio.ensure_future(sub.next())
     checked = loop.time()
     reported = 0
     try:
         while True:
-            nxt = asyncio.ensure_future(sub.next())
             done, _ = await asyncio.wait({receive, nxt}, timeout=REVALIDATE_S,
                                          return_when=asyncio.FIRST_COMPLETED)
-            if receive in done:
-                nxt.cancel()
-                message = receive.result()
-                if message["type"] == "websocket.disconnect":
-                    return
-                receive = asyncio.ensure_future(socket.receive())  # what a client sends is ignored
-                continue
-            if nxt in done:
+            if nxt in done:  # an event first, even when the client spoke at the same moment
                 event = nxt.result()
+                nxt = asyncio.ensure_future(sub.next())
                 if sub.dropped > reported:
                     await socket.send_text(_frame(event.seq, "dropped", {"count": sub.dropped - reported}))
                     reported = sub.dropped
                 if kinds is None or event.kind in kinds:
                     await socket.send_text(_frame(event.seq, event.kind, event.data))
-            else:
-                nxt.cancel()
+            if receive in done:
+                message = receive.result()
+                if message["type"] == "websocket.disconnect":
+                    return
+                receive = asyncio.ensure_future(socket.receive())  # what a client sends is ignored
             if loop.time() - checked >= REVALIDATE_S:
                 checked = loop.time()
-                try:
-                    _, identity = await resolve_caller(socket, device=False)
-                except HubError:
-                    identity = None
-                if identity is None:
+                if not await _still_signed_in(socket):
                     await socket.close(code=4401, reason="invalid_token")
                     return
+    except (WebSocketDisconnect, OSError):  # gone while we wrote (uvicorn's ClientDisconnected is an OSError)
+        return
     finally:
-        receive.cancel()
-        with contextlib.suppress(BaseException):
-            await receive
+        for task in (receive, nxt):
+            task.cancel()
+            with contextlib.suppress(BaseException):
+                await task
+
+
+async def _still_signed_in(socket: WebSocket) -> bool:
+    try:
+        _, identity = await resolve_caller(socket, device=False)
+    except HubError:
+        return False
+    return identity is not None
 
 
 class UpgradeRequiredError(HubError):

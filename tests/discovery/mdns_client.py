@@ -23,8 +23,9 @@ def loopback_zeroconf() -> Iterator[Zeroconf]:
         zc.close()
 
 
-def find_hubs(zc: Zeroconf, timeout: float = 5.0, want: int = 1) -> dict[str, ServiceInfo]:
-    """Browse _soko-hub._tcp until `want` hubs resolved (name -> info)."""
+def find_hubs(zc: Zeroconf, hub_id: str, timeout: float = 5.0) -> dict[str, ServiceInfo]:
+    """Browse _soko-hub._tcp until the hub `hub_id` resolved (name -> info). Other hubs that
+    other tests on this machine run on loopback are left out."""
     found: dict[str, ServiceInfo] = {}
     names: list[str] = []
 
@@ -35,12 +36,15 @@ def find_hubs(zc: Zeroconf, timeout: float = 5.0, want: int = 1) -> dict[str, Se
     browser = ServiceBrowser(zc, HUB_TYPE, handlers=[handler])
     try:
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and len(found) < want:
+        tried: set[str] = set()
+        while time.monotonic() < deadline and not found:
             for name in list(names):
-                if name not in found:
+                if name not in tried:
                     info = zc.get_service_info(HUB_TYPE, name, timeout=1000)
                     if info is not None:
-                        found[name] = info
+                        tried.add(name)
+                        if txt(info).get("id") == hub_id:
+                            found[name] = info
             time.sleep(0.05)
     finally:
         browser.cancel()

@@ -24,7 +24,7 @@ def test_a_started_hub_is_found_on_loopback_with_its_txt_and_answers_at_once(tmp
     try:
         state = server.app.state
         with loopback_zeroconf() as zc:
-            (info,) = find_hubs(zc).values()
+            (info,) = find_hubs(zc, state.identity["hub_id"]).values()
             fields = txt(info)
             address = info.parsed_addresses()[0]
             r = httpx.get(f"https://{address}:{info.port}/api/v1/health", verify=False, timeout=5)
@@ -47,12 +47,13 @@ def test_stopping_the_hub_withdraws_the_advert(tmp_path):
             removed = []
 
             def handler(zeroconf, service_type, name, state_change):
-                if state_change is ServiceStateChange.Removed:
+                if state_change is ServiceStateChange.Removed and hub_id in name:
                     removed.append(name)
 
             from zeroconf import ServiceBrowser
 
-            assert find_hubs(zc)
+            hub_id = server.app.state.identity["hub_id"]
+            assert find_hubs(zc, hub_id)
             browser = ServiceBrowser(zc, HUB_TYPE, handlers=[handler])
             try:
                 server.stop()
@@ -76,7 +77,7 @@ def test_with_mdns_off_nothing_is_advertised(tmp_path):
         assert getattr(server.app.state, "mdns", None) is None
         assert server.app.state.discovered_printers == []
         with loopback_zeroconf() as zc:
-            assert find_hubs(zc, timeout=1.5) == {}
+            assert find_hubs(zc, server.app.state.identity["hub_id"], timeout=1.5) == {}
     finally:
         server.stop()
 
