@@ -32,7 +32,7 @@ JOIN changes c ON c.seq = latest.seq
 WHERE c.op = 'upsert'
 """
 LINES_SQL = """SELECT '{"entity":' || json_quote(c.entity) || ',"id":' || json_quote(c.entity_id)
-       || ',"version":' || c.version || ',"data":' || c.data || '}' """ + LATEST
+       || ',"version":' || c.version || ',"data":' || coalesce(c.data, 'null') || '}' """ + LATEST
 OWN_SQL = "SELECT c.seq, c.entity, c.entity_id, c.version, c.op, c.data, c.txn " + LATEST
 USERS_SQL = """
 SELECT u.id, u.username, u.display_name, u.role_id, r.name AS role, u.active, u.pin_hash, u.tills,

@@ -230,3 +230,11 @@ def test_a_till_receives_its_own_shifts_only(hub):
     for device_id, copy in copies.items():
         held = copy.of("shift")
         assert len(held) == 1 and all(s["device_id"] == device_id for s in held.values())
+
+
+def test_an_upsert_without_data_still_gives_a_whole_snapshot(hub, till):
+    def bare(conn):
+        record_change(conn, "unit", "u-bare", 1, "upsert", None)
+    _db(hub).write_sync(bare)
+    till.load_snapshot()
+    assert ("unit", "u-bare") in till.rows and till.rows[("unit", "u-bare")] == (1, None)
