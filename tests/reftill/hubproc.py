@@ -20,6 +20,7 @@ from hub.cli import main
 from tests.hubtest import FAST_KDF, free_port, make_demo_store, make_settings
 
 START_TIMEOUT_S = 30
+START_RETRIES = 10
 STOP_TIMEOUT_S = 3  # then SIGKILL: a stop is not what these tests look at
 
 
@@ -49,8 +50,21 @@ class HubProcess:
         return self.settings.db_path
 
     def start(self) -> "HubProcess":
+        """Serve and wait for the health check. The port is the same at every start (the tills
+        know the hub by it); one still held by the last process's sockets is waited for."""
+        for _ in range(START_RETRIES):
+            if self._start_once():
+                return self
+            time.sleep(0.5)
+        raise RuntimeError(f"the hub could not take port {self.port}: {self._log_since(0)[-2000:]}")
+
+    def _log_since(self, offset: int) -> str:
+        return self.log.read_bytes()[offset:].decode(errors="replace")
+
+    def _start_once(self) -> bool:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")}
         env["SOKO_HUB_CONFIG"] = str(self.config)
+        offset = self.log.stat().st_size if self.log.exists() else 0
         with open(self.log, "ab") as log:
             self.proc = subprocess.Popen([sys.executable, "-m", "hub", "serve", "--host", "127.0.0.1", "--port",
                                           str(self.port)], stdout=log, stderr=subprocess.STDOUT, env=env,
@@ -58,15 +72,19 @@ class HubProcess:
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"the hub exited: {self.log.read_text()[-2000:]}")
+                said = self._log_since(offset)
+                self.proc = None
+                if "address already in use" in said.lower():
+                    return False
+                raise RuntimeError(f"the hub exited: {said[-3000:]}")
             try:
                 if httpx.get(f"{self.url}/api/v1/health", verify=False, timeout=1).status_code == 200:
-                    return self
+                    return True
             except httpx.TransportError:
                 pass
             time.sleep(0.05)
         self.stop()
-        raise RuntimeError("the hub did not start")
+        raise RuntimeError(f"the hub did not start: {self._log_since(offset)[-3000:]}")
 
     def kill(self) -> None:
         """SIGKILL: no shutdown, no flush beyond what SQLite already committed."""
