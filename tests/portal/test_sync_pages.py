@@ -44,6 +44,10 @@ def test_the_monitor_shows_each_tills_state_and_its_quarantined_facts(hub, porta
     assert "lp.no_sale" in page and "Sent by a revoked till" in page
     assert 'action="/sync/quarantine/' in page
     assert "/exceptions?kind=fact_quarantined" in page
+    queue = text_of(portal.call("GET", "/exceptions?kind=fact_quarantined", portal.token("manager")))
+    assert "uploaded a lp.no_sale (seq 1) kept in quarantine" in queue
+    clocks = text_of(portal.call("GET", "/exceptions?kind=clock_skew", portal.token("manager")))
+    assert "clock was 2 h 0 min ahead of the hub's" in clocks
 
 
 def test_a_manager_accepts_and_rejects_from_the_page_each_audited_once(hub, portal):
