@@ -238,3 +238,22 @@ def test_an_upsert_without_data_still_gives_a_whole_snapshot(hub, till):
     _db(hub).write_sync(bare)
     till.load_snapshot()
     assert ("unit", "u-bare") in till.rows and till.rows[("unit", "u-bare")] == (1, None)
+
+
+def test_a_till_that_goes_away_mid_snapshot_frees_its_place(hub, till):
+    import secrets
+
+    def bulk(conn):
+        for i in range(20000):
+            record_change(conn, "unit", f"noise-{i}", 1, "upsert", {"noise": secrets.token_hex(200)})
+    _db(hub).write_sync(bulk)
+    for _ in range(3):  # more than the snapshots sent at once
+        with till.http.stream("GET", SNAPSHOT) as r:
+            assert r.status_code == 200
+            next(r.iter_raw(4096))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(t.name == "soko-snapshot" for t in threading.enumerate()):
+        time.sleep(0.1)
+    assert not [t for t in threading.enumerate() if t.name == "soko-snapshot"]
+    till.load_snapshot()  # and a whole one still comes
+    assert len([k for k in till.rows if k[1].startswith("noise-")]) == 20000
