@@ -34,6 +34,8 @@ _PAGES = (
     ("tax", "Tax per class", "vat zimra tax return"),
     ("stock-valuation", "Stock valuation", "inventory value cost"),
     ("movers", "Slow and fast movers", "best sellers dead stock slow moving"),
+    ("loss-prevention", "Loss prevention per cashier", "deleted lines cancelled baskets overrides no sale drawer"),
+    ("credit-aging", "Credit aging", "customer accounts debtors owed overdue"),
     ("shift-variance", "Shift variance", "cash short over drawer count"),
 )
 SIDEBAR = {"sales-by-day", "sales-by-product", "gross-margin", "shift-variance"}

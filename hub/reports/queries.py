@@ -54,21 +54,25 @@ def _add(target: dict, key: Any, **values: int) -> dict:
 # ---- conversion to the base currency ----------------------------------------------------------
 
 def _rate_sql(base: str) -> str:
-    """(num, den) of a sale `s`: one unit of its receipt currency is num / den units of `base`."""
-    q = base.replace('"', "")
+    """(num, den) of a sale `s`: one unit of its receipt currency is num / den units of `base`:
+    1 for a sale in the base currency, else the rate the sale recorded, else the rate its tenders
+    in the base currency recorded, else the store's exchange rate in force when it happened."""
+    q = base.replace("'", "").replace('"', "")
     return f"""
+    CASE WHEN s.currency = '{q}' THEN 1 ELSE
     coalesce(json_extract(s.rates, '$."{q}"[0]'),
              (SELECT t.rate FROM sale_tenders t WHERE t.sale_id = s.id AND t.currency = '{q}' LIMIT 1),
              (SELECT r.rate_scale FROM exchange_rates r WHERE r.base = '{q}' AND r.quote = s.currency
                 AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1),
              (SELECT r.rate FROM exchange_rates r WHERE r.base = s.currency AND r.quote = '{q}'
-                AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1)) AS num,
+                AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1)) END AS num,
+    CASE WHEN s.currency = '{q}' THEN 1 ELSE
     coalesce(json_extract(s.rates, '$."{q}"[1]'),
              (SELECT t.rate_scale FROM sale_tenders t WHERE t.sale_id = s.id AND t.currency = '{q}' LIMIT 1),
              (SELECT r.rate FROM exchange_rates r WHERE r.base = '{q}' AND r.quote = s.currency
                 AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1),
              (SELECT r.rate_scale FROM exchange_rates r WHERE r.base = s.currency AND r.quote = '{q}'
-                AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1)) AS den
+                AND r.effective_from <= s.occurred_at ORDER BY r.effective_from DESC LIMIT 1)) END AS den
     """
 
 
@@ -442,16 +446,16 @@ def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     rate = _rate_sql(base["code"]) if base else "NULL AS num, NULL AS den"
     found: dict[str, dict[str, Any]] = {}
     per_currency: dict[tuple, dict[str, Any]] = {}
+    # The rate once per sale (a materialised set of the period's live sales), then its lines.
     sql = f"""
-    SELECT k, currency, num, den, sum(quantity), sum(revenue), sum(cost), sum(costed), count(*),
-           sum(CASE WHEN costed THEN revenue ELSE 0 END)
-    FROM (SELECT coalesce(l.product_id, 'code:' || l.code) AS k, l.currency, l.quantity,
-                 CASE l.tax_mode WHEN 'inclusive' THEN l.total - l.tax_amount ELSE l.total END AS revenue,
-                 cost, cost IS NOT NULL AS costed, num, den
-          FROM (SELECT l.product_id, l.code, s.currency, l.quantity, l.total, l.tax_amount, s.tax_mode,
-                       (SELECT -sum(m.quantity * m.unit_cost) FROM stock_movements m WHERE m.source_type = 'sale'
-                          AND m.source_id = l.sale_id AND m.source_line = l.line_no) AS cost, {rate}
-                FROM sale_lines l JOIN sales s ON s.id = l.sale_id WHERE {IN_PERIOD} AND {LIVE}) l)
+    WITH ps AS MATERIALIZED (SELECT s.id, s.currency, s.tax_mode, {rate} FROM sales s WHERE {IN_PERIOD} AND {LIVE})
+    SELECT k, currency, num, den, sum(quantity), sum(revenue), sum(cost), sum(cost IS NOT NULL), count(*),
+           sum(CASE WHEN cost IS NOT NULL THEN revenue ELSE 0 END)
+    FROM (SELECT coalesce(l.product_id, 'code:' || l.code) AS k, ps.currency, ps.num, ps.den, l.quantity,
+                 CASE ps.tax_mode WHEN 'inclusive' THEN l.total - l.tax_amount ELSE l.total END AS revenue,
+                 (SELECT -sum(m.quantity * m.unit_cost) FROM stock_movements m WHERE m.source_type = 'sale'
+                    AND m.source_id = l.sale_id AND m.source_line = l.line_no) AS cost
+          FROM ps JOIN sale_lines l ON l.sale_id = ps.id)
     GROUP BY k, currency, num, den"""
     for r in conn.execute(sql, _params(period)):
         key, cur, num, den, quantity, revenue, cost, costed, lines, costed_revenue = r
@@ -595,3 +599,63 @@ def daily_totals(conn: sqlite3.Connection, period: Period) -> dict[str, dict[str
     for row in sales_by_day(conn, period)["rows"]:
         out.setdefault(row["day"], {})[row["currency"]] = row["net"]
     return out
+
+
+LP_KINDS = ("line_deleted", "basket_cancelled", "price_override", "manual_discount", "no_sale", "reprint")
+
+
+def loss_prevention(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
+    """Per cashier, what the tills reported in the period (`till_lp_events`, docs/sync.md): lines
+    deleted, baskets cancelled, price overrides, manual discounts, drawers opened without a sale,
+    reprints, beside the voids and refunds they made and those a supervisor approved for them;
+    the amounts per kind and currency in the totals. Training facts count nowhere."""
+    found: dict[str, dict[str, Any]] = {}
+    names: dict[str, str] = {}
+    totals: dict[tuple, dict[str, Any]] = {}
+    p = _params(period)
+    for r in conn.execute(
+            "SELECT coalesce(cashier_id, ''), max(cashier_name), kind, currency, count(*), sum(amount),"
+            " sum(supervisor_id IS NOT NULL) FROM till_lp_events d WHERE " + DOC_IN_PERIOD + " AND training = 0"
+            " GROUP BY 1, kind, currency", p):
+        who, name, kind, currency, count, amount, approved = r
+        names.setdefault(who, name or "")
+        _add(found, who, **{kind: count, "approved": approved})
+        if currency and amount:
+            _add(totals, (currency, kind), count=count, amount=amount)
+    for r in conn.execute("SELECT d.voided_by, count(*) FROM sale_voids d JOIN sales s ON s.id = d.sale_id"
+                          f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY d.voided_by", p):
+        _add(found, r[0] or "", voids=r[1])
+    for r in conn.execute("SELECT d.refunded_by, count(*) FROM sale_refunds d JOIN sales s ON s.id = d.sale_id"
+                          f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY d.refunded_by", p):
+        _add(found, r[0] or "", refunds=r[1])
+    users = {r[0]: r[1] for r in conn.execute("SELECT id, display_name FROM users")}
+    rows = []
+    for who, v in found.items():
+        rows.append({"cashier_id": who or None, "cashier": users.get(who) or names.get(who) or who or "(nobody)",
+                     **{k: v.get(k, 0) for k in (*LP_KINDS, "approved", "voids", "refunds")}})
+    rows.sort(key=lambda r: (-(r["line_deleted"] + r["basket_cancelled"] + r["no_sale"] + r["price_override"]),
+                             r["cashier"].casefold()))
+    return {"rows": rows, "totals": [{"currency": c, "kind": k, **v} for (c, k), v in sorted(totals.items())]}
+
+
+def credit_aging(conn: sqlite3.Connection, period: Period | None = None) -> dict[str, Any]:
+    """Every customer account that owes or is owed, per currency, with what is owed by the age of
+    the charges not yet paid (hub.customers.credit.aging: oldest charges settled first), as of
+    today in the store's time zone, and the account's limit."""
+    from hub.customers import credit
+
+    today = credit.today_in(conn)
+    limits = {(r[0], r[1]): r[2] for r in conn.execute("SELECT customer_id, currency, credit_limit FROM credit_limits")}
+    rows = []
+    for customer_id, currency, balance, name, phone in conn.execute(
+            "SELECT l.customer_id, l.currency, sum(l.amount), c.name, c.phone FROM credit_ledger l"
+            " JOIN customers c ON c.id = l.customer_id GROUP BY l.customer_id, l.currency"
+            " HAVING sum(l.amount) != 0 ORDER BY c.name_key, l.currency").fetchall():
+        buckets = credit.aging(conn, customer_id, currency, today)
+        rows.append({"customer_id": customer_id, "customer": name, "phone": phone, "currency": currency,
+                     "balance": balance, "current": buckets["current"], "days_30": buckets["30"],
+                     "days_60": buckets["60"], "days_90": buckets["90+"],
+                     "limit": limits.get((customer_id, currency), 0)})
+    rows.sort(key=lambda r: (r["currency"], -r["days_90"], -r["balance"], r["customer"].casefold()))
+    return {"rows": rows, "totals": _totals(rows, ("balance", "current", "days_30", "days_60", "days_90")),
+            "as_of": today.isoformat()}

@@ -23,7 +23,8 @@ ZWG_PER_USD = {"currency": "ZWG", "rate": 26_500_000, "rate_scale": 1_000_000}  
 # Receipt-currency reports; the tender and shift reports are per currency handed over (a ZWG sale
 # paid in USD notes is USD cash), tested on their own below.
 PER_CURRENCY = [name for name, r in catalog.REPORTS.items() if name not in (
-    "stock-valuation", "movers", "gross-margin", "sales-by-tender", "shift-variance")]
+    "stock-valuation", "movers", "gross-margin", "sales-by-tender", "shift-variance", "loss-prevention",
+    "credit-aging")]
 
 
 def plan(products: list[str], shift: str, approver: str) -> list[dict]:
