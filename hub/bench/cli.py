@@ -127,3 +127,31 @@ def sales(products: int, tills: int, seconds: float, rate: int, seed: int, outpu
     if not no_write:
         report.append(output, f"Sale commits, {tills} tills", body)
         click.echo(f"appended to {output}")
+
+
+@bench.command()
+@click.option("--db", "db_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The history to measure: generated there first when the file does not exist "
+                   "(default: a scratch file, removed after).")
+@click.option("--days", type=click.IntRange(1, 1000), default=730, show_default=True, help="Days of history.")
+@click.option("--lines", type=click.IntRange(1000, 5_000_000), default=1_500_000, show_default=True,
+              help="Sale lines to generate, about.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def reports(db_path: Path | None, days: int, lines: int, output: Path, no_write: bool) -> None:
+    """Every report over two years of a busy store (target <= 1 s each, this month and 92 days)
+    beside a COUNT of the same lines, and sale-commit latency while reports run."""
+    import tempfile
+
+    from hub.bench import report
+    from hub.bench import reports as measure_reports
+
+    with tempfile.TemporaryDirectory(prefix="soko-bench-reports-") as scratch:
+        path = db_path or Path(scratch) / "hub.db"
+        result = measure_reports.measure(path, generate_days=days, generate_lines=lines, progress=click.echo)
+    body = measure_reports.summary(result) + "\n\n" + report.table(measure_reports.rows(result))
+    click.echo(body)
+    if not no_write:
+        report.append(output, f"Reports over {result['held']['sale_lines']:,} sale lines", body)
+        click.echo(f"appended to {output}")
