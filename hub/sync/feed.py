@@ -6,7 +6,7 @@ changes there in the transaction that made them. A till reads it after a cursor
 `<epoch>:<seq>`; a batch never ends inside one transaction's rows (`changes.txn`, migration 22).
 
 What a till receives is filtered for it (`for_till`): entities a till has no use for (suppliers,
-stock takes' drafts of other stores, ...) never leave the hub, another till's device row and
+anything not named in TILL_ENTITIES) never leave the hub, another till's device row and
 shifts are left out, and a user becomes the till's view of them: upserted, with the offline PIN
 verifier, while active, holding a PIN and allowed on that till; deleted otherwise. A user's row
 is always taken from the users table as it is at the read (the verifier is never copied into
