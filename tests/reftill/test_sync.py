@@ -95,3 +95,28 @@ def test_a_revoked_till_still_hands_over_its_sales_into_quarantine(tls_hub, till
         assert refused.value.status in (401, 403)
     finally:
         till.close()
+
+
+def test_a_trimmed_cursor_reloads_the_snapshot_without_resending_anything(tls_hub, tills, tmp_path):
+    from hub.db.changes import latest_seq
+    from hub.sync import feed
+
+    till = Till.pair(tmp_path / "t1", tls_hub.url, tills.code(), name="Till A")
+    try:
+        till.sync.pull()
+        till.login("cashier", tls_hub.credentials["cashier"][1])
+        till.open_shift({"USD": 100})
+        assert till.sync.upload() == 1
+        manager = tls_hub.as_user("manager")
+        product = next(p for p in till.store.rows("product") if (p["effective_prices"] or {}).get("USD"))
+        for price in (111, 222):  # the first row is replaced by the second: trimming drops it
+            r = manager.patch(f"/api/v1/products/{product['id']}", json={"prices": {"USD": price}})
+            assert r.status_code == 200, r.text
+        db = tls_hub.server.app.state.db
+        assert db.write_sync(lambda conn: feed.trim(conn, through=latest_seq(conn)))["removed"] >= 1
+        till.sync.pull()
+        assert till.sync.counts["snapshots"] == 2 and till.sync.counts["new_epochs"] == 0
+        assert till.store.row("product", product["id"])["effective_prices"]["USD"] == 222
+        assert till.store.unacked()[0] == 0 and till.sync.upload() == 0  # same epoch: nothing offered again
+    finally:
+        till.close()
