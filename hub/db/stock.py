@@ -6,8 +6,9 @@ transaction. Listings for the API and portal are in hub.db.stock_lists.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from typing import Any, Iterator
+from typing import Any, Iterable, Iterator
 
 MOVEMENT_COLUMNS = ("seq", "id", "kind", "product_id", "quantity", "unit_cost", "source_type", "source_id",
                     "source_line", "user_id", "username", "device_id", "occurred_at", "recorded_at",
@@ -22,6 +23,8 @@ SELECT {", ".join(MOVEMENT_COLUMNS)} FROM stock_movements
 WHERE event_id = :event_id AND ifnull(source_line, -1) = ifnull(:source_line, -1)
 """
 PRODUCT_SQL = "SELECT id, sku, name, stock_tracked FROM products WHERE id = :id"
+PRODUCTS_SQL = "SELECT id, sku, name, stock_tracked FROM products WHERE id IN (SELECT value FROM json_each(:ids))"
+EVENT_LINES_SQL = f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM stock_movements WHERE event_id = :event_id"
 LEVEL_SQL = f"SELECT {', '.join(LEVEL_COLUMNS)} FROM stock_levels WHERE product_id = :product_id"
 # Non-count movements of a product that occurred strictly after a moment (the index
 # stock_movements_product_time answers it).
@@ -82,9 +85,17 @@ MOVED_SQL = "SELECT count(*) FROM stock_movements WHERE product_id = :product_id
 
 
 def direction(conn: sqlite3.Connection, kind: str) -> str | None:
-    """The kind's direction (in, out, any, level), or None for a kind the ledger does not know."""
-    row = conn.execute(KIND_SQL, {"kind": kind}).fetchone()
-    return row[0] if row else None
+    """The kind's direction (in, out, any, level), or None for a kind the ledger does not know.
+    Kinds are rows that only migrations add, so each connection reads them once (and again
+    when asked for one it did not have)."""
+    known: dict[str, str] | None = getattr(conn, "_stock_kinds", None)
+    if known is None or kind not in known:
+        known = {r[0]: r[1] for r in conn.execute("SELECT kind, direction FROM stock_movement_kinds")}
+        try:
+            conn._stock_kinds = known  # type: ignore[attr-defined]
+        except AttributeError:  # a plain sqlite3.Connection takes no attributes
+            pass
+    return known.get(kind)
 
 
 def kinds(conn: sqlite3.Connection) -> list[dict[str, Any]]:
@@ -94,6 +105,17 @@ def kinds(conn: sqlite3.Connection) -> list[dict[str, Any]]:
 def by_event(conn: sqlite3.Connection, event_id: str, source_line: int | None) -> dict[str, Any] | None:
     row = conn.execute(EVENT_SQL, {"event_id": event_id, "source_line": source_line}).fetchone()
     return dict(row) if row else None
+
+
+def products(conn: sqlite3.Connection, product_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """`product` for several at once: id -> {id, sku, name, stock_tracked}."""
+    rows = conn.execute(PRODUCTS_SQL, {"ids": json.dumps(sorted(set(product_ids)))})
+    return {r["id"]: {**dict(r), "stock_tracked": bool(r["stock_tracked"])} for r in rows}
+
+
+def by_event_lines(conn: sqlite3.Connection, event_id: str) -> dict[int | None, dict[str, Any]]:
+    """Every movement recorded under `event_id`, by source line (see `by_event`)."""
+    return {r["source_line"]: dict(r) for r in conn.execute(EVENT_LINES_SQL, {"event_id": event_id})}
 
 
 def product(conn: sqlite3.Connection, product_id: str) -> dict[str, Any] | None:

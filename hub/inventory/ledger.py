@@ -146,9 +146,19 @@ def _check_bounds(after: Level) -> None:
         raise FieldErrors([("unit_cost", "would take the stock's value beyond what the ledger holds")])
 
 
+@dataclass
+class _Read:
+    """What `post` read once for a whole document, so `move` need not read it line by line: the
+    products it names, and the movements already recorded under its event id (None: not read)."""
+
+    products: dict[str, dict[str, Any]]
+    recorded: dict[int | None, dict[str, Any]] | None
+
+
 def move(conn: sqlite3.Connection, *, kind: str, product_id: str, quantity: int, source: Source,
          actor: Actor, unit_cost: int | None = None, occurred_at: str | dt.datetime | None = None,
-         event_id: str | None = None, note: str = "", announce: bool = True) -> dict[str, Any]:
+         event_id: str | None = None, note: str = "", announce: bool = True,
+         _read: _Read | None = None) -> dict[str, Any]:
     """Append one movement and update the product's level, in the caller's transaction.
 
     Returns {movement, level, applied, duplicate}: `applied` is False for a movement that occurred
@@ -164,14 +174,17 @@ def move(conn: sqlite3.Connection, *, kind: str, product_id: str, quantity: int,
     if found:
         raise FieldErrors(found)
     if event_id is not None:
-        earlier = stock.by_event(conn, event_id, source.line)
+        if _read is not None and _read.recorded is not None:
+            earlier = _read.recorded.get(source.line)
+        else:
+            earlier = stock.by_event(conn, event_id, source.line)
         if earlier is not None:
             if not _same_fact(earlier, kind, product_id, quantity, unit_cost):
                 raise EventReusedError(f"event {event_id} was recorded with other contents",
                                        extra={"movement_id": earlier["id"]})
             return {"movement": earlier, "level": stock.level(conn, product_id), "applied": False,
                     "duplicate": True}
-    item = stock.product(conn, product_id)
+    item = _read.products.get(product_id) if _read is not None else stock.product(conn, product_id)
     if item is None:
         raise UnknownProductError(f"there is no product {product_id}", extra={"product_id": product_id})
     if not item["stock_tracked"]:
@@ -225,16 +238,22 @@ def post(conn: sqlite3.Connection, lines: Iterable[Line], *, source_type: str, s
         raise FieldErrors([("lines", f"at most {MAX_LINES} lines in one document")])
     done = []
     levels: dict[str, dict[str, Any]] = {}  # product -> its level after its last line that moved it
+    # One read of the document's products and of what its event recorded before, not one a line;
+    # a movement this document adds goes into `recorded` too, as a line read afterwards would see it.
+    read = _Read(stock.products(conn, (line.product_id for line in listed)),
+                 stock.by_event_lines(conn, event_id) if event_id is not None else None)
     for i, line in enumerate(listed):
         try:
             done.append(move(conn, kind=line.kind, product_id=line.product_id, quantity=line.quantity,
                              unit_cost=line.unit_cost, note=line.note, actor=actor, event_id=event_id,
-                             occurred_at=line.occurred_at or occurred_at, announce=False,
+                             occurred_at=line.occurred_at or occurred_at, announce=False, _read=read,
                              source=Source(source_type, source_id, line.line if line.line is not None else i)))
         except FieldErrors as err:
             raise FieldErrors([(f"lines[{i}].{e['field']}", e["message"]) for e in err.errors]) from err
         if not done[-1]["duplicate"]:
             levels[line.product_id] = done[-1]["level"]
+            if read.recorded is not None:
+                read.recorded[done[-1]["movement"]["source_line"]] = done[-1]["movement"]
     for product_id, level in levels.items():
         _announce(conn, product_id, level["version"], level["on_hand"])
     return done
