@@ -93,6 +93,15 @@ class ScannerManager:
     def plugged(self, candidate: Candidate) -> None:
         with self._lock:
             known = self._scanners.get(candidate.identity)
+            same_port = [s for s in self._scanners.values()
+                         if s.configured and s.address == candidate.url and s.identity != candidate.identity]
+        if same_port:  # configured by hand at this very port: one reader, under the configured entry
+            scanner = same_port[0]
+            scanner.name = scanner.name or candidate.name
+            if scanner.status != "connected":  # plugged back in: read it again
+                self._stop_reader(scanner)
+                self._attach(scanner)
+            return
         if known is not None and known.reader is not None and known.address == candidate.url:
             return  # already reading it
         if known is not None:

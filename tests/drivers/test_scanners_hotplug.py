@@ -156,3 +156,20 @@ async def test_the_subsystem_publishes_scans_from_a_hot_plugged_scanner(tmp_path
             os.close(writer)
         await subsystem.stop()
     assert source.closed
+
+
+def test_a_scanner_configured_by_hand_is_not_read_twice_when_udev_finds_it(tmp_path):
+    path = _fifo(tmp_path, "event7")
+    manager = ScannerManager(lambda scan: None, grab=False)
+    manager.add_url(f"hid://{path}")
+    source = FakeSource(Candidate("usb-hid:S7", "usb-hid", path, "Voyager"))
+    try:
+        manager.follow(source)
+        (device,) = manager.devices()
+        assert device["identity"] == f"usb-hid:{path}" and device["configured"] and device["name"] == "Voyager"
+        scanner = manager.get(f"usb-hid:{path}")
+        scanner.status = "disconnected"  # its reader saw the device go
+        source.added(Candidate("usb-hid:S7", "usb-hid", path, "Voyager"))
+        assert manager.devices()[0]["status"] == "connected" and len(manager.devices()) == 1
+    finally:
+        manager.stop()
