@@ -66,10 +66,11 @@ class _Base:
         return PrinterStatus(UNKNOWN, "this connection does not report the printer's status")
 
     def _ask(self, send: Any, read_one: Any) -> PrinterStatus:
-        """DLE EOT 1, 2 and 4; a printer that does not answer the first is asked nothing more."""
+        """DLE EOT 1, 2 and 4 in one write (a printer answers each in real time, in order), then
+        their answers; a printer that answers none within STATUS_TIMEOUT reports no status."""
+        send(b"".join(query(n) for n in QUERIES))
         answers: dict[int, int] = {}
         for n in QUERIES:
-            send(query(n))
             got = read_one()
             if not got:
                 break

@@ -155,3 +155,26 @@ def reports(db_path: Path | None, days: int, lines: int, output: Path, no_write:
     if not no_write:
         report.append(output, f"Reports over {result['held']['sale_lines']:,} sale lines", body)
         click.echo(f"appended to {output}")
+
+
+@bench.command()
+@click.option("--sales", type=click.IntRange(10, 10_000), default=300, show_default=True,
+              help="Sales measured (after a warm-up), one at a time.")
+@click.option("--products", type=click.IntRange(100, 200_000), default=2_000, show_default=True,
+              help="Generated products in the scratch store.")
+@click.option("--seed", type=int, default=263, show_default=True, help="Seed of the catalogue and baskets.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) -> None:
+    """A sale's receipt from its commit to the last byte at a network printer (a TCP listener on
+    127.0.0.1; target p99 <= 30 ms), beside the same bytes pre-rendered over a raw socket."""
+    from hub.bench import receipt as measure_receipt
+    from hub.bench import report
+
+    result = measure_receipt.measure(sales, products, seed)
+    body = measure_receipt.summary(result) + "\n\n" + report.table(measure_receipt.rows(result))
+    click.echo(body)
+    if not no_write:
+        report.append(output, f"Receipt printing, {sales} sales", body)
+        click.echo(f"appended to {output}")

@@ -213,7 +213,7 @@ def cancel(conn: sqlite3.Connection, actor: Actor, job_id: str) -> dict[str, Any
 def after_sale(conn: sqlite3.Connection, sale_id: str, device_id: str | None) -> str | None:
     """Called in a new sale's own transaction: when its till has a receipt printer on the hub,
     queue its receipt (one row; with a drawer kick when the till's setting says so and cash was
-    tendered). Returns the job's id, or None."""
+    tendered). Returns the printer's id it went to (for `wake`), or None."""
     if not device_id:
         return None
     assigned = jobs.assignment(conn, device_id, "receipt")
@@ -221,8 +221,9 @@ def after_sale(conn: sqlite3.Connection, sale_id: str, device_id: str | None) ->
         return None
     cash = conn.execute("SELECT 1 FROM sale_tenders WHERE sale_id = ? AND method = 'cash' LIMIT 1",
                         (sale_id,)).fetchone() is not None
-    return jobs.insert_job(conn, printer_id=assigned["printer_id"], kind="receipt", sale_id=sale_id,
-                           device_id=device_id, payload={"kick": bool(assigned["kick_drawer_on_cash"]) and cash})
+    jobs.insert_job(conn, printer_id=assigned["printer_id"], kind="receipt", sale_id=sale_id, device_id=device_id,
+                    payload={"kick": bool(assigned["kick_drawer_on_cash"]) and cash})
+    return assigned["printer_id"]
 
 
 def overview(conn: sqlite3.Connection) -> dict[str, Any]:

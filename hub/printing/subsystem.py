@@ -31,11 +31,12 @@ MAX_ATTEMPTS = 8  # then the job is failed (retry it from the portal or the API)
 BOOT_SLIP = True  # tests without a printer may turn it off
 
 
-def wake(state: Any) -> None:
-    """Tell the worker a job was queued (call on the event loop after the commit)."""
+def wake(state: Any, printer_id: str | None = None) -> None:
+    """Tell the worker a job was queued (call on the event loop after the commit); naming the
+    printer starts its owner at once, without waiting for the supervisor to look."""
     worker = getattr(state, "print_worker", None)
     if worker is not None:
-        worker.wake()
+        worker.wake(printer_id)
 
 
 class PrintWorker:
@@ -47,8 +48,15 @@ class PrintWorker:
         self._supervisor: asyncio.Task | None = None
         self._statuses: dict[str, str] = {}
 
-    def wake(self) -> None:
+    def wake(self, printer_id: str | None = None) -> None:
+        if printer_id is not None:
+            self._ensure_owner(printer_id)
         self._wake.set()
+
+    def _ensure_owner(self, printer_id: str) -> None:
+        owner = self._owners.get(printer_id)
+        if owner is None or owner.done():
+            self._owners[printer_id] = asyncio.create_task(self._own(printer_id), name=f"printer-{printer_id}")
 
     def start(self) -> None:
         self._supervisor = asyncio.create_task(self._supervise(), name="print-supervisor")
@@ -74,11 +82,8 @@ class PrintWorker:
             sleep = POLL_S
             for printer_id, when in due.items():
                 wait = (parse_ts(when) - now).total_seconds()
-                owner = self._owners.get(printer_id)
                 if wait <= 0:
-                    if owner is None or owner.done():
-                        self._owners[printer_id] = asyncio.create_task(self._own(printer_id),
-                                                                       name=f"printer-{printer_id}")
+                    self._ensure_owner(printer_id)
                 else:
                     sleep = min(sleep, wait)
             try:
@@ -95,27 +100,23 @@ class PrintWorker:
 
     async def _own_queue(self, printer_id: str) -> None:
         while True:
-            job, printer = await self.db.read(_head, printer_id)
-            if job is None or printer is None or not printer["enabled"]:
-                return
-            if parse_ts(job["next_attempt_at"]) > utc_now():
-                return  # the supervisor sleeps until it is due
+            job, printer, data = await self.db.read(_next, printer_id)
+            if job is None or printer is None:
+                return  # nothing due (the supervisor sleeps until a held job is due again)
             try:
-                await self._print(job, printer)
+                await self._print(job, printer, data)
             except Exception:  # one bad job must not stop the printer's queue
                 log.exception("print job %s failed unexpectedly", job["id"])
                 await self.db.write(_finish, job, printer, "failed", "internal error: see the hub's log", None)
                 return
 
-    async def _print(self, job: dict[str, Any], printer: dict[str, Any]) -> None:
+    async def _print(self, job: dict[str, Any], printer: dict[str, Any], data: Any) -> None:
         from drivers.printers import connectors
         from hub.printing import render
 
-        try:
-            data = await self.db.read(render.job_bytes, job, printer)
-        except render.UnprintableError as err:
-            await self.db.write(_finish, job, printer, "failed", str(err), None)
-            self._publish_job(job, "failed", str(err))
+        if isinstance(data, render.UnprintableError):
+            await self.db.write(_finish, job, printer, "failed", str(data), None)
+            self._publish_job(job, "failed", str(data))
             return
         profile = render.profile_of(printer)
         try:
@@ -163,10 +164,19 @@ class PrintWorker:
                                           "sale_id": job["sale_id"], "status": status, "error": error})
 
 
-def _head(conn: Any, printer_id: str) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
-    from hub.printing import jobs
+def _next(conn: Any, printer_id: str) -> tuple[Any, Any, Any]:
+    """The printer's head job if it is due, the printer, and the job's bytes (or why it cannot print),
+    in one read."""
+    from hub.printing import jobs, render
 
-    return jobs.head(conn, printer_id), jobs.printer(conn, printer_id)
+    job, printer = jobs.head(conn, printer_id), jobs.printer(conn, printer_id)
+    if job is None or printer is None or not printer["enabled"] or parse_ts(job["next_attempt_at"]) > utc_now():
+        return None, None, None
+    try:
+        data: Any = render.job_bytes(conn, job, printer)
+    except render.UnprintableError as err:
+        data = err
+    return job, printer, data
 
 
 def _current(conn: Any, job: dict[str, Any]) -> dict[str, Any] | None:

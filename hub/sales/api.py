@@ -50,8 +50,8 @@ class TillCodeSet(msgspec.Struct):
 
 def _record(conn: Any, body: schemas.SaleCreate, device_id: str, caller: Any, received_at: str) -> dict[str, Any]:
     result = ingest_sale(conn, body, device_id=device_id, caller=caller, received_at=received_at)
-    job = after_sale(conn, result.sale_id, device_id) if result.created else None
-    return {"created": result.created, "sale": service.detail(conn, result.sale_id), "print_job": job}
+    printer = after_sale(conn, result.sale_id, device_id) if result.created else None
+    return {"created": result.created, "sale": service.detail(conn, result.sale_id), "printer": printer}
 
 
 class SaleController(Controller):
@@ -72,8 +72,8 @@ class SaleController(Controller):
                                     "cashier's sign-in")
         got = await request.app.state.db.write(_record, data, identity.device_id, identity.actor,
                                                format_ts(utc_now()))
-        if got["print_job"]:  # the till's receipt printer is the hub's: its worker prints it now
-            wake_printer(request.app.state)
+        if got["printer"]:  # the till's receipt printer is the hub's: its worker prints the receipt now
+            wake_printer(request.app.state, got["printer"])
         return Response(msgspec.convert(got["sale"], schemas.SaleDetail), status_code=201 if got["created"] else 200)
 
     @get(opt=requires(VIEW), summary="Sales, newest first, with filters")
