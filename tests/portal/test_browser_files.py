@@ -108,7 +108,7 @@ def test_a_manager_imports_a_corrected_file_raises_a_category_clears_labels_and_
         page.get_by_role("button", name="Open menu").click()
     page.locator("#sidebar nav").get_by_role("link", name="Shelf labels", exact=True).click()
     page.wait_for_url(hub.url + "/labels")
-    assert heading(page) == "Shelf labels" and "label-printer support" in page.locator(".print-later").text_content()
+    assert heading(page) == "Shelf labels" and "Print the new labels" in page.locator(".print-labels").text_content()
     rows = page.locator("table.labels-queue tbody tr")
     changes = {r.locator("td[data-label=Product] code").text_content(): r.locator("td[data-label='Price change']")
                .text_content().strip() for r in rows.all()}

@@ -333,7 +333,7 @@ def test_only_price_managers_may_open_the_bulk_price_page(portal):
 def test_the_shelf_label_list_shows_each_price_change_and_since_when(hub, portal, ids, admin):
     token = portal.token("supervisor")
     empty = text_of(portal.call("GET", "/labels", token).text)
-    assert "No shelf label needs changing." in empty and "comes with label-printer support" in empty
+    assert "No shelf label needs changing." in empty and "Print the new labels on the store's label printer" in empty
     loaf = create(admin, ids, name="Loaf", prices={"USD": 150, "ZWG": 4000})
     assert admin.patch(f"/api/v1/products/{loaf['id']}", json={"prices": {"USD": 165, "ZWG": 4000}}).status_code == 200
     r = portal.call("GET", "/labels", token)

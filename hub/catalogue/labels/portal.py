@@ -3,8 +3,8 @@ new labels are up.
 
 Clearing goes through hub.catalogue.labels.service.clear, as POST /api/v1/labels/queue/clear
 does (one `labels.cleared` entry), with the listing's `as_of`: a product whose price changed
-again after the page was shown stays on the list. Printing the labels from the hub comes with
-the label-printer (peripherals) work; until then the page says so and offers no print button.
+again after the page was shown stays on the list. The labels themselves are printed from the
+Peripherals page (hub.printing), which this page links to.
 """
 
 from __future__ import annotations
