@@ -9,6 +9,7 @@ import datetime as dt
 from hub.customers import credit
 from hub.db.connection import connect
 from hub.ids import new_id
+from hub.inventory import ledger
 from tests.customers import recipes
 from tests.people import audit_entries, query
 
@@ -109,6 +110,11 @@ def test_a_voided_credit_sale_comes_off_the_account(hub):
     st = manager.get(f"/api/v1/customers/{c['id']}/statement?currency=USD").json()
     assert [(e["kind"], e["amount"]) for e in st["entries"]] == [("sale", 900), ("void", -900)]
     assert st["closing"] == 0
+    conn = connect(hub.db_path)
+    try:
+        assert ledger.check(conn) == []
+    finally:
+        conn.close()
 
 
 def test_a_voucher_is_issued_redeemed_once_and_a_second_redemption_raises_an_exception(hub):
