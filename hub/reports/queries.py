@@ -237,10 +237,15 @@ def sales_by_product(conn: sqlite3.Connection, period: Period) -> dict[str, Any]
     discounts, total and tax of the lines sold, the refunded quantity and amount, and the net."""
     found: dict[tuple, dict[str, Any]] = {}
     names: dict[tuple, tuple[str, str]] = {}
-    for r in conn.execute(
-            "SELECT coalesce(l.product_id, 'code:' || l.code) AS k, s.currency, max(l.name), max(l.code),"
-            " sum(l.quantity), sum(l.gross), sum(l.discount), sum(l.total), sum(l.tax_amount), count(*)"
-            f" FROM {LINE_FROM} GROUP BY k, s.currency", _params(period)):
+    known = conn.execute(
+        "SELECT l.product_id AS k, s.currency, '', '', sum(l.quantity), sum(l.gross), sum(l.discount), sum(l.total),"
+        f" sum(l.tax_amount), count(*) FROM {LINE_FROM} AND l.product_id IS NOT NULL GROUP BY l.product_id,"
+        " s.currency", _params(period)).fetchall()
+    unknown = conn.execute(
+        "SELECT 'code:' || l.code AS k, s.currency, max(l.name), max(l.code), sum(l.quantity), sum(l.gross),"
+        f" sum(l.discount), sum(l.total), sum(l.tax_amount), count(*) FROM {LINE_FROM} AND l.product_id IS NULL"
+        " GROUP BY l.code, s.currency", _params(period)).fetchall()
+    for r in known + unknown:
         names[(r[0],)] = (r[2], r[3])
         _add(found, (r[0], r[1]), quantity=r[4], gross=r[5], discount=r[6], total=r[7], tax=r[8], lines=r[9])
     for r in conn.execute(
@@ -255,7 +260,7 @@ def sales_by_product(conn: sqlite3.Connection, period: Period) -> dict[str, Any]
     rows = []
     for (key, cur), v in found.items():
         name, code = names[(key,)]
-        sku, pname = skus.get(key, (code, name))
+        sku, pname = skus.get(key, (code or key, name or "Unknown product"))
         rows.append({"product_id": None if key.startswith("code:") else key, "sku": sku, "name": pname,
                      "currency": cur, **{f: v.get(f, 0) for f in ("lines", "quantity", "gross", "discount", "total",
                                                                     "tax", "refunded_quantity", "refunds")},
@@ -278,18 +283,19 @@ def _category_names(conn: sqlite3.Connection) -> dict[str, str]:
 
 def sales_by_category(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     """Per product category (the product's category now; "No category" for none or an unknown
-    product) and receipt currency: the lines' total and tax, refunds and net."""
+    product) and receipt currency: the lines' total and tax, refunds and net. Added up per product
+    in SQL, then per category here (a few thousand rows, not a join per line)."""
     found: dict[tuple, dict[str, Any]] = {}
+    category = {r[0]: r[1] for r in conn.execute("SELECT id, category_id FROM products")}
     for r in conn.execute(
-            "SELECT p.category_id, s.currency, sum(l.quantity), sum(l.total), sum(l.tax_amount), sum(l.discount)"
-            f" FROM {LINE_FROM.replace(' WHERE', ' LEFT JOIN products p ON p.id = l.product_id WHERE', 1)}"
-            " GROUP BY p.category_id, s.currency", _params(period)):
-        _add(found, (r[0], r[1]), quantity=r[2], total=r[3], tax=r[4], discount=r[5])
+            "SELECT l.product_id, s.currency, sum(l.quantity), sum(l.total), sum(l.tax_amount), sum(l.discount)"
+            f" FROM {LINE_FROM} GROUP BY l.product_id, s.currency", _params(period)):
+        _add(found, (category.get(r[0]), r[1]), quantity=r[2], total=r[3], tax=r[4], discount=r[5])
     for r in conn.execute(
-            "SELECT p.category_id, s.currency, sum(rl.amount) FROM sale_refund_lines rl JOIN sale_refunds d"
-            " ON d.id = rl.refund_id JOIN sales s ON s.id = d.sale_id LEFT JOIN products p ON p.id = rl.product_id"
-            f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY p.category_id, s.currency", _params(period)):
-        _add(found, (r[0], r[1]), refunds=r[2])
+            "SELECT rl.product_id, s.currency, sum(rl.amount) FROM sale_refund_lines rl JOIN sale_refunds d"
+            " ON d.id = rl.refund_id JOIN sales s ON s.id = d.sale_id"
+            f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY rl.product_id, s.currency", _params(period)):
+        _add(found, (category.get(r[0]), r[1]), refunds=r[2])
     names = _category_names(conn)
     rows = [{"category_id": cid, "category": names.get(cid, "No category") if cid else "No category",
              "currency": cur, **{f: v.get(f, 0) for f in ("quantity", "discount", "total", "tax", "refunds")},
