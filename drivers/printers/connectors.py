@@ -17,7 +17,8 @@ import socket
 from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
-from drivers.printers.status import QUERIES, UNKNOWN, PrinterStatus, answer_byte, decode, query
+from drivers.printers.status import (GS_R, PAPER_LOW, QUERIES, READY, UNKNOWN, PrinterStatus, answer_byte, decode,
+                                     decode_gs_r, query)
 
 CONNECT_TIMEOUT = 3.0  # seconds to reach a network printer
 STATUS_TIMEOUT = 0.5  # seconds a printer has to answer one DLE EOT
@@ -51,6 +52,7 @@ class Connector(Protocol):
 
 class _Base:
     reports_status = False
+    paper_sensor = False  # also ask GS r 1 (the profile says the model answers it)
 
     def __init__(self, url: str) -> None:
         self.url = url
@@ -75,7 +77,16 @@ class _Base:
             if not got:
                 break
             answers[n] = got[0]
-        return decode(answers)
+        found = decode(answers)
+        if self.paper_sensor and answers and not found.holds:
+            # GS r 1 (transmit paper sensor status): models whose DLE EOT 4 does not see the roll's end.
+            send(GS_R + b"\x01")
+            got = read_one()
+            if got:
+                sensor = decode_gs_r(got[0])
+                if sensor.holds or (sensor.state == PAPER_LOW and found.state == READY):
+                    return sensor
+        return found
 
 
 class TcpConnector(_Base):
@@ -325,11 +336,12 @@ def connector(url: str) -> Connector:
     return DummyConnector(url, found["name"])
 
 
-def send(url: str, data: bytes, *, check_status: bool = True) -> PrinterStatus:
-    """Open, read the status (where reported), write the whole job in one write unless the printer
-    holds it (paper out, cover open, offline), close. Returns the status read; PrinterUnavailableError
-    when the printer cannot be reached."""
+def send(url: str, data: bytes, *, check_status: bool = True, paper_sensor: bool = False) -> PrinterStatus:
+    """Open, read the status (where reported; with `paper_sensor`, GS r 1 too), write the whole job
+    in one write unless the printer holds it (paper out, cover open, offline), close. Returns the
+    status read; PrinterUnavailableError when the printer cannot be reached."""
     conn = connector(url)
+    conn.paper_sensor = paper_sensor  # type: ignore[attr-defined]
     conn.open()
     try:
         found = conn.status() if check_status and conn.reports_status else PrinterStatus(UNKNOWN)

@@ -120,7 +120,8 @@ class PrintWorker:
             return
         profile = render.profile_of(printer)
         try:
-            status = await asyncio.to_thread(connectors.send, printer["address"], data, check_status=profile.status)
+            status = await asyncio.to_thread(connectors.send, printer["address"], data, check_status=profile.status,
+                                             paper_sensor=profile.paper_sensor)
         except connectors.PrinterError as err:
             attempts = job["attempts"] + 1
             gone = attempts >= MAX_ATTEMPTS

@@ -197,3 +197,14 @@ def test_python_escpos_is_not_imported_when_the_app_starts(tmp_path):
                          timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_gs_r_catches_a_roll_end_that_dle_eot_does_not_see_where_the_profile_supports_it():
+    with FakePrinter(READY, sensor=PAPER_OUT) as printer:
+        got = send(printer.url, JOB, paper_sensor=True)
+        assert got.state == PAPER_OUT and printer.queries == [1, 2, 4, ("GS r", 1)]
+        assert send(printer.url, JOB).state == READY  # a profile without the sensor is not asked
+        assert printer.wait_for_jobs(1) == [JOB]
+    with FakePrinter(READY, sensor=PAPER_LOW) as printer:
+        assert send(printer.url, JOB, paper_sensor=True).state == PAPER_LOW
+        assert printer.wait_for_jobs(1) == [JOB]

@@ -11,8 +11,9 @@ from drivers.printers.status import answer_byte
 
 
 class FakePrinter:
-    def __init__(self, state: str = "ready", *, answers: bool = True) -> None:
+    def __init__(self, state: str = "ready", *, answers: bool = True, sensor: str | None = None) -> None:
         self.state = state
+        self.sensor = sensor  # what GS r 1 reports ("paper_out", "paper_low", "ready"); None: DLE EOT's state
         self.answers = answers  # False: a printer that never reports its status
         self.jobs: list[bytes] = []  # per connection, without the status queries
         self.queries: list[int] = []
@@ -78,6 +79,12 @@ class FakePrinter:
             if not chunk:
                 break
             pending += chunk
+            while (gs := pending.find(b"\x1dr")) != -1 and gs + 2 < len(pending):
+                job += pending[:gs]
+                self.queries.append(("GS r", pending[gs + 2]))  # type: ignore[arg-type]
+                sensor = self.sensor or self.state
+                conn.sendall(bytes([{"paper_out": 0x0C, "paper_low": 0x03}.get(sensor, 0)]))
+                pending = pending[gs + 3:]
             while pending:
                 at = pending.find(b"\x10\x04")
                 if at == -1 or at + 2 >= len(pending):
