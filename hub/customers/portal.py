@@ -108,7 +108,14 @@ def _one(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
     return {"c": c, "account": credit.account(conn, customer_id), "payments": ledger.payments(conn, customer_id, 20),
             "vouchers": ledger.customer_vouchers(conn, customer_id), "sales": rows.sales(conn, customer_id, 20),
             "merges": rows.merges(conn, customer_id), "currencies": _currencies(conn), "decimals": _decimals(conn),
-            "merged_into": rows.get(conn, c["merged_into"]) if c["merged_into"] else None}
+            "merged_into": rows.get(conn, c["merged_into"]) if c["merged_into"] else None,
+            "quotations": _quotations_of(conn, customer_id)}
+
+
+def _quotations_of(conn: sqlite3.Connection, customer_id: str) -> list[dict[str, Any]]:
+    from hub.db import quotations
+
+    return quotations.listing(conn, customer_id=customer_id, limit=10)
 
 
 def _form_data(conn: sqlite3.Connection, customer_id: str | None) -> dict[str, Any]:

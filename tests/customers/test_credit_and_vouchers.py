@@ -186,3 +186,15 @@ def test_a_refund_of_a_voucher_sale_puts_the_money_back_on_the_voucher(hub):
     entries = manager.get(f"/api/v1/vouchers/{v['id']}").json()["entries"]
     assert [(e["kind"], e["amount"], e["source_type"]) for e in entries] == [
         ("issue", 800, "manual"), ("redeem", -800, "sale"), ("issue", 800, "sale_refund")]
+
+
+def test_a_voided_voucher_sale_gives_the_redemption_back(hub):
+    manager = hub.as_user("manager")
+    v = manager.post("/api/v1/vouchers", json={"currency": "USD", "amount": 400}).json()
+    till = recipes.till(hub)
+    sale = till.sell(body=recipes.tendered_sale(till, 400, [{"method": "voucher", "currency": "USD", "amount": 400,
+                                                             "reference": v["code"]}]))
+    assert manager.get(f"/api/v1/vouchers/{v['id']}").json()["balance"] == 0
+    assert manager.post(f"/api/v1/sales/{sale['id']}/void", json={"reason": "Wrong customer"}).status_code in (200, 201)
+    again = manager.get(f"/api/v1/vouchers/{v['id']}").json()
+    assert again["balance"] == 400 and [e["source_type"] for e in again["entries"]] == ["manual", "sale", "sale_void"]

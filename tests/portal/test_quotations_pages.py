@@ -40,6 +40,8 @@ def test_a_quotation_is_drafted_edited_marked_converted_and_printed(hub):
     assert r.status_code == 303
     page = portal.call("GET", page_url, token).text
     assert "Converted" in page and "On the customer&#39;s account" in page
+    [(customer_id,)] = query(hub, "SELECT customer_id FROM quotations")
+    assert "Q-1" in portal.call("GET", f"/customers/{customer_id}", token).text.split("Quotations</h2>")[1]
     printed = portal.call("GET", f"{page_url}/print", token).text
     assert "Quotation Q-1" in printed and "Valid until" in printed
     assert [e["action"] for e in audit_entries(hub, seq)] == [
