@@ -66,12 +66,14 @@ class HubClient:
     def call(self, method: str, path: str, *, json_body: Any = None, params: dict[str, Any] | None = None,
              bearer: bool = True, timeout: float | None = None) -> tuple[int, Any]:
         """One request; the status and the decoded JSON body of a 2xx answer."""
+        backend = getattr(self.transport, "backend", None)
+        if backend is not None:
+            backend.mismatch = None
         try:
             r = self.http.request(method, path, json=json_body, params=params, headers=self.headers(bearer),
                                   timeout=timeout or TIMEOUT_S)
         except httpx.TransportError as err:
-            mismatch = getattr(getattr(self.transport, "backend", None), "mismatch", None)
-            if mismatch is not None:
+            if backend is not None and backend.mismatch is not None:
                 raise PinError(str(err)) from err
             raise HubUnreachableError(f"{type(err).__name__}: {err}") from err
         return self._answer(r)
