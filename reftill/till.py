@@ -159,20 +159,50 @@ class Till:
         return shift_id
 
     def expected_cash(self, shift_id: str) -> dict[str, int]:
-        """Per currency: the float plus cash taken net of change, from the till's own facts."""
+        """Per currency, from the till's own facts (docs/sales.md, "Shifts and cash"): the float,
+        plus cash taken net of change, plus pay-ins, less pay-outs and safe drops, less the cash of
+        the sales voided in this shift (a sale voided in its own shift so counts on neither side)."""
         cash: dict[str, int] = {}
+
+        def add(currency: str, amount: int) -> None:
+            cash[currency] = cash.get(currency, 0) + amount
+
+        def sale_cash(sale: dict[str, Any], sign: int) -> None:
+            for t in sale["tenders"]:
+                if t["method"] == "cash":
+                    add(t["currency"], sign * t["amount"])
+            for c in sale.get("change") or []:
+                add(c["currency"], -sign * c["amount"])
+
+        sales = {f["payload"]["id"]: f["payload"] for f in self.store.facts("sale")}
         for f in self.store.facts_of_shift(shift_id):
             p = f["payload"]
             if f["type"] == "shift.open":
                 for fl in p["floats"]:
-                    cash[fl["currency"]] = cash.get(fl["currency"], 0) + fl["amount"]
+                    add(fl["currency"], fl["amount"])
             elif f["type"] == "sale" and not p.get("training"):
-                for t in p["tenders"]:
-                    if t["method"] == "cash":
-                        cash[t["currency"]] = cash.get(t["currency"], 0) + t["amount"]
-                for c in p.get("change") or []:
-                    cash[c["currency"]] = cash.get(c["currency"], 0) - c["amount"]
+                sale_cash(p, 1)
+            elif f["type"] == "cash.movement":
+                add(p["currency"], p["amount"] if p["kind"] == "pay_in" else -p["amount"])
+            elif f["type"] == "void" and p["sale_id"] in sales and not sales[p["sale_id"]].get("training"):
+                sale_cash(sales[p["sale_id"]], -1)
         return cash
+
+    def cash_movement(self, kind: str, currency: str, amount: int, reason_code: str, note: str = "") -> dict[str, Any]:
+        """A pay-in, pay-out or safe drop on the open shift, as a `cash.movement` fact (with its own id)."""
+        if self.shift_id is None:
+            raise LoginError("no shift is open at this till")
+        self._signed_in()
+        payload = {"shift_id": self.shift_id, "id": uuid7(), "kind": kind, "currency": currency, "amount": amount,
+                   "reason_code": reason_code, "note": note}
+        return self.record("cash.movement", payload, shift_id=self.shift_id)
+
+    def void(self, sale_id: str, reason: str) -> dict[str, Any]:
+        """Void a sale this till made, as a `void` fact of the signed-in user (who needs sales.void
+        at the hub), its money leaving the shift open now."""
+        self._signed_in()
+        payload = {"sale_id": sale_id, "reason": reason, "shift_id": self.shift_id}
+        return self.record("void", payload, shift_id=self.shift_id)
 
     def close_shift(self, counted: dict[str, int] | None = None) -> dict[str, Any]:
         """Close the open shift with the cash counted (default: what the till expects) for every

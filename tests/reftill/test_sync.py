@@ -120,3 +120,36 @@ def test_a_trimmed_cursor_reloads_the_snapshot_without_resending_anything(tls_hu
         assert till.store.unacked()[0] == 0 and till.sync.upload() == 0  # same epoch: nothing offered again
     finally:
         till.close()
+
+
+def test_the_tills_own_count_of_its_drawer_is_what_the_hub_expects_after_a_void_and_a_pay_out(
+        tls_hub, tills, tmp_path):
+    till = Till.pair(tmp_path / "t1", tls_hub.url, tills.code(), name="Till A")
+    try:
+        till.sync.pull()
+        skus = [p["sku"] for p in till.store.rows("product") if (p["effective_prices"] or {}).get("USD")][:3]
+        till.login("cashier", tls_hub.credentials["cashier"][1])
+        shift = till.open_shift({"USD": 5000})
+        voided = till.sell([(skus[0], None), (skus[1], 3000)], method="cash", handed=100_000)
+        kept = till.sell([(skus[2], None)], method="cash", handed=50_000)
+        till.sell([(skus[1], None)], method="card")
+        till.cash_movement("pay_out", "USD", 300, "supplier_paid")
+        till.logout()
+        till.login("supervisor", tls_hub.credentials["supervisor"][1])  # a void needs sales.void
+        till.void(voided["id"], "customer changed their mind")
+        till.logout()
+        till.login("cashier", tls_hub.credentials["cashier"][1])
+        expected = 5000 + kept["total"] - 300
+        assert till.expected_cash(shift) == {"USD": expected}
+        till.close_shift()
+        assert till.sync.upload() == 7 and till.sync.counts["quarantined"] == 0
+        manager = tls_hub.as_user("manager")
+        assert manager.get(f"/api/v1/sales/{voided['id']}").json()["status"] == "voided"
+        report = manager.get(f"/api/v1/shifts/{shift}/close-report").json()
+        cash = [line for line in report["close_lines"] if line["method"] == "cash"]
+        assert [(c["currency"], c["expected"], c["counted"], c["variance"]) for c in cash if c["currency"] == "USD"] \
+            == [("USD", expected, expected, 0)]
+        assert all(c["variance"] == 0 for c in cash)
+        assert till.sync.shift_digest(shift)["match"]
+    finally:
+        till.close()
