@@ -83,11 +83,12 @@ def default_subsystems(settings: Settings) -> list[Any]:
     scanners (later: the bridge). mDNS advertising starts once HTTP listens (hub.server)."""
     from hub.catalogue.products.scheduler import ScheduledPriceSubsystem
     from hub.events.subsystem import ScannerSubsystem
+    from hub.fiscal.subsystem import FiscalSubsystem
     from hub.identity.subsystem import TlsSubsystem
     from hub.printing.subsystem import PrintSubsystem
 
     return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path),
-            PrintSubsystem(), ScannerSubsystem()]
+            PrintSubsystem(), ScannerSubsystem(), FiscalSubsystem()]
 
 
 class Uptime:

@@ -40,6 +40,7 @@ from tests.printing import recipes as printing
 from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
+from tests.fiscal import recipes as fiscal
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -135,6 +136,15 @@ def _device(m: Matrix) -> str:
 
 
 RECIPES: dict[str, Recipe] = {
+    "PUT /api/v1/fiscal/settings": lambda m, who, t: Call(f"{fiscal.FISCAL}/settings", {"fallback_hs_code": fiscal.HS}),
+    "POST /api/v1/fiscal/devices": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices", fiscal.new_device_body(m.hub, _tills(m))),
+    "GET /api/v1/fiscal/devices/{device_id}": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{fiscal.oracle_device(m.hub, m.people.root, _tills(m))}"),
+    "GET /api/v1/fiscal/devices/{device_id}/day": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{fiscal.oracle_device(m.hub, m.people.root, _tills(m))}/day"),
+    "PUT /api/v1/fiscal/tax-mapping/{tax_class_id}": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/tax-mapping/{fiscal.a_tax_class(m.people.root)}", {"tax_id": None}),
     "POST /api/v1/auth/login": lambda m, who, t: Call(
         "/api/v1/auth/login", {"username": who or "cashier", "password": m.password(who)}),
     "POST /api/v1/auth/refresh": lambda m, who, t: Call(

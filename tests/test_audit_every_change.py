@@ -30,6 +30,7 @@ from tests.portal.recipes import PAGE_CHANGES, is_portal_route
 from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
+from tests.fiscal import recipes as fiscal
 from tests.sync import up_recipes as syncing
 from tests.test_access_matrix import routes_of
 
@@ -109,7 +110,30 @@ def _sync_events(p: People) -> Change:
     return Change(syncing.EVENTS, "sale.recorded", body, device_token=till.token)
 
 
+def _fiscal(p: People, tail: str, action: str, body: Any = None, **state: bool) -> Change:
+    device_id = fiscal.oracle_device(p.hub, p.root, _tills(p), **state)
+    return Change(f"{fiscal.FISCAL}/devices/{device_id}{tail}", action, body, _root(p))
+
+
 RECIPES: dict[str, Callable[[People], Change]] = {
+    "PUT /api/v1/fiscal/settings": lambda p: Change(
+        f"{fiscal.FISCAL}/settings", "fiscal.settings_changed", {"fallback_hs_code": fiscal.HS}, _root(p)),
+    "POST /api/v1/fiscal/devices": lambda p: Change(
+        f"{fiscal.FISCAL}/devices", "fiscal_device.created", fiscal.new_device_body(p.hub, _tills(p)), _root(p)),
+    "PUT /api/v1/fiscal/tax-mapping/{tax_class_id}": lambda p: Change(
+        f"{fiscal.FISCAL}/tax-mapping/{fiscal.a_tax_class(p.root)}", "tax_class.fiscal_mapped", {"tax_id": None},
+        _root(p)),
+    "POST /api/v1/fiscal/devices/{device_id}/verify-taxpayer": lambda p: _fiscal(
+        p, "/verify-taxpayer", "fiscal_device.taxpayer_verified"),
+    "POST /api/v1/fiscal/devices/{device_id}/register": lambda p: _fiscal(p, "/register", "fiscal_device.registered"),
+    "POST /api/v1/fiscal/devices/{device_id}/config": lambda p: _fiscal(
+        p, "/config", "fiscal_device.configured", register=True),
+    "POST /api/v1/fiscal/devices/{device_id}/day/open": lambda p: _fiscal(
+        p, "/day/open", "fiscal_day.opened", register=True),
+    "POST /api/v1/fiscal/devices/{device_id}/day/close": lambda p: _fiscal(
+        p, "/day/close", "fiscal_day.closed", opened=True),
+    "POST /api/v1/fiscal/queue/submit": lambda p: Change(
+        f"{fiscal.FISCAL}/queue/submit", "fiscal.queue_submitted", token=_root(p)),
     "POST /api/v1/auth/login": lambda p: Change(
         "/api/v1/auth/login", "auth.login", {"username": ROOT, "password": ROOT_PASSWORD}),
     "POST /api/v1/auth/refresh": lambda p: Change(

@@ -31,6 +31,7 @@ from hub.db.pricing import load_catalogue
 from hub.db.settings import get_setting
 from hub.devices.clock import corrected_time
 from hub.errors import ConflictError, FieldErrors
+from hub.fiscal import hooks as fiscal_hooks
 from hub.exceptions.service import raise_exception
 from hub.inventory import ledger
 from hub.pricing.prices import unit_price
@@ -259,6 +260,7 @@ def ingest_sale(conn: sqlite3.Connection, sale: SaleCreate | Mapping[str, Any], 
     raised = _raise(conn, sale, row, lines, products)
     raised += customer_hooks.on_sale(conn, sale, row, tenders)  # credit account, vouchers (docs/customers.md)
     raised += _move_stock(conn, sale, row, lines, products, caller)
+    raised += fiscal_hooks.on_sale(conn, row, lines, tenders)  # signed as a fiscal invoice (docs/fiscal.md)
     audit.append(conn, caller, "sale.recorded", "sale", sale.id, after={
         "invoice_number": row["invoice_number"], "currency": sale.currency, "total": sale.total,
         "lines": len(lines), "occurred_at": occurred_at, "exceptions": raised})

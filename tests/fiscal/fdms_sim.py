@@ -147,7 +147,8 @@ class FdmsSim:
         self.devices: dict[int, Device] = {}
         self.invoice_numbers: set[str] = set()
         self.calls: list[tuple[str, int, dict]] = []  # (operation, http status, request body)
-        self.fail_next: list[int] = []  # HTTP statuses to answer instead, one per request (lose FDMS)
+        self.fail_next: list[int] = []  # HTTP statuses to answer instead, one per request
+        self.down = False  # answer 503 to everything (FDMS lost) until set back
         self.lock = threading.Lock()
         self._next_receipt_id = 1000
         self._ca()
@@ -577,8 +578,8 @@ class _Handler(BaseHTTPRequestHandler):
         peer = x509.load_der_x509_certificate(der) if der else None
         path = self.path.split("?")[0]
         try:
-            if self.sim.fail_next:
-                status = self.sim.fail_next.pop(0)
+            if self.sim.down or self.sim.fail_next:
+                status = self.sim.fail_next.pop(0) if self.sim.fail_next else 503
                 raise Problem(status, None, "simulated outage")
             if body is None:
                 raise Problem(400, None, "body is not JSON")

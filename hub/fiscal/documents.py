@@ -1,0 +1,139 @@
+"""A sale as the FDMS receipt object (ZIMRA-FDMS.md §2), before numbering and signing.
+
+Readings chosen where the spec leaves room (docs/fiscal.md):
+- One receipt line per sale line, its total the sale line's total after discounts (the till's
+  discount folded in). `receiptLinePrice` is optional: it is sent only when price × quantity is
+  exactly the line total, so RCPT024 can never fire on a rounded or discounted line.
+- Taxes per distinct (taxID, percent, taxCode), computed per group with the spec's formula and
+  rounded half-up to the cent once per group (inclusive: Σ × p/(100+p); exclusive: Σ × p/100).
+  taxCode is never sent (all lines or none: none), which the signature string treats as empty.
+- The receipt total is Σ line totals (+ Σ tax when exclusive): the sale's cash rounding is not a
+  fiscal line, so a rounded sale's fiscal total is the unrounded one.
+- Payments (`paymentAmount` excludes change) are the tenders in receipt units, change taken off
+  the cash tenders first, then any remaining difference (rounding, conversion slack) from the last
+  tender, so Σ payments = receipt total exactly (RCPT039).
+- HS code: the product's; a VAT payer needs one on every line (RCPT047) and 8 digits on 0 % and
+  exempt lines (RCPT048), so a missing or too short code takes the fallback HS code setting.
+- A line without a mapped tax class takes the one FDMS tax with its rate, else the fallback FDMS
+  tax id setting.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from hub.fiscal.signing import ReceiptTax, money, to_cents
+from hub.sales.money import money_type
+
+CENT = Decimal("0.01")
+
+
+class NotFiscalisable(Exception):
+    """The document cannot be made without a red result: a setting is missing (says which)."""
+
+
+def fdms_taxes(config: dict[str, Any]) -> dict[int, Decimal | None]:
+    """taxID -> percent (None: exempt) from a getConfig answer (spec `taxPercent`)."""
+    out: dict[int, Decimal | None] = {}
+    for t in config.get("applicableTaxes") or []:
+        percent = t.get("taxPercent")
+        out[int(t["taxID"])] = None if percent is None else Decimal(str(percent)).quantize(CENT)
+    return out
+
+
+def group_tax(base_cents: int, percent: Decimal | None, inclusive: bool) -> tuple[int, int]:
+    """(taxAmount, salesAmountWithTax) in cents for a group of line totals."""
+    if percent is None or percent == 0:
+        return 0, base_cents
+    base = Decimal(base_cents)
+    tax = base * percent / (100 + percent) if inclusive else base * percent / 100
+    amount = int(tax.quantize(Decimal(1), rounding=ROUND_HALF_UP))  # half away from zero (signed notes)
+    return amount, base_cents if inclusive else base_cents + amount
+
+
+def _by_rate(taxes: dict[int, Decimal | None], rate_bp: int | None, fallback: int | None) -> int | None:
+    """The FDMS tax of a line whose class is not mapped (an unknown product): the one non-exempt tax
+    with the line's own rate when exactly one has it, else the fallback setting."""
+    if rate_bp is not None:
+        matching = [k for k, v in taxes.items() if v is not None and v == Decimal(rate_bp).scaleb(-2)]
+        if len(matching) == 1:
+            return matching[0]
+    return fallback
+
+
+def payments(tenders: list[dict[str, Any]], total: int, decimals: int) -> list[dict[str, Any]]:
+    amounts = [to_cents(t["amount_receipt"], decimals) for t in tenders]
+    over = sum(amounts) - total
+    for i, t in enumerate(tenders):
+        if over > 0 and t["method"] == "cash":
+            take = min(over, amounts[i])
+            amounts[i] -= take
+            over -= take
+    if amounts and over:
+        amounts[-1] -= over
+    out = [{"moneyTypeCode": money_type(t["method"]), "paymentAmount": money(a)}
+           for t, a in zip(tenders, amounts) if a != 0]
+    if not out:
+        out = [{"moneyTypeCode": money_type(tenders[0]["method"]) if tenders else "Cash", "paymentAmount": money(total)}]
+    return out
+
+
+def sale_receipt(conn: sqlite3.Connection, sale_id: str, *, config: dict[str, Any], vat_payer: bool,
+                 fallback_tax_id: int | None, fallback_hs_code: str) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+    """(receipt without numbers, date and signature; its taxes; its total in cents) of a sale."""
+    sale = dict(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+    decimals = conn.execute("SELECT decimals FROM currencies WHERE code = ?", (sale["currency"],)).fetchone()
+    decimals = decimals[0] if decimals else 2
+    lines = [dict(r) for r in conn.execute(
+        "SELECT l.*, p.hs_code AS product_hs, c.zimra_tax_id AS class_tax_id FROM sale_lines l "
+        "LEFT JOIN products p ON p.id = l.product_id LEFT JOIN tax_classes c ON c.id = l.tax_class_id "
+        "WHERE l.sale_id = ? ORDER BY l.line_no", (sale_id,))]
+    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY seq", (sale_id,))]
+    taxes = fdms_taxes(config)
+    inclusive = sale["tax_mode"] == "inclusive"
+    out_lines: list[dict[str, Any]] = []
+    groups: dict[tuple[int, Decimal | None], int] = {}
+    for i, line in enumerate(lines):
+        tax_id = line["class_tax_id"] if line["class_tax_id"] in taxes else _by_rate(taxes, line["tax_rate_bp"],
+                                                                                   fallback_tax_id)
+        if tax_id is None or tax_id not in taxes:
+            raise NotFiscalisable("a line has no mapped tax class and no fallback FDMS tax is set")
+        percent = taxes[tax_id]
+        total = to_cents(line["total"], decimals)
+        quantity = Decimal(line["quantity"]).scaleb(-3).normalize()
+        entry: dict[str, Any] = {"receiptLineType": "Sale", "receiptLineNo": i + 1,
+                                 "receiptLineName": (line["name"] or line["code"] or "Item")[:200],
+                                 "receiptLineQuantity": quantity, "receiptLineTotal": money(total)}
+        price = to_cents(line["unit_price"], decimals)
+        if Decimal(price) * Decimal(line["quantity"]) == Decimal(total) * 1000:
+            entry["receiptLinePrice"] = money(price)
+        hs = line["product_hs"] or ""
+        needs_eight = vat_payer and (percent is None or percent == 0)
+        if (vat_payer and not hs) or (needs_eight and len(hs) != 8):
+            hs = fallback_hs_code
+            if not hs:
+                raise NotFiscalisable("a line has no HS code and no fallback HS code is set")
+        if hs:
+            entry["receiptLineHSCode"] = hs
+        if percent is not None:
+            entry["taxPercent"] = percent
+        entry["taxID"] = tax_id
+        out_lines.append(entry)
+        groups[(tax_id, percent)] = groups.get((tax_id, percent), 0) + total
+    receipt_taxes = []
+    for (tax_id, percent), base in sorted(groups.items(), key=lambda g: g[0][0]):
+        amount, sales = group_tax(base, percent, inclusive)
+        receipt_taxes.append(ReceiptTax(tax_id, percent, amount, sales))
+    total = sum(t.sales_amount_with_tax for t in receipt_taxes)
+    receipt = {
+        "receiptType": "FiscalInvoice", "receiptCurrency": sale["currency"],
+        "receiptLinesTaxInclusive": inclusive, "receiptLines": out_lines,
+        "receiptTaxes": [{**({"taxPercent": t.tax_percent} if t.tax_percent is not None else {}), "taxID": t.tax_id,
+                          "taxAmount": money(t.tax_amount), "salesAmountWithTax": money(t.sales_amount_with_tax)}
+                         for t in receipt_taxes],
+        "receiptPayments": payments(tenders, total, decimals), "receiptTotal": money(total),
+        "receiptPrintForm": "Receipt48", "username": sale["cashier_name"][:100] or "cashier",
+    }
+    return receipt, receipt_taxes, total

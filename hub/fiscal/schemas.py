@@ -1,0 +1,32 @@
+"""Request bodies of /api/v1/fiscal (answers are the service's dicts, documented in docs/fiscal.md)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+import msgspec
+
+from hub.bounds import bounded_int
+
+Text = Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
+
+
+class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    base_url: Annotated[str, msgspec.Meta(max_length=200)] | None = None  # https://fdmsapitest.zimra.co.zw ...
+    ca_bundle: Annotated[str, msgspec.Meta(max_length=500)] | None = None  # a PEM file on the hub; "" the system's
+    fallback_tax_id: bounded_int(1, 2_147_483_647) | None = None  # type: ignore[valid-type]
+    fallback_hs_code: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+
+
+class DeviceCreate(msgspec.Struct, forbid_unknown_fields=True):
+    till_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    fdms_device_id: bounded_int(1, 9_999_999_999)  # type: ignore[valid-type]
+    serial_no: Annotated[str, msgspec.Meta(min_length=1, max_length=20)]
+    activation_key: Annotated[str, msgspec.Meta(min_length=8, max_length=8)]
+    model_name: Text = "Server"
+    model_version: Text = "v1"
+    key_algorithm: Literal["ecdsa", "rsa"] = "ecdsa"
+
+
+class TaxMap(msgspec.Struct, forbid_unknown_fields=True):
+    tax_id: bounded_int(1, 2_147_483_647) | None  # type: ignore[valid-type]  # null: unmap

@@ -1,0 +1,69 @@
+"""The fiscal worker: submits queued fiscal receipts in ascending global number with retry and
+backoff (hub.fiscal.service.submit_queue) and pings FDMS at the `reportingFrequency` it returns.
+
+It wakes every few seconds, and does nothing (one small read) while no receipt is due and no
+device is registered. FDMS calls run in a thread, never on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+DUE_SQL = """SELECT
+  (SELECT count(*) FROM fiscal_receipts r JOIN fiscal_devices d ON d.id = r.fiscal_device_id
+    WHERE r.status = 'queued' AND d.status = 'registered' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)),
+  (SELECT group_concat(id) FROM fiscal_devices WHERE status = 'registered'
+    AND (last_ping_at IS NULL OR last_ping_at <= strftime('%Y-%m-%dT%H:%M:%fZ', ?, '-' || coalesce(reporting_frequency, 5) || ' minutes')))"""
+
+
+class FiscalSubsystem:
+    name = "fiscal"
+
+    def __init__(self, interval: float = 3.0) -> None:
+        self.interval = interval
+        self.task: asyncio.Task | None = None
+        self.state: Any = None
+
+    async def start(self, state: Any) -> None:
+        self.state = state
+        self.task = asyncio.create_task(self._run(), name="fiscal-worker")
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            try:
+                await self.task
+            except (asyncio.CancelledError, Exception):
+                pass
+            self.task = None
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(self.interval)
+            try:
+                await loop.run_in_executor(None, self.tick)
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # the worker must survive anything one round meets
+                log.exception("fiscal worker round failed")
+
+    def tick(self) -> None:
+        from hub.clock import format_ts, utc_now
+        from hub.fiscal import service
+
+        db = self.state.db
+        at = format_ts(utc_now())
+        due, ping = db.write_sync(lambda c: c.execute(DUE_SQL, (at, at)).fetchone())
+        if due:
+            service.submit_queue(db)
+        for device_id in (ping or "").split(","):
+            if device_id:
+                try:
+                    service.ping(db, device_id)
+                except Exception as err:  # noqa: BLE001 (not configured yet: nothing to ping)
+                    log.debug("fiscal ping of %s: %s", device_id, err)
