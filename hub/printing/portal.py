@@ -18,6 +18,7 @@ from litestar.params import Parameter
 from litestar.response import Template
 
 from hub.auth.access import requires
+from hub.clock import parse_ts
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
@@ -90,8 +91,20 @@ def _devices_of(request: Request) -> tuple[list[dict[str, Any]], list[dict[str, 
         found = list(scanners.devices()) if scanners is not None else []
     except Exception:  # another subsystem's trouble must not take this page down
         found = []
-    discovered = list(getattr(request.app.state, "discovered_printers", None) or [])
-    return found, discovered
+    discovered = [d for d in list(getattr(request.app.state, "discovered_printers", None) or [])
+                  if isinstance(d, dict)]
+    shown = []
+    for device in found:
+        if not isinstance(device, dict):
+            continue
+        when = device.get("last_scan_at")
+        try:
+            parse_ts(when) if isinstance(when, str) else None
+            stamp = when if isinstance(when, str) else None
+        except ValueError:
+            stamp = None
+        shown.append({**device, "last_scan_stamp": stamp})
+    return shown, discovered
 
 
 class PeripheralsPortal(PortalController):

@@ -163,20 +163,17 @@ def test_printing_labels_from_the_page_by_sku_and_from_the_list(hub, portal):
     assert admin.get("/api/v1/labels/queue").json()["items"]  # not cleared unless asked
 
 
-def test_scanners_and_discovered_printers_from_app_state_show_on_the_page(hub, portal):
+def test_scanners_and_discovered_printers_from_app_state_show_on_the_page(hub, portal, monkeypatch):
     class Scanners:
         def devices(self):
             return [{"kind": "scanner", "connector": "serial", "address": "/dev/ttyACM0", "identity": "SN-42",
                      "status": "connected", "last_error": "", "last_scan_at": "2026-11-20T10:00:00.000000Z"}]
 
     state = hub.server.app.state
-    state.scanners = Scanners()
-    state.discovered_printers = [{"name": "EPSON TM-T20III", "address": "tcp://10.0.0.9:9100"}]
-    try:
-        page = text_of(portal.call("GET", "/peripherals", portal.token("manager")))
-    finally:
-        del state.scanners
-        del state.discovered_printers
+    monkeypatch.setattr(state, "scanners", Scanners(), raising=False)
+    monkeypatch.setattr(state, "discovered_printers", [{"name": "EPSON TM-T20III", "address": "tcp://10.0.0.9:9100"}],
+                        raising=False)
+    page = text_of(portal.call("GET", "/peripherals", portal.token("manager")))
     assert "SN-42" in page and "/dev/ttyACM0" in page and "EPSON TM-T20III" in page
     assert "/peripherals?name=EPSON%20TM-T20III&address=tcp%3A//10.0.0.9%3A9100#add" in page or "Add it" in page
     filled = portal.call("GET", "/peripherals?name=EPSON&address=tcp://10.0.0.9:9100", portal.token("manager"))
@@ -206,3 +203,13 @@ def test_a_viewer_sees_the_page_without_the_forms(hub, portal):
     assert page.status_code == 200 and "Front" in page.text
     assert 'action="/peripherals/printers"' not in page.text and 'action="/peripherals/drawer"' in page.text
     assert portal.call("GET", "/peripherals", portal.token("cashier")).status_code == 403
+
+
+def test_an_odd_scanner_record_does_not_take_the_page_down(hub, portal, monkeypatch):
+    class Scanners:
+        def devices(self):
+            return [{"identity": "serial:/dev/ttyUSB1", "last_scan_at": "not a time"}, "junk"]
+
+    monkeypatch.setattr(hub.server.app.state, "scanners", Scanners(), raising=False)
+    page = portal.call("GET", "/peripherals", portal.token("manager"))
+    assert page.status_code == 200 and "serial:/dev/ttyUSB1" in page.text and "not a time" in page.text
