@@ -147,3 +147,18 @@ def test_ean13_check_digit():
     assert label_render.ean13_ok("6001234567899")
     assert not label_render.ean13_ok("6001234567890")
     assert not label_render.ean13_ok("600123456789")
+
+
+def test_a_logo_prints_as_a_raster_image_above_the_store_name():
+    import dataclasses
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("1", (64, 16), 0).save(buffer, "PNG")
+    got = decode(receipts.render_escpos(dataclasses.replace(FULL, logo_png=buffer.getvalue()), profile("80mm-48")))
+    images = got.of("image")
+    assert images == [("image", 64, 16)]
+    assert got.kinds.index("image") < got.kinds.index("text") and got.lines[0] == "Soko Demo Store"
+    assert "[LOGO]" in receipts.render_text(dataclasses.replace(FULL, logo_png=buffer.getvalue()))
