@@ -56,6 +56,7 @@ def _device(p: People) -> str:
 
 
 PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
+    "GET /fiscal": lambda p, who: PageCall("/fiscal"),
     "GET /login": lambda p, who: PageCall("/login"),
     "POST /login": lambda p, who: PageCall("/login", {"username": who or "cashier",
                                                        "password": _password(p, who)}),
