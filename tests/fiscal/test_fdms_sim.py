@@ -112,3 +112,72 @@ def test_registration_needs_the_exact_subject_and_device_calls_need_the_certific
     sim.add_device(322, "SN0002", "EFGH5678")
     assert device.get("/Device/v1/322/GetConfig").status_code == 401
     assert dt.datetime.strptime(config["certificateValidTill"], fdms_sim.FMT) > dt.datetime.now()
+
+
+def _signed(sim, key, number: int, receipt: dict, previous: str | None) -> dict:
+    text = fdms_sim.receipt_text(number, receipt, previous)
+    sig = base64.b64encode(key.sign(text.encode(), ec.ECDSA(hashes.SHA256()))).decode()
+    return {**receipt, "receiptDeviceSignature": {"hash": fdms_sim.b64sha(text), "signature": sig}}
+
+
+def _receipt(counter: int, global_no: int, date: str, total: str = "11.55", **extra) -> dict:
+    t = Decimal(total)
+    tax = (t * Decimal("15.5") / Decimal("115.5")).quantize(Decimal("0.01"))
+    return {"receiptType": "FiscalInvoice", "receiptCurrency": "USD", "receiptCounter": counter,
+            "receiptGlobalNo": global_no, "invoiceNo": f"INV-{global_no}-{counter}", "receiptDate": date,
+            "receiptLinesTaxInclusive": True,
+            "receiptLines": [{"receiptLineType": "Sale", "receiptLineNo": 1, "receiptLineHSCode": "22011000",
+                              "receiptLineName": "Water", "receiptLinePrice": t, "receiptLineQuantity": 1,
+                              "receiptLineTotal": t, "taxPercent": Decimal("15.5"), "taxID": 517}],
+            "receiptTaxes": [{"taxPercent": Decimal("15.5"), "taxID": 517, "taxAmount": tax, "salesAmountWithTax": t}],
+            "receiptPayments": [{"moneyTypeCode": "Cash", "paymentAmount": t}], "receiptTotal": t, **extra}
+
+
+def test_receipts_are_checked_as_fdms_does(sim, tmp_path):
+    key = ec.generate_private_key(ec.SECP256R1())
+    r = _client(sim, tmp_path).post("/Public/v1/321/RegisterDevice", json={
+        "activationKey": "ABCD1234", "certificateRequest": _csr(key, "ZIMRA-SN0001-0000000321")})
+    device = _client(sim, tmp_path, r.json()["certificate"], key)
+    now = sim.now()
+    opened = (now - dt.timedelta(minutes=10)).strftime(fdms_sim.FMT)
+    at = [(now - dt.timedelta(minutes=9 - i)).strftime(fdms_sim.FMT) for i in range(6)]
+
+    def submit(receipt: dict) -> list[str]:
+        answer = device.post("/Device/v1/321/SubmitReceipt", json={"receipt": json_ready(receipt)})
+        assert answer.status_code == 200, answer.text
+        return [e["validationErrorCode"] for e in answer.json()["validationErrors"]]
+
+    def json_ready(value):
+        if isinstance(value, Decimal):
+            return float(value)
+        if isinstance(value, dict):
+            return {k: json_ready(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [json_ready(v) for v in value]
+        return value
+
+    assert device.post("/Device/v1/321/SubmitReceipt", json={"receipt": {}}).json()["errorCode"] == "RCPT01"
+    device.post("/Device/v1/321/OpenDay", json={"fiscalDayOpened": opened})
+    first = _signed(sim, key, 321, _receipt(1, 1, at[0]), None)
+    assert submit(first) == []
+    prev = first["receiptDeviceSignature"]["hash"]
+    assert submit(_signed(sim, key, 321, _receipt(2, 2, at[1]), None)) == ["RCPT020"]  # chain left out
+    prev = sim.devices[321].receipts[2]["receipt"]["receiptDeviceSignature"]["hash"]
+    assert submit(_signed(sim, key, 321, _receipt(3, 4, at[2]), prev)) == ["RCPT012"]  # a gap
+    prev = sim.devices[321].receipts[4]["receipt"]["receiptDeviceSignature"]["hash"]
+    assert submit(_signed(sim, key, 321, _receipt(4, 5, at[2]), prev)) == ["RCPT030"]  # same second
+    prev = sim.devices[321].receipts[5]["receipt"]["receiptDeviceSignature"]["hash"]
+    bad_tax = _receipt(5, 6, at[4])
+    bad_tax["receiptTaxes"][0]["taxAmount"] = Decimal("0.50")
+    assert submit(_signed(sim, key, 321, bad_tax, prev)) == ["RCPT026"]
+    prev = sim.devices[321].receipts[6]["receipt"]["receiptDeviceSignature"]["hash"]
+    unsigned = _signed(sim, key, 321, _receipt(6, 7, at[5]), prev)
+    unsigned["receiptTotal"] = Decimal("11.56")
+    assert set(submit(unsigned)) >= {"RCPT019", "RCPT020", "RCPT038", "RCPT039"}
+    text = f"3211{opened[:10]}"
+    sig = base64.b64encode(key.sign(text.encode(), ec.ECDSA(hashes.SHA256()))).decode()
+    device.post("/Device/v1/321/CloseDay", json={"fiscalDayNo": 1, "fiscalDayCounters": [], "receiptCounter": 6,
+                "fiscalDayDeviceSignature": {"hash": fdms_sim.b64sha(text), "signature": sig}})
+    status = device.get("/Device/v1/321/GetStatus").json()
+    assert (status["fiscalDayStatus"], status["fiscalDayClosingErrorCode"]) == \
+        ("FiscalDayCloseFailed", "ReceiptsWithValidationErrors")
