@@ -35,8 +35,12 @@ def _percent(basis_points: int) -> str:
 
 
 def _rate(rate: int, scale: int) -> str:
-    """The receipt currency per unit of the tender's (the till records the inverse), to 4 places."""
-    return f"{(Decimal(scale) / Decimal(rate)).quantize(Decimal('0.0001')).normalize():f}"
+    """The rate the till recorded (tender units per receipt unit) as a customer reads it: units of
+    the weaker currency per one of the stronger (USD 1 = ZWG 26.5 either way round), to 4 places."""
+    value = Decimal(rate) / Decimal(scale)
+    if value < 1:
+        value = 1 / value
+    return f"{value.quantize(Decimal('0.0001')).normalize():f}"
 
 
 def header_lines(profile: dict[str, Any]) -> tuple[str, ...]:

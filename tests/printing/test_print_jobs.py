@@ -297,3 +297,27 @@ def test_at_start_the_hub_prints_a_status_slip_with_its_address_portal_qr_and_pi
         assert pin and pin in " ".join(got.lines).replace(" ", "") or pin[:20] in got.text
     finally:
         server.stop()
+
+
+def test_the_receipt_names_the_store_and_converts_a_tender_in_another_currency(hub):
+    from tests.sales.build import cash
+
+    admin = hub.as_user("admin")
+    r = admin.patch("/api/v1/settings/store", json={
+        "legal_name": "Soko Retail (Pvt) Ltd", "tin": "2000123456", "vat_number": "220012345", "phone": "0242 700 000",
+        "address": {"house_no": "12", "street": "Samora Machel Ave", "city": "Harare", "province": ""},
+        "receipt_header": "Open 7 days", "receipt_footer": "Thank you\nGoods exchanged within 7 days"})
+    assert r.status_code == 200, r.text
+    till = Till(hub)
+    body = till.body([line(1000, tax_rate_bp=0, name="Cooking oil 2L")], [cash(30000, "ZWG")],
+                     rates=[{"currency": "ZWG", "rate": 26_500_000, "rate_scale": 1_000_000}],
+                     change=[{"currency": "USD", "amount": 132}])
+    sale = till.sell(body)
+    text = admin.get(f"/api/v1/sales/{sale['id']}/receipt", params={"format": "text"}).text
+    lines = [ln.strip() for ln in text.splitlines()]
+    for want in ("Soko Retail (Pvt) Ltd", "12 Samora Machel Ave, Harare", "Tel 0242 700 000",
+                 "TIN 2000123456 VAT 220012345", "Open 7 days", "Thank you", "Goods exchanged within 7 days"):
+        assert want in lines, want
+    assert any(ln.startswith("Cash ZWG 300.00 @ 26.5") and ln.endswith("11.32") for ln in lines)
+    assert any(ln.startswith("Change USD") and ln.endswith("1.32") for ln in lines)
+    assert any(ln.startswith("TOTAL USD") and ln.endswith("10.00") for ln in lines)
