@@ -321,3 +321,29 @@ def test_the_receipt_names_the_store_and_converts_a_tender_in_another_currency(h
     assert any(ln.startswith("Cash ZWG 300.00 @ 26.5") and ln.endswith("11.32") for ln in lines)
     assert any(ln.startswith("Change USD") and ln.endswith("1.32") for ln in lines)
     assert any(ln.startswith("TOTAL USD") and ln.endswith("10.00") for ln in lines)
+
+
+def test_a_held_job_survives_a_restart_and_prints_when_the_hub_is_back(settings, demo_store):
+    with FakePrinter("paper_out") as printer:
+        server = HubServer(settings).start()
+        hub = Hub(server, demo_store)
+        try:
+            admin = hub.as_user("admin")
+            till = Till(hub)
+            assign(admin, add_printer(admin, printer.url), device_id=till.device_id)
+            sale = till.sell()
+            [job] = admin.get(JOBS, params={"sale": sale["id"]}).json()["items"]
+            wait_job(admin, job["id"], "held")
+        finally:
+            hub.close()
+            server.stop()
+        printer.state = "ready"
+        server = HubServer(settings).start()
+        hub = Hub(server, demo_store)
+        try:
+            [data] = printer.wait_for_jobs(1)
+            assert any(ln.endswith(sale["invoice_number"]) for ln in decode(data).lines)
+            assert wait_job(hub.as_user("admin"), job["id"], "done")["attempts"] >= 2
+        finally:
+            hub.close()
+            server.stop()
