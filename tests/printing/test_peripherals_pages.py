@@ -5,7 +5,6 @@ keep what was typed, the paper-out banner, and scanners and discovered printers 
 from __future__ import annotations
 
 import html
-import time
 
 import pytest
 
