@@ -161,7 +161,7 @@ def _money_row(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-def sales_by_day(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
+def sales_by_day(conn: sqlite3.Connection, period: Period, *, combined: bool = True) -> dict[str, Any]:
     """Per local day and receipt currency: sales (count, total, tax), refunds, corrections, net."""
     found: dict[tuple[str, str], dict[str, Any]] = {}
     for at, cur, (count, total, tax, _disc) in _sale_buckets(conn, period):
@@ -176,7 +176,7 @@ def sales_by_day(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
                                 "tax": v.get("tax", 0), "refunds": v.get("refunds", 0),
                                 "corrections": v.get("corrections", 0)}))
     return {"rows": rows, "totals": _totals(rows, ("count", "total", "tax", "refunds", "corrections", "net")),
-            "combined": combined_sales(conn, period)}
+            "combined": combined_sales(conn, period) if combined else None}
 
 
 def sales_by_hour(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
@@ -222,9 +222,8 @@ def combined_sales(conn: sqlite3.Connection, period: Period) -> dict[str, Any] |
 def sales_by_currency(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     """Per receipt currency: sales, refunds, corrections and net; and the net of all currencies
     converted at recorded rates."""
-    rows = {r["currency"]: r for r in _totals(sales_by_day(conn, period)["rows"],
-                                              ("count", "total", "tax", "refunds", "corrections", "net"))}
-    return {"rows": [rows[c] for c in sorted(rows)], "totals": [], "combined": combined_sales(conn, period)}
+    days = sales_by_day(conn, period)  # its totals are the per-currency rows; its combined figure is ours
+    return {"rows": days["totals"], "totals": [], "combined": days["combined"]}
 
 
 LINE_FROM = f"sale_lines l JOIN sales s ON s.id = l.sale_id WHERE {IN_PERIOD} AND {LIVE}"
@@ -602,7 +601,7 @@ def shift_variance(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
 def daily_totals(conn: sqlite3.Connection, period: Period) -> dict[str, dict[str, int]]:
     """{day: {currency: net}} for the dashboard's chart: every day of the period, even an empty one."""
     out: dict[str, dict[str, int]] = {d.isoformat(): {} for d in period.days()}
-    for row in sales_by_day(conn, period)["rows"]:
+    for row in sales_by_day(conn, period, combined=False)["rows"]:
         out.setdefault(row["day"], {})[row["currency"]] = row["net"]
     return out
 
