@@ -80,17 +80,56 @@ def payments(tenders: list[dict[str, Any]], total: int, decimals: int) -> list[d
     return out
 
 
-def sale_receipt(conn: sqlite3.Connection, sale_id: str, *, config: dict[str, Any], vat_payer: bool,
-                 fallback_tax_id: int | None, fallback_hs_code: str) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+LINES_SQL = ("SELECT l.*, p.hs_code AS product_hs, c.zimra_tax_id AS class_tax_id FROM sale_lines l "
+             "LEFT JOIN products p ON p.id = l.product_id LEFT JOIN tax_classes c ON c.id = l.tax_class_id "
+             "WHERE l.sale_id = ? ORDER BY l.line_no")
+REFUND_LINES_SQL = (
+    "SELECT r.name, l.code, r.quantity, r.amount AS total, NULL AS unit_price, r.tax_rate_bp, "
+    "p.hs_code AS product_hs, c.zimra_tax_id AS class_tax_id FROM sale_refund_lines r "
+    "JOIN sale_lines l ON l.sale_id = r.sale_id AND l.line_no = r.sale_line_no "
+    "LEFT JOIN products p ON p.id = l.product_id LEFT JOIN tax_classes c ON c.id = l.tax_class_id "
+    "WHERE r.refund_id = ? ORDER BY r.line_no")
+
+
+def sale_receipt(conn: sqlite3.Connection, sale_id: str, **settings: Any) -> tuple[dict[str, Any], list[ReceiptTax], int]:
     """(receipt without numbers, date and signature; its taxes; its total in cents) of a sale."""
     sale = dict(conn.execute("SELECT * FROM sales WHERE id = ?", (sale_id,)).fetchone())
+    lines = [dict(r) for r in conn.execute(LINES_SQL, (sale_id,))]
+    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY seq", (sale_id,))]
+    return build(conn, "FiscalInvoice", sale, lines, tenders, **settings)
+
+
+def void_note(conn: sqlite3.Connection, void_id: str, **settings: Any) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+    """A void as a credit note for the whole sale: every line and payment negated."""
+    void = conn.execute("SELECT * FROM sale_voids WHERE id = ?", (void_id,)).fetchone()
+    sale = dict(conn.execute("SELECT * FROM sales WHERE id = ?", (void["sale_id"],)).fetchone())
+    lines = [dict(r) for r in conn.execute(LINES_SQL, (sale["id"],))]
+    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY seq",
+                                             (sale["id"],))]
+    receipt, taxes, total = build(conn, "CreditNote", sale, lines, tenders, **settings)
+    receipt["receiptNotes"] = f"Void: {void['reason']}"[:500]
+    return receipt, taxes, total
+
+
+def refund_note(conn: sqlite3.Connection, refund_id: str, **settings: Any) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+    """A refund as a credit note: the refunded lines and the money paid back, negative."""
+    refund = conn.execute("SELECT * FROM sale_refunds WHERE id = ?", (refund_id,)).fetchone()
+    sale = dict(conn.execute("SELECT * FROM sales WHERE id = ?", (refund["sale_id"],)).fetchone())
+    lines = [dict(r) for r in conn.execute(REFUND_LINES_SQL, (refund_id,))]
+    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_refund_tenders WHERE refund_id = ? ORDER BY seq",
+                                             (refund_id,))]
+    receipt, taxes, total = build(conn, "CreditNote", sale, lines, tenders, **settings)
+    receipt["receiptNotes"] = f"Refund: {refund['reason']}"[:500]
+    return receipt, taxes, total
+
+
+def build(conn: sqlite3.Connection, receipt_type: str, sale: dict[str, Any], lines: list[dict[str, Any]],
+          tenders: list[dict[str, Any]], *, config: dict[str, Any], vat_payer: bool, fallback_tax_id: int | None,
+          fallback_hs_code: str) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+    """The receipt object of `lines` and `tenders` (positive amounts; a credit note negates them)."""
+    sign = -1 if receipt_type == "CreditNote" else 1
     decimals = conn.execute("SELECT decimals FROM currencies WHERE code = ?", (sale["currency"],)).fetchone()
     decimals = decimals[0] if decimals else 2
-    lines = [dict(r) for r in conn.execute(
-        "SELECT l.*, p.hs_code AS product_hs, c.zimra_tax_id AS class_tax_id FROM sale_lines l "
-        "LEFT JOIN products p ON p.id = l.product_id LEFT JOIN tax_classes c ON c.id = l.tax_class_id "
-        "WHERE l.sale_id = ? ORDER BY l.line_no", (sale_id,))]
-    tenders = [dict(r) for r in conn.execute("SELECT * FROM sale_tenders WHERE sale_id = ? ORDER BY seq", (sale_id,))]
     taxes = fdms_taxes(config)
     inclusive = sale["tax_mode"] == "inclusive"
     out_lines: list[dict[str, Any]] = []
@@ -101,14 +140,15 @@ def sale_receipt(conn: sqlite3.Connection, sale_id: str, *, config: dict[str, An
         if tax_id is None or tax_id not in taxes:
             raise NotFiscalisable("a line has no mapped tax class and no fallback FDMS tax is set")
         percent = taxes[tax_id]
-        total = to_cents(line["total"], decimals)
+        total = sign * to_cents(line["total"], decimals)
         quantity = Decimal(line["quantity"]).scaleb(-3).normalize()
         entry: dict[str, Any] = {"receiptLineType": "Sale", "receiptLineNo": i + 1,
                                  "receiptLineName": (line["name"] or line["code"] or "Item")[:200],
                                  "receiptLineQuantity": quantity, "receiptLineTotal": money(total)}
-        price = to_cents(line["unit_price"], decimals)
-        if Decimal(price) * Decimal(line["quantity"]) == Decimal(total) * 1000:
-            entry["receiptLinePrice"] = money(price)
+        if line.get("unit_price") is not None:
+            price = sign * to_cents(line["unit_price"], decimals)
+            if Decimal(price) * Decimal(line["quantity"]) == Decimal(total) * 1000:
+                entry["receiptLinePrice"] = money(price)
         hs = line["product_hs"] or ""
         needs_eight = vat_payer and (percent is None or percent == 0)
         if (vat_payer and not hs) or (needs_eight and len(hs) != 8):
@@ -127,13 +167,16 @@ def sale_receipt(conn: sqlite3.Connection, sale_id: str, *, config: dict[str, An
         amount, sales = group_tax(base, percent, inclusive)
         receipt_taxes.append(ReceiptTax(tax_id, percent, amount, sales))
     total = sum(t.sales_amount_with_tax for t in receipt_taxes)
+    paid = payments(tenders, sign * total, decimals)
+    if sign < 0:
+        paid = [{**p, "paymentAmount": -p["paymentAmount"]} for p in paid]
     receipt = {
-        "receiptType": "FiscalInvoice", "receiptCurrency": sale["currency"],
+        "receiptType": receipt_type, "receiptCurrency": sale["currency"],
         "receiptLinesTaxInclusive": inclusive, "receiptLines": out_lines,
         "receiptTaxes": [{**({"taxPercent": t.tax_percent} if t.tax_percent is not None else {}), "taxID": t.tax_id,
                           "taxAmount": money(t.tax_amount), "salesAmountWithTax": money(t.sales_amount_with_tax)}
                          for t in receipt_taxes],
-        "receiptPayments": payments(tenders, total, decimals), "receiptTotal": money(total),
-        "receiptPrintForm": "Receipt48", "username": sale["cashier_name"][:100] or "cashier",
+        "receiptPayments": paid, "receiptTotal": money(total),
+        "receiptPrintForm": "Receipt48", "username": (sale.get("cashier_name") or "")[:100] or "cashier",
     }
     return receipt, receipt_taxes, total

@@ -38,3 +38,23 @@ def on_sale(conn: sqlite3.Connection, sale_row: dict[str, Any], lines: list[dict
         conn.execute("ROLLBACK TO fiscal_sign")
     conn.execute("RELEASE fiscal_sign")
     return []
+
+
+def on_refund(conn: sqlite3.Connection, sale: dict[str, Any], refund: dict[str, Any]) -> list[str]:
+    """A refund of a fiscalised sale becomes a credit note (negative amounts, the reason in its notes)."""
+    if conn.execute("SELECT 1 FROM fiscal_devices LIMIT 1").fetchone() is None:
+        return []
+    from hub.fiscal import service
+
+    service.enqueue_note(conn, "refund", refund["id"], sale["id"])
+    return []
+
+
+def on_void(conn: sqlite3.Connection, sale: dict[str, Any], void: dict[str, Any]) -> list[str]:
+    """A void of a fiscalised sale becomes a credit note of the whole sale."""
+    if conn.execute("SELECT 1 FROM fiscal_devices LIMIT 1").fetchone() is None:
+        return []
+    from hub.fiscal import service
+
+    service.enqueue_note(conn, "void", void["id"], sale["id"])
+    return []

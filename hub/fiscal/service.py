@@ -603,15 +603,25 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
     key = None
     for row in conn.execute("SELECT * FROM fiscal_receipts WHERE fiscal_device_id = ? AND status = 'pending' "
                             "ORDER BY created_at, rowid", (device["id"],)).fetchall():
+        builder = BUILDERS.get(row["document_type"])
+        if builder is None:
+            break  # debit notes (price corrections) are not built yet (docs/fiscal.md): order is kept
+        original = None
         if row["document_type"] != "sale":
-            break  # credit and debit notes are not built yet (docs/fiscal.md)
+            original = _original(conn, row)
+            if original is None or original["global_no"] is None:
+                break  # the credited invoice is not signed yet: it comes first
         try:
-            receipt, taxes, total = documents.sale_receipt(
+            receipt, taxes, total = builder(
                 conn, row["document_id"], config=device["config"], vat_payer=vat_payer,
                 fallback_tax_id=settings["fallback_tax_id"], fallback_hs_code=settings["fallback_hs_code"])
         except documents.NotFiscalisable as why:
             conn.execute("UPDATE fiscal_receipts SET last_error = ? WHERE id = ?", (str(why), row["id"]))
             break
+        if original is not None:  # the original by FDMS's receipt id once known, else by its numbers
+            receipt["creditDebitNote"] = {"receiptID": original["receipt_id"]} if original["receipt_id"] else {
+                "deviceID": device["fdms_device_id"], "receiptGlobalNo": original["global_no"],
+                "fiscalDayNo": original["day_no"]}
         key = key or _key(device["key_path"])
         counter = device["receipt_counter"] + 1
         global_no = device["last_global_no"] + 1
@@ -624,13 +634,14 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
         text = signing.receipt_string(device["fdms_device_id"], receipt["receiptType"], receipt["receiptCurrency"],
                                       global_no, date, total, taxes, previous)
         signature = signing.signature_data(key, text)
-        invoice_no = _invoice_no(conn, row["document_id"])
+        invoice_no = _invoice_no(conn, row)
         receipt.update({"receiptCounter": counter, "receiptGlobalNo": global_no, "invoiceNo": invoice_no,
                         "receiptDate": date, "receiptDeviceSignature": signature})
         ordered = {k: receipt[k] for k in ("receiptType", "receiptCurrency", "receiptCounter", "receiptGlobalNo",
-                                           "invoiceNo", "receiptDate", "receiptLinesTaxInclusive", "receiptLines",
-                                           "receiptTaxes", "receiptPayments", "receiptTotal", "receiptPrintForm",
-                                           "receiptDeviceSignature", "username")}
+                                           "invoiceNo", "receiptNotes", "receiptDate", "creditDebitNote",
+                                           "receiptLinesTaxInclusive", "receiptLines", "receiptTaxes",
+                                           "receiptPayments", "receiptTotal", "receiptPrintForm",
+                                           "receiptDeviceSignature", "username") if k in receipt}
         conn.execute("UPDATE fiscal_receipts SET status = 'queued', day_no = ?, receipt_counter = ?, global_no = ?, "
                      "receipt_date = ?, signed_at = ?, invoice_no = ?, total = ?, hash = ?, signature = ?, body = ?, "
                      "last_error = '', next_attempt_at = NULL WHERE id = ?",
@@ -645,13 +656,52 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
     return signed
 
 
-def _invoice_no(conn: sqlite3.Connection, sale_id: str) -> str:
-    """The sale's invoice number; unique per taxpayer (RCPT013), so a number the hub already
-    fiscalised (a duplicate_invoice_number sale) gets the sale id's tail."""
-    number = conn.execute("SELECT invoice_number FROM sales WHERE id = ?", (sale_id,)).fetchone()[0]
+BUILDERS = {"sale": documents.sale_receipt, "refund": documents.refund_note, "void": documents.void_note}
+NOTE_SALE_SQL = {"refund": "SELECT sale_id FROM sale_refunds WHERE id = ?",
+                 "void": "SELECT sale_id FROM sale_voids WHERE id = ?"}
+
+
+def _sale_of(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> str:
+    if row["document_type"] == "sale":
+        return row["document_id"]
+    return conn.execute(NOTE_SALE_SQL[row["document_type"]], (row["document_id"],)).fetchone()[0]
+
+
+def _original(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM fiscal_receipts WHERE document_type = 'sale' AND document_id = ?",
+                        (_sale_of(conn, row),)).fetchone()
+
+
+def _invoice_no(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> str:
+    """The sale's invoice number (a credit note's: the sale's with -R or -V and its id's tail);
+    unique per taxpayer (RCPT013), so a number the hub already fiscalised (a
+    duplicate_invoice_number sale) gets the document id's tail."""
+    document_id = row["document_id"]
+    number = conn.execute("SELECT invoice_number FROM sales WHERE id = ?", (_sale_of(conn, row),)).fetchone()[0]
+    if row["document_type"] != "sale":
+        number = f"{number[:30]}-{row['document_type'][0].upper()}{document_id[-12:]}"
     if conn.execute("SELECT 1 FROM fiscal_receipts WHERE invoice_no = ?", (number,)).fetchone():
-        number = f"{number[:36]}-{sale_id[-12:]}"
+        number = f"{number[:36]}-{document_id[-12:]}"
     return number[:50]
+
+
+def enqueue_note(conn: sqlite3.Connection, document_type: str, document_id: str, sale_id: str) -> None:
+    """A refund or void of a fiscalised sale becomes a credit note on the device that issued the
+    sale (same currency, after it in that device's order), then is signed when it can be."""
+    original = conn.execute("SELECT r.fiscal_device_id, r.currency FROM fiscal_receipts r JOIN fiscal_devices d "
+                            "ON d.id = r.fiscal_device_id WHERE r.document_type = 'sale' AND r.document_id = ? "
+                            "AND d.status = 'registered'", (sale_id,)).fetchone()
+    if original is None:
+        return  # the sale was never fiscal: nothing to credit
+    device = get_device(conn, original["fiscal_device_id"])
+    enqueue(conn, device, document_type, document_id, "CreditNote", original["currency"])
+    conn.execute("SAVEPOINT fiscal_note")
+    try:
+        sign_pending(conn, device)
+    except Exception:  # never refuse the refund or void: the note stays pending, in order
+        log.exception("fiscal signing failed for %s %s; it stays pending", document_type, document_id)
+        conn.execute("ROLLBACK TO fiscal_note")
+    conn.execute("RELEASE fiscal_note")
 
 
 def _count(conn: sqlite3.Connection, device: dict[str, Any], receipt: dict[str, Any]) -> None:
@@ -804,7 +854,8 @@ def fiscal_check(conn: sqlite3.Connection, day: dt.date, since: str, until: str)
     is held or red, and its fiscal day is closed."""
     devices = list_devices(conn)
     if not devices:
-        return "not_applicable", "No till is registered as a fiscal device on this hub.", []
+        return ("not_applicable", "Fiscal receipts are not set up on this hub: no till is registered as a fiscal "
+                "device.", [])
     items, blocking = [], False
     for d in devices:
         red = conn.execute("SELECT count(*) FROM fiscal_receipts WHERE fiscal_device_id = ? AND colour IN "

@@ -29,6 +29,7 @@ from hub.db.audit import Actor
 from hub.db.settings import get_setting, put_setting
 from hub.devices.clock import corrected_time
 from hub.errors import ConflictError, FieldErrors, PermissionDeniedError
+from hub.fiscal import hooks as fiscal_hooks
 from hub.exceptions.service import raise_exception
 from hub.inventory import ledger
 from hub.pricing.rounding import div_round
@@ -301,6 +302,7 @@ def refund_sale(conn: sqlite3.Connection, sale_id: str, body: RefundCreate, *, d
               "recorded_at": recorded_at, "body_hash": digest}
     rows.insert_refund(conn, refund, lines, tenders)
     customer_hooks.on_refund(conn, sale, refund, tenders)  # store credit, credit account (docs/customers.md)
+    fiscal_hooks.on_refund(conn, sale, refund)  # a credit note of the fiscal invoice (docs/fiscal.md)
     moved = {m["source_line"]: m for m in rows.stock_moved(conn, sale_id)}
     back = [line for line in lines if line["restock"] and line["sale_line_no"] in moved]
     actor = Actor(user_id=caller.user_id, username=caller.username, device_id=device_id,

@@ -12,6 +12,7 @@ from hub.customers import hooks as customer_hooks
 from hub.db import audit, sales as rows
 from hub.db.audit import Actor
 from hub.errors import ConflictError, FieldErrors
+from hub.fiscal import hooks as fiscal_hooks
 from hub.ids import new_id
 from hub.inventory import ledger
 from hub.sales.refunds import shift_exceptions
@@ -60,6 +61,7 @@ def void_sale(conn: sqlite3.Connection, actor: Actor, sale_id: str, reason: str,
             "recorded_at": stamp, "shift_id": shift_id if shift_id is not None else sale["shift_id"]}
     rows.insert_void(conn, void)
     customer_hooks.on_void(conn, sale, void)  # credit and vouchers back (docs/customers.md)
+    fiscal_hooks.on_void(conn, sale, void)  # a credit note of the fiscal invoice (docs/fiscal.md)
     raised = shift_exceptions(conn, void, "void") if shift_id is not None else []
     moved = rows.stock_moved(conn, sale_id)
     ledger.post(conn, [ledger.Line(kind="void", product_id=m["product_id"], quantity=-m["quantity"],

@@ -4,6 +4,7 @@ both, submit, close: no red or yellow result and every sale fiscalised exactly o
 from __future__ import annotations
 
 import os
+from decimal import Decimal
 import stat
 from pathlib import Path
 
@@ -141,3 +142,36 @@ def test_fdms_lost_then_back_submits_in_order_and_a_closed_day_holds_sales_pendi
     manager.post(f"{FISCAL}/queue/submit")
     fourth = sim.devices[number].receipts[4]
     assert fourth["receipt"]["receiptCounter"] == 1 and fourth["day"] == 2 and not fourth["answer"]["validationErrors"]
+
+
+def test_refunds_and_voids_are_credit_notes_of_the_fiscal_invoice(hub, sim):
+    from tests.sales.refunding import refund_body
+    from tests.sales.recipes import SALES, Till
+
+    manager = hub.as_user("manager")
+    configure(hub, manager, sim)
+    till, dev = fiscal_till(hub, manager, sim)
+    number = dev["fdms_device_id"]
+    map_taxes(manager)
+    open_day(manager, dev["id"])
+    kept = till.sell(till.body([line(300, 2000), line(199, 1000, tax_rate_bp=0)]))
+    voided = till.sell(till.body([line(450)]))
+    supervisor = Till(hub, "supervisor", paired_by=till.paired_by, paired=till.paired)
+    r = supervisor.http.post(f"{SALES}/{kept['id']}/refunds", json=refund_body([{"line_no": 0, "quantity": 1000}]))
+    assert r.status_code == 201, r.text
+    r = manager.post(f"{SALES}/{voided['id']}/void", json={"reason": "Rang up twice"})
+    assert r.status_code == 200, r.text
+    assert manager.post(f"{FISCAL}/queue/submit").json()["failed"] == 0
+    held = sim.devices[number].receipts
+    assert [held[n]["receipt"]["receiptType"] for n in sorted(held)] == ["FiscalInvoice", "FiscalInvoice",
+                                                                        "CreditNote", "CreditNote"]
+    refund, void = held[3]["receipt"], held[4]["receipt"]
+    assert refund["receiptTotal"] == Decimal("-3.00") and refund["receiptNotes"].startswith("Refund:")
+    assert refund["creditDebitNote"] in ({"receiptID": held[1]["answer"]["receiptID"]},
+                                         {"deviceID": number, "receiptGlobalNo": 1, "fiscalDayNo": 1})
+    assert void["receiptTotal"] == -held[2]["receipt"]["receiptTotal"] and "Rang up twice" in void["receiptNotes"]
+    assert all(not x["answer"]["validationErrors"] for x in held.values()), [x["answer"] for x in held.values()]
+    r = manager.post(f"{FISCAL}/devices/{dev['id']}/day/close")
+    assert r.status_code == 200 and r.json()["day_status"] == "closed", r.text
+    counters = {c["fiscalCounterType"] for c in sim.devices[number].closed_days[1]["counters"]}
+    assert {"SaleByTax", "CreditNoteByTax", "CreditNoteTaxByTax", "BalanceByMoneyType"} <= counters
