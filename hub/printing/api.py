@@ -22,10 +22,14 @@ MAX_PAGE = 200
 PathId = Annotated[str, Parameter(max_length=64)]
 
 
-def _wake(request: Request) -> None:
-    from hub.printing.subsystem import wake
+def _wake(request: Request, job: dict[str, Any] | None = None) -> None:
+    """After the commit: the worker starts the job's printer, and the event stream hears of the job."""
+    from hub.printing.subsystem import queued, wake
 
-    wake(request.app.state)
+    if job is None:
+        wake(request.app.state)
+    else:
+        queued(request.app.state, job)
 
 
 def _job(row: dict[str, Any]) -> schemas.PrintJob:
@@ -81,7 +85,7 @@ class PrinterController(Controller):
         from hub.printing import service
 
         row = await request.app.state.db.write(service.test_printer, identity.actor, printer_id, data.kind)
-        _wake(request)
+        _wake(request, row)
         return _job(row)
 
 
@@ -141,7 +145,7 @@ class PrintJobController(Controller):
         from hub.printing import service
 
         row = await request.app.state.db.write(service.retry, identity.actor, job_id)
-        _wake(request)
+        _wake(request, row)
         return _job(row)
 
     @post("/{job_id:str}/cancel", opt=requires(MANAGE), status_code=200, summary="Cancel a job not yet printed")
@@ -190,7 +194,7 @@ class SaleReceiptController(Controller):
 
         row = await request.app.state.db.write(service.reprint, identity.actor, sale_id,
                                                data.printer_id if data else None)
-        _wake(request)
+        _wake(request, row)
         return _job(row)
 
 
@@ -208,7 +212,7 @@ class DrawerController(Controller):
         device = data.device_id or identity.device_id
         row = await request.app.state.db.write(service.open_drawer, identity.actor, device_id=device,
                                                printer_id=data.printer_id, reason=data.reason)
-        _wake(request)
+        _wake(request, row)
         return _job(row)
 
 
@@ -228,7 +232,7 @@ class LabelPrintController(Controller):
             service.print_labels, identity.actor, product_ids=data.product_ids, from_queue=data.from_queue,
             kind=data.kind, copies=data.copies, printer_id=data.printer_id, clear_queue=data.clear_queue,
             as_of=data.as_of)
-        _wake(request)
+        _wake(request, row)
         return _job(row)
 
     @post("/render", opt=requires("catalogue.view"), status_code=200,

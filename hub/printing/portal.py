@@ -132,15 +132,18 @@ class PeripheralsPortal(PortalController):
     async def _write(self, request: Request, fn: Any, *args: Any, form: str, values: dict[str, Any], lead: str,
                      notice: str, anchor: str = "", **kwargs: Any) -> Response | Template:
         from hub.errors import HubError, NotFoundError
-        from hub.printing.subsystem import wake
+        from hub.printing.subsystem import queued, wake
 
         try:
-            await request.app.state.db.write(fn, request.state.identity.actor, *args, **kwargs)
+            done = await request.app.state.db.write(fn, request.state.identity.actor, *args, **kwargs)
         except HubError as err:
             if isinstance(err, NotFoundError):
                 raise
             return await self._page(request, refused=_refusal(err, lead), form=form, values=values)
-        wake(request.app.state)
+        if isinstance(done, dict) and "kind" in done and "next_attempt_at" in done:
+            queued(request.app.state, done)  # a print job: its printer starts now, the event stream hears
+        else:
+            wake(request.app.state)
         return shell.redirect(request, f"/peripherals{anchor}", notice)
 
     @get(opt=requires(VIEW))

@@ -39,6 +39,15 @@ def wake(state: Any, printer_id: str | None = None) -> None:
         worker.wake(printer_id)
 
 
+def queued(state: Any, job: dict[str, Any]) -> None:
+    """A person queued `job` (committed): start its printer's owner and say so on the event stream."""
+    from hub.events.bus import publish
+
+    wake(state, job.get("printer_id"))
+    publish(state, "print_job", {"job_id": job["id"], "printer_id": job.get("printer_id"), "kind": job["kind"],
+                                 "sale_id": job.get("sale_id"), "status": job["status"], "error": ""})
+
+
 class PrintWorker:
     def __init__(self, state: Any) -> None:
         self.state = state

@@ -237,7 +237,7 @@ class SalesPortal(PortalController):
         """Queue a copy of the receipt, marked COPY, to the till's receipt printer (or the store's),
         through the API's own service (one audit entry `sale.reprinted`)."""
         from hub.printing.service import reprint
-        from hub.printing.subsystem import wake
+        from hub.printing.subsystem import queued
 
         try:
             job = await request.app.state.db.write(reprint, request.state.identity.actor, sale_id)
@@ -246,7 +246,7 @@ class SalesPortal(PortalController):
                 raise
             return await self._receipt_page(request, sale_id, "sales/receipt.html",
                                             refusal(err, "The receipt was not reprinted"))
-        wake(request.app.state)
+        queued(request.app.state, job)
         return shell.redirect(request, f"/sales/{sale_id}", f"A copy of the receipt is on its way to "
                                                             f"{job['printer_name']}.")
 

@@ -106,9 +106,12 @@ def test_paper_out_holds_the_job_and_raises_an_alert_until_paper_is_back(hub, pr
     assert not receipt.of("drawer")  # kicked already
     assert any(ln.endswith(sale["invoice_number"]) for ln in receipt.lines)
     assert printer_row(admin, printer_id)["status"] == "ready"
-    seen = []
-    while not events.queue.empty():
-        seen.append(events.queue.get_nowait())
+    seen: list = []
+    deadline = time.monotonic() + 10
+    while not any(e.kind == "print_job" and e.data["status"] == "done" for e in seen) and time.monotonic() < deadline:
+        while not events.queue.empty():  # the events follow the job's row
+            seen.append(events.queue.get_nowait())
+        time.sleep(0.02)
     statuses = [e.data["status"] for e in seen if e.kind == "printer_status"]
     assert statuses == ["paper_out", "ready"]
     jobs_seen = [e.data["status"] for e in seen if e.kind == "print_job" and e.data["job_id"] == job["id"]]
@@ -176,11 +179,21 @@ def test_reprint_queues_a_copy_marked_copy_and_is_audited(hub, printer):
     printer_id = add_printer(admin, printer.url)
     assign(admin, printer_id)  # the store's receipt printer serves a till with none of its own
     supervisor = hub.as_user("supervisor")
+    events = bus_for(hub.server.app.state).subscribe()
     before = audit_count(hub)
     r = supervisor.post(f"/api/v1/sales/{sale['id']}/reprint")
     assert r.status_code == 202, r.text
     assert r.json()["kind"] == "copy" and r.json()["printer_id"] == printer_id
     [data] = printer.wait_for_jobs(1)
+    said: list[str] = []
+    deadline = time.monotonic() + 10
+    while "done" not in said and time.monotonic() < deadline:  # the event follows the job's row
+        while not events.queue.empty():
+            event = events.queue.get_nowait()
+            if event.kind == "print_job" and event.data["job_id"] == r.json()["id"]:
+                said.append(event.data["status"])
+        time.sleep(0.02)
+    assert said == ["queued", "done"]
     got = decode(data)
     assert got.lines.count(COPY_MARK) == 2 and any(ln.endswith(sale["invoice_number"]) for ln in got.lines)
     [entry] = [e for e in audit_entries(hub) if e["seq"] > before]
