@@ -129,7 +129,7 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/fiscal/devices/{device_id}/config": lambda p: _fiscal(
         p, "/config", "fiscal_device.configured", register=True),
     "POST /api/v1/fiscal/devices/{device_id}/day/open": lambda p: _fiscal(
-        p, "/day/open", "fiscal_day.opened", register=True),
+        p, "/day/open", "fiscal_day.opened", mapped=True),
     "POST /api/v1/fiscal/devices/{device_id}/day/close": lambda p: _fiscal(
         p, "/day/close", "fiscal_day.closed", opened=True),
     "POST /api/v1/fiscal/queue/submit": lambda p: Change(

@@ -92,8 +92,10 @@ def new_device_body(hub: Hub, pairing: Any) -> dict[str, Any]:
             "activation_key": f"K{number:07d}"}
 
 
-def oracle_device(hub: Hub, root: Any, pairing: Any, *, register: bool = False, opened: bool = False) -> str:
-    """A fiscal device made by root against the shared simulator; registered or with its day open."""
+def oracle_device(hub: Hub, root: Any, pairing: Any, *, register: bool = False, mapped: bool = False,
+                  opened: bool = False) -> str:
+    """A fiscal device made by root against the shared simulator; registered, with every tax class
+    mapped (ready to open its day), or with its day open."""
     sim = shared_sim(hub)
     if not getattr(hub, "fiscal_configured", False):
         configure(hub, root, sim)
@@ -101,11 +103,12 @@ def oracle_device(hub: Hub, root: Any, pairing: Any, *, register: bool = False, 
     r = root.post(f"{FISCAL}/devices", json=new_device_body(hub, pairing))
     assert r.status_code == 201, r.text
     device_id = r.json()["id"]
-    if register or opened:
+    if register or mapped or opened:
         r = root.post(f"{FISCAL}/devices/{device_id}/register")
         assert r.status_code == 200, r.text
-    if opened:
+    if mapped or opened:
         map_every_class(root, sim, device_id)
+    if opened:
         open_day(root, device_id)
     return device_id
 

@@ -39,3 +39,31 @@ def test_the_page_shows_the_device_its_day_counters_queue_and_calls(hub, sim):
     r = portal.call("GET", "/fiscal", portal.token("manager"))
     assert "Queue: 0 to send" in r.text and "1 accepted" in r.text
     assert portal.call("GET", "/fiscal", portal.token("cashier")).status_code == 403
+
+
+def test_managers_open_and_close_the_fiscal_day_and_submit_from_the_page(hub, sim):
+    portal = Portal(hub)
+    manager = hub.as_user("manager")
+    configure(hub, manager, sim)
+    till, dev = fiscal_till(hub, manager, sim)
+    session = portal.token("manager")
+    # refused while the tax classes are unmapped: the reasons beside the page, nothing changed
+    r = portal.call("POST", f"/fiscal/devices/{dev['id']}/open", session)
+    assert r.status_code == 409 and "The fiscal day was not opened" in r.text and "tax_classes.VAT" in r.text
+    assert manager.get(f"{FISCAL}/devices/{dev['id']}/day").json()["day_status"] == "closed"
+    map_taxes(manager)
+    r = portal.call("POST", f"/fiscal/devices/{dev['id']}/open", session)
+    assert r.status_code == 303 and r.headers["location"] == "/fiscal", r.text
+    assert manager.get(f"{FISCAL}/devices/{dev['id']}/day").json()["day_status"] == "opened"
+    till.sell(till.body([line(500)]))
+    sim.down = True
+    r = portal.call("POST", f"/fiscal/devices/{dev['id']}/close", session)
+    assert r.status_code == 409 and "not yet accepted by FDMS" in r.text
+    sim.down = False
+    assert portal.call("POST", "/fiscal/submit", session).status_code == 303
+    assert manager.get(f"{FISCAL}/devices/{dev['id']}/day").json()["queued"] == 0
+    assert portal.call("POST", f"/fiscal/devices/{dev['id']}/close", session).status_code == 303
+    assert manager.get(f"{FISCAL}/devices/{dev['id']}/day").json()["day_status"] == "closed"
+    page = portal.call("GET", "/fiscal", portal.token("supervisor"))
+    assert page.status_code == 200 and "Open fiscal day" not in page.text  # fiscal.view only
+    assert portal.call("POST", "/fiscal/submit", portal.token("supervisor")).status_code == 403

@@ -57,6 +57,11 @@ def _device(p: People) -> str:
 
 PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
     "GET /fiscal": lambda p, who: PageCall("/fiscal"),
+    "POST /fiscal/devices/{device_id}/open": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), mapped=True)}/open"),
+    "POST /fiscal/devices/{device_id}/close": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), opened=True)}/close"),
+    "POST /fiscal/submit": lambda p, who: PageCall("/fiscal/submit"),
     "GET /login": lambda p, who: PageCall("/login"),
     "POST /login": lambda p, who: PageCall("/login", {"username": who or "cashier",
                                                        "password": _password(p, who)}),
@@ -1192,3 +1197,20 @@ PAGE_CHANGES.update({
     "POST /sales/{sale_id}/reprint": lambda p: PageChange(f"/sales/{_reprint_sale(p)}/reprint", "sale.reprinted",
                                                           token=_root(p)),
 })
+
+
+PAGE_CHANGES.update({
+    "POST /fiscal/devices/{device_id}/open": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), mapped=True)}/open",
+        "fiscal_day.opened", token=_root(p)),
+    "POST /fiscal/devices/{device_id}/close": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), opened=True)}/close",
+        "fiscal_day.closed", token=_root(p)),
+    "POST /fiscal/submit": lambda p: PageChange("/fiscal/submit", "fiscal.queue_submitted", token=_root(p)),
+})
+
+
+def _fiscal():
+    from tests.fiscal import recipes
+
+    return recipes
