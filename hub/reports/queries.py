@@ -452,16 +452,19 @@ def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     found: dict[str, dict[str, Any]] = {}
     per_currency: dict[tuple, dict[str, Any]] = {}
     # The rate once per sale (a materialised set of the period's live sales), then its lines.
+    # Each line's cost is looked up once (materialised: a flattened subquery would repeat the
+    # lookup for every use of `cost`).
     sql = f"""
-    WITH ps AS MATERIALIZED (SELECT s.id, s.currency, s.tax_mode, {rate} FROM sales s WHERE {IN_PERIOD} AND {LIVE})
-    SELECT k, currency, num, den, sum(quantity), sum(revenue), sum(cost), sum(cost IS NOT NULL), count(*),
-           sum(CASE WHEN cost IS NOT NULL THEN revenue ELSE 0 END)
-    FROM (SELECT coalesce(l.product_id, 'code:' || l.code) AS k, ps.currency, ps.num, ps.den, l.quantity,
-                 CASE ps.tax_mode WHEN 'inclusive' THEN l.total - l.tax_amount ELSE l.total END AS revenue,
-                 (SELECT -sum(m.quantity * m.unit_cost) FROM stock_movements m WHERE m.source_type = 'sale'
-                    AND m.source_id = l.sale_id AND m.source_line = l.line_no) AS cost
-          FROM ps JOIN sale_lines l ON l.sale_id = ps.id)
-    GROUP BY k, currency, num, den"""
+    WITH ps AS MATERIALIZED (SELECT s.id, s.currency, s.tax_mode, {rate} FROM sales s WHERE {IN_PERIOD} AND {LIVE}),
+    pl AS MATERIALIZED (
+        SELECT l.product_id, l.code, ps.currency, ps.num, ps.den, l.quantity,
+               CASE ps.tax_mode WHEN 'inclusive' THEN l.total - l.tax_amount ELSE l.total END AS revenue,
+               (SELECT -sum(m.quantity * m.unit_cost) FROM stock_movements m WHERE m.source_type = 'sale'
+                  AND m.source_id = l.sale_id AND m.source_line = l.line_no) AS cost
+        FROM ps JOIN sale_lines l ON l.sale_id = ps.id)
+    SELECT coalesce(product_id, 'code:' || code) AS k, currency, num, den, sum(quantity), sum(revenue), sum(cost),
+           count(cost), count(*), sum(CASE WHEN cost IS NOT NULL THEN revenue ELSE 0 END)
+    FROM pl GROUP BY product_id, CASE WHEN product_id IS NULL THEN code END, currency, num, den"""
     for r in conn.execute(sql, _params(period)):
         key, cur, num, den, quantity, revenue, cost, costed, lines, costed_revenue = r
         row = found.setdefault(key, {"quantity": 0, "revenue": 0, "cost": 0, "costed_lines": 0, "lines": 0,
