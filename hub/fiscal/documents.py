@@ -123,6 +123,30 @@ def refund_note(conn: sqlite3.Connection, refund_id: str, **settings: Any) -> tu
     return receipt, taxes, total
 
 
+CORRECTION_LINES_SQL = (
+    "SELECT COALESCE(NULLIF(r.description, ''), l.name, 'Price correction') AS name, COALESCE(l.code, '') AS code, "
+    "1000 AS quantity, r.amount AS total, NULL AS unit_price, r.tax_rate_bp, p.hs_code AS product_hs, "
+    "c.zimra_tax_id AS class_tax_id FROM sale_correction_lines r "
+    "LEFT JOIN sale_lines l ON l.sale_id = ? AND l.line_no = r.sale_line_no "
+    "LEFT JOIN products p ON p.id = l.product_id LEFT JOIN tax_classes c ON c.id = l.tax_class_id "
+    "WHERE r.correction_id = ? ORDER BY r.line_no")
+
+
+def correction_note(conn: sqlite3.Connection, correction_id: str,
+                    **settings: Any) -> tuple[dict[str, Any], list[ReceiptTax], int]:
+    """A price correction: a charge as a debit note, a credit as a credit note (one line per
+    corrected line or tax rate, quantity 1), the money taken or paid back."""
+    correction = conn.execute("SELECT * FROM sale_corrections WHERE id = ?", (correction_id,)).fetchone()
+    sale = dict(conn.execute("SELECT * FROM sales WHERE id = ?", (correction["sale_id"],)).fetchone())
+    lines = [dict(r) for r in conn.execute(CORRECTION_LINES_SQL, (sale["id"], correction_id))]
+    tenders = [dict(r) for r in conn.execute(
+        "SELECT * FROM sale_correction_tenders WHERE correction_id = ? ORDER BY seq", (correction_id,))]
+    kind = "DebitNote" if correction["kind"] == "charge" else "CreditNote"
+    receipt, taxes, total = build(conn, kind, sale, lines, tenders, **settings)
+    receipt["receiptNotes"] = f"Price correction: {correction['reason']}"[:500]
+    return receipt, taxes, total
+
+
 def build(conn: sqlite3.Connection, receipt_type: str, sale: dict[str, Any], lines: list[dict[str, Any]],
           tenders: list[dict[str, Any]], *, config: dict[str, Any], vat_payer: bool, fallback_tax_id: int | None,
           fallback_hs_code: str) -> tuple[dict[str, Any], list[ReceiptTax], int]:

@@ -58,3 +58,14 @@ def on_void(conn: sqlite3.Connection, sale: dict[str, Any], void: dict[str, Any]
 
     service.enqueue_note(conn, "void", void["id"], sale["id"])
     return []
+
+
+def on_correction(conn: sqlite3.Connection, sale: dict[str, Any], correction: dict[str, Any]) -> list[str]:
+    """A price correction of a fiscalised sale: a charge becomes a debit note, a credit a credit note."""
+    if conn.execute("SELECT 1 FROM fiscal_devices LIMIT 1").fetchone() is None:
+        return []
+    from hub.fiscal import service
+
+    service.enqueue_note(conn, "correction", correction["id"], sale["id"],
+                         "DebitNote" if correction["kind"] == "charge" else "CreditNote")
+    return []

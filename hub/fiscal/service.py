@@ -605,7 +605,7 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
                             "ORDER BY created_at, rowid", (device["id"],)).fetchall():
         builder = BUILDERS.get(row["document_type"])
         if builder is None:
-            break  # debit notes (price corrections) are not built yet (docs/fiscal.md): order is kept
+            break  # a document type this hub does not fiscalise yet: order is kept
         original = None
         if row["document_type"] != "sale":
             original = _original(conn, row)
@@ -656,9 +656,11 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
     return signed
 
 
-BUILDERS = {"sale": documents.sale_receipt, "refund": documents.refund_note, "void": documents.void_note}
+BUILDERS = {"sale": documents.sale_receipt, "refund": documents.refund_note, "void": documents.void_note,
+            "correction": documents.correction_note}
 NOTE_SALE_SQL = {"refund": "SELECT sale_id FROM sale_refunds WHERE id = ?",
-                 "void": "SELECT sale_id FROM sale_voids WHERE id = ?"}
+                 "void": "SELECT sale_id FROM sale_voids WHERE id = ?",
+                 "correction": "SELECT sale_id FROM sale_corrections WHERE id = ?"}
 
 
 def _sale_of(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> str:
@@ -673,7 +675,7 @@ def _original(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> sqlite3.Row 
 
 
 def _invoice_no(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> str:
-    """The sale's invoice number (a credit note's: the sale's with -R or -V and its id's tail);
+    """The sale's invoice number (a note's: the sale's with -R, -V or -C and its id's tail);
     unique per taxpayer (RCPT013), so a number the hub already fiscalised (a
     duplicate_invoice_number sale) gets the document id's tail."""
     document_id = row["document_id"]
@@ -685,16 +687,18 @@ def _invoice_no(conn: sqlite3.Connection, row: sqlite3.Row | dict) -> str:
     return number[:50]
 
 
-def enqueue_note(conn: sqlite3.Connection, document_type: str, document_id: str, sale_id: str) -> None:
-    """A refund or void of a fiscalised sale becomes a credit note on the device that issued the
-    sale (same currency, after it in that device's order), then is signed when it can be."""
+def enqueue_note(conn: sqlite3.Connection, document_type: str, document_id: str, sale_id: str,
+                 receipt_type: str = "CreditNote") -> None:
+    """A refund, void or price correction of a fiscalised sale becomes a credit (or debit) note on
+    the device that issued the sale (same currency, after it in that device's order), then is
+    signed when it can be."""
     original = conn.execute("SELECT r.fiscal_device_id, r.currency FROM fiscal_receipts r JOIN fiscal_devices d "
                             "ON d.id = r.fiscal_device_id WHERE r.document_type = 'sale' AND r.document_id = ? "
                             "AND d.status = 'registered'", (sale_id,)).fetchone()
     if original is None:
         return  # the sale was never fiscal: nothing to credit
     device = get_device(conn, original["fiscal_device_id"])
-    enqueue(conn, device, document_type, document_id, "CreditNote", original["currency"])
+    enqueue(conn, device, document_type, document_id, receipt_type, original["currency"])
     conn.execute("SAVEPOINT fiscal_note")
     try:
         sign_pending(conn, device)

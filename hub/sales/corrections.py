@@ -26,6 +26,7 @@ from hub.db import audit, sales as rows
 from hub.db.audit import Actor
 from hub.devices.clock import corrected_time
 from hub.errors import ConflictError, FieldErrors
+from hub.fiscal import hooks as fiscal_hooks
 from hub.pricing.rounding import div_round
 from hub.sales import money
 from hub.sales.refunds import shift_exceptions, shown
@@ -174,6 +175,7 @@ def correct_sale(conn: sqlite3.Connection, sale_id: str, body: CorrectionCreate,
            "occurred_at": occurred_at, "device_clock": format_ts(body.device_clock), "recorded_at": recorded_at,
            "body_hash": digest}
     rows.insert_correction(conn, row, lines, tenders)
+    fiscal_hooks.on_correction(conn, sale, row)  # a debit or credit note of the fiscal invoice (docs/fiscal.md)
     raised = shift_exceptions(conn, row, "correction")
     audit.append(conn, caller, "sale.corrected", "sale", sale_id, after={
         "correction_id": body.id, "invoice_number": sale["invoice_number"], "kind": body.kind,

@@ -175,3 +175,33 @@ def test_refunds_and_voids_are_credit_notes_of_the_fiscal_invoice(hub, sim):
     assert r.status_code == 200 and r.json()["day_status"] == "closed", r.text
     counters = {c["fiscalCounterType"] for c in sim.devices[number].closed_days[1]["counters"]}
     assert {"SaleByTax", "CreditNoteByTax", "CreditNoteTaxByTax", "BalanceByMoneyType"} <= counters
+
+
+def test_price_corrections_are_debit_and_credit_notes(hub, sim):
+    from tests.sales.recipes import SALES, Till
+    from tests.sales.refunding import correction_body
+
+    manager = hub.as_user("manager")
+    configure(hub, manager, sim)
+    till, dev = fiscal_till(hub, manager, sim)
+    number = dev["fdms_device_id"]
+    map_taxes(manager)
+    open_day(manager, dev["id"])
+    sold = till.sell(till.body([line(300, 2000)]))
+    boss = Till(hub, "manager", paired_by=till.paired_by, paired=till.paired)
+    charge = correction_body(lines=[{"amount": 10, "tax_rate_bp": 1550}])  # at the sale's own rate (RCPT036)
+    r = boss.http.post(f"{SALES}/{sold['id']}/corrections", json=charge)
+    assert r.status_code == 201, r.text
+    credit = correction_body(kind="credit", lines=[{"line_no": 0, "amount": 50}],
+                             tenders=[{"method": "cash", "currency": "USD", "amount": 50}])
+    r = boss.http.post(f"{SALES}/{sold['id']}/corrections", json=credit)
+    assert r.status_code == 201, r.text
+    assert manager.post(f"{FISCAL}/queue/submit").json()["failed"] == 0
+    held = sim.devices[number].receipts
+    assert [held[n]["receipt"]["receiptType"] for n in sorted(held)] == ["FiscalInvoice", "DebitNote", "CreditNote"]
+    assert held[2]["receipt"]["receiptTotal"] == Decimal("0.10") and held[3]["receipt"]["receiptTotal"] == Decimal("-0.50")
+    assert all(not x["answer"]["validationErrors"] for x in held.values()), [x["answer"] for x in held.values()]
+    r = manager.post(f"{FISCAL}/devices/{dev['id']}/day/close")
+    assert r.status_code == 200 and r.json()["day_status"] == "closed", r.text
+    counters = {c["fiscalCounterType"] for c in sim.devices[number].closed_days[1]["counters"]}
+    assert {"DebitNoteByTax", "DebitNoteTaxByTax", "CreditNoteByTax"} <= counters
