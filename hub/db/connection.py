@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 import sqlite3
 import threading
@@ -151,6 +152,8 @@ class _Job:
     args: tuple
     kwargs: dict
     future: Future
+    # The caller's context (its request id, say): the write runs in it on the writer thread.
+    context: contextvars.Context
 
 
 class Database:
@@ -260,7 +263,7 @@ class Database:
         feed_txn = conn.feed_txn
         conn.execute("SAVEPOINT soko_write")
         try:
-            result = job.fn(conn, *job.args, **job.kwargs)
+            result = job.context.run(job.fn, conn, *job.args, **job.kwargs)
         except BaseException as err:
             if conn.in_transaction:
                 conn.execute("ROLLBACK TO soko_write")
@@ -274,7 +277,7 @@ class Database:
         if self._writer is None or self._closed:
             raise DatabaseError("the database is not open")
         future: Future = Future()
-        self._jobs.put(_Job(fn, args, kwargs, future))
+        self._jobs.put(_Job(fn, args, kwargs, future, contextvars.copy_context()))
         return future
 
     def _reader(self) -> HubConnection:
@@ -304,7 +307,8 @@ class Database:
     async def read(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Run fn(conn, ...) on a reader connection, inside one read snapshot."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reader_pool, self._run_read, fn, args, kwargs)
+        context = contextvars.copy_context()  # the caller's request id reaches the reader thread
+        return await loop.run_in_executor(self._reader_pool, context.run, self._run_read, fn, args, kwargs)
 
     def write_sync(self, fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
         """Blocking form of `write`, for threads that are not the event loop."""

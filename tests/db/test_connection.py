@@ -241,3 +241,17 @@ def test_meta_epoch_changes_on_new_epoch(db_path):
         assert first != second and meta.get(conn, "epoch") == second
     finally:
         conn.close()
+
+
+async def test_a_write_and_a_read_run_in_their_callers_context(db_path):
+    import contextvars
+
+    request = contextvars.ContextVar("request", default=None)
+    db = Database(db_path)
+    db.open()
+    try:
+        request.set("req-1")
+        assert await db.write(lambda conn: request.get()) == "req-1"
+        assert await db.read(lambda conn: request.get()) == "req-1"
+    finally:
+        db.close()
