@@ -224,7 +224,18 @@ class Database:
                         stopping = True
                         break
                     group.append(more)
-                self._commit_group(conn, group)
+                # A write whose caller went away before it started (a cancelled request) is not
+                # run; once started it can no longer be cancelled, so its answer always lands.
+                group = [j for j in group if j.future.set_running_or_notify_cancel()]
+                if not group:
+                    continue
+                try:
+                    self._commit_group(conn, group)
+                except Exception:  # never let the one writer thread die: every later write would hang
+                    log.exception("the database writer failed a group of %d writes", len(group))
+                    for j in group:
+                        if not j.future.done():
+                            j.future.set_exception(DatabaseError("the write failed inside the database writer"))
         finally:
             conn.close()
 

@@ -255,3 +255,29 @@ async def test_a_write_and_a_read_run_in_their_callers_context(db_path):
         assert await db.read(lambda conn: request.get()) == "req-1"
     finally:
         db.close()
+
+
+async def test_a_write_whose_caller_went_away_before_it_ran_is_skipped_and_the_writer_goes_on(db_path):
+    db = Database(db_path)
+    db.open()
+    inside, release = threading.Event(), threading.Event()
+    try:
+        def hold(conn):
+            inside.set()
+            assert release.wait(10)
+
+        first = asyncio.ensure_future(db.write(hold))
+        await asyncio.get_running_loop().run_in_executor(None, inside.wait, 10)
+        gone = asyncio.ensure_future(db.write(lambda conn: conn.execute("INSERT INTO t (n) VALUES (1)")))
+        await asyncio.sleep(0.01)
+        gone.cancel()  # the request was cancelled (its client hung up) while the write waited
+        kept = asyncio.ensure_future(db.write(lambda conn: conn.execute("INSERT INTO t (n) VALUES (2)")))
+        await asyncio.sleep(0.01)
+        release.set()
+        await first
+        await kept
+        assert await db.read(lambda c: [r[0] for r in c.execute("SELECT n FROM t")]) == [2]
+        assert await db.write(lambda conn: "still writing") == "still writing"
+    finally:
+        release.set()
+        db.close()
