@@ -78,8 +78,11 @@ def test_two_apps_share_no_mutable_state_in_their_handlers(settings):
     """A controller's handlers are copied for each app (as copy.deepcopy would): tests build many."""
     first, second = create_app(settings, subsystems=[]), create_app(settings, subsystems=[])
     shared = []
+    def handlers(route: Any) -> list[Any]:  # an HTTP route has several, a WebSocket route one
+        return list(getattr(route, "route_handlers", None) or [route.route_handler])
+
     for route_a, route_b in zip(first.routes, second.routes, strict=True):
-        for a, b in zip(route_a.route_handlers, route_b.route_handlers, strict=True):
+        for a, b in zip(handlers(route_a), handlers(route_b), strict=True):
             assert a is not b
             for name in (n for cls in type(a).__mro__ for n in getattr(cls, "__slots__", ())):
                 value = getattr(a, name, None)

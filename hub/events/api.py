@@ -33,7 +33,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import msgspec
-from litestar import WebSocket, get, websocket
+from litestar import Controller, WebSocket, get, websocket
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from hub.auth.access import authenticated
@@ -133,7 +133,6 @@ def _frame(seq: int, kind: str, data: dict[str, Any]) -> str:
     return msgspec.json.encode({"seq": seq, "kind": kind, "data": data}).decode()
 
 
-@websocket(PATH, opt=authenticated(), middleware=[portal_cookie_middleware])
 async def event_stream(socket: WebSocket) -> None:
     """Bus events as JSON text frames to a signed-in till or portal page."""
     from hub.events.bus import bus_for
@@ -200,11 +199,23 @@ class UpgradeRequiredError(HubError):
     status, code, title = 426, "upgrade_required", "Upgrade required"
 
 
-@get(PATH, opt=authenticated(), status_code=426, include_in_schema=False)
-async def event_stream_needs_upgrade() -> None:
-    """A plain GET: the stream is a WebSocket."""
-    raise UpgradeRequiredError("the event stream is a WebSocket: connect with `Upgrade: websocket`",
-                          headers={"Upgrade": "websocket", "Connection": "Upgrade"})
+class EventStreamController(Controller):
+    """A controller, as every feature's routes are, so each app gets its own copies of the
+    handlers (hub._deferred_routes) and no two apps share their resolved state."""
+
+    path = PATH
+    tags = ["events"]
+
+    @websocket("/", opt=authenticated(), middleware=[portal_cookie_middleware])
+    async def stream(self, socket: WebSocket) -> None:
+        """Bus events as JSON text frames to a signed-in till or portal page."""
+        await event_stream(socket)
+
+    @get("/", opt=authenticated(), status_code=426, include_in_schema=False)
+    async def needs_upgrade(self) -> None:
+        """A plain GET: the stream is a WebSocket."""
+        raise UpgradeRequiredError("the event stream is a WebSocket: connect with `Upgrade: websocket`",
+                                   headers={"Upgrade": "websocket", "Connection": "Upgrade"})
 
 
-CONTROLLERS: list = [event_stream, event_stream_needs_upgrade]
+CONTROLLERS: list = [EventStreamController]
