@@ -366,9 +366,15 @@ def map_tax_class(conn: sqlite3.Connection, actor: Actor, class_id: str, tax_id:
 
 def open_problems(conn: sqlite3.Connection, device: dict[str, Any]) -> list[tuple[str, str]]:
     """Why a fiscal day may not open: (field, message) each."""
+    from hub.catalogue.taxes.service import with_rate_in_force
+    from hub.db import taxes as tax_rows
+
     problems = []
     taxes = documents.fdms_taxes(device["config"])
-    for r in conn.execute("SELECT code, zimra_tax_id FROM tax_classes WHERE active = 1 ORDER BY code"):
+    at = now(conn)
+    for r in conn.execute("SELECT id, code, exempt, zimra_tax_id FROM tax_classes WHERE active = 1 ORDER BY code"):
+        if not r["exempt"] and with_rate_in_force(tax_rows.get_tax_class(conn, r["id"]), at)["rate_bp"] is None:
+            continue  # no rate in force yet, so nothing to map it to; its lines take the fallback tax
         if r["zimra_tax_id"] is None or r["zimra_tax_id"] not in taxes:
             problems.append((f"tax_classes.{r['code']}", "this active tax class has no FDMS tax mapped"))
     settings = get_settings(conn)

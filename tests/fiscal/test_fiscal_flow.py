@@ -3,6 +3,8 @@ both, submit, close: no red or yellow result and every sale fiscalised exactly o
 
 from __future__ import annotations
 
+import datetime as dt
+
 import os
 from decimal import Decimal
 import stat
@@ -42,10 +44,16 @@ def test_register_open_sell_on_two_tills_submit_and_close(hub, sim):
         assert stat.S_IMODE(os.stat(f).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(key_files[0].parent).st_mode) == 0o700
 
-    # a day does not open while an active tax class is unmapped
+    # a day does not open while an active tax class is unmapped; a class whose only rate starts
+    # later has nothing to map yet and does not hold the day back
+    tomorrow = (dt.datetime.now(dt.timezone.utc) + dt.timedelta(days=1)).isoformat()
+    r = hub.as_user("admin").post("/api/v1/tax-classes", json={"code": "LUX", "name": "Luxury", "rate_bp": 2500,
+                                                              "effective_from": tomorrow})
+    assert r.status_code == 201, r.text
     r = manager.post(f"{FISCAL}/devices/{dev1['id']}/day/open")
     assert r.status_code == 409 and r.json()["code"] == "fiscal_not_ready", r.text
     assert any(e["field"] == "tax_classes.VAT" for e in r.json()["errors"])
+    assert not any(e["field"] == "tax_classes.LUX" for e in r.json()["errors"])
     map_taxes(manager)
     # a sale before the day opens waits as pending, and is signed first when it opens
     early = till1.sell(till1.body([line(1000)]))
