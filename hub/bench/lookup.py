@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from hub.bench.report import percentile
 
 START_TIMEOUT_S = 60.0
 POLL_INTERVAL_S = 0.05
@@ -67,10 +68,7 @@ class Phase:
     rounds_p99: list[float] = field(default_factory=list)  # each round's own p99
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
 
 @dataclass

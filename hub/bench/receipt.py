@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from hub.bench.lookup import _free_port, _run, _stack, _start_hub, _stop, _wait_ready
+from hub.bench.report import percentile
 from hub.bench.sales import Till, _sign_in, _TillConnection, prepare, sale_body
 
 TARGET_P99_MS = 30.0
@@ -44,10 +45,7 @@ class Series:
     latencies_ms: list[float] = field(default_factory=list)
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
 
 @dataclass

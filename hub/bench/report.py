@@ -41,3 +41,12 @@ def append(path: Path, title: str, body: str) -> None:
     header = "" if path.exists() else "# Benchmarks\n\nAppended by `soko-hub bench`; ratios are hub / reference in the same run.\n"
     with path.open("a") as f:
         f.write(f"{header}\n## {title} ({stamp}, commit {commit()})\n\nMachine: {machine()}\n\n{body}\n")
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The `q` quantile of `values` by rank (the value below which a share q of them lie); NaN
+    for none. Every bench reports its latencies through this one definition."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]

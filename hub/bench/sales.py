@@ -40,6 +40,7 @@ from typing import Any
 import httpx
 
 from hub.bench.lookup import _free_port, _run, _stack, _start_hub, _stop, _wait_ready
+from hub.bench.report import percentile
 
 LINES_PER_SALE = 15
 TARGET_RATE = 150  # sales a second, DESIGN.md section 9
@@ -58,10 +59,7 @@ class Phase:
     first_error: str = ""
 
     def pct(self, q: float) -> float:
-        if not self.latencies_ms:
-            return float("nan")
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+        return percentile(self.latencies_ms, q)
 
     @property
     def rate(self) -> float:
