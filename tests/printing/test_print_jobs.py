@@ -220,6 +220,11 @@ def test_the_receipt_endpoint_gives_escpos_text_and_json(hub):
     copy = decode(admin.get(f"/api/v1/sales/{sale['id']}/receipt", params={"format": "escpos", "copy": True}).content)
     assert COPY_MARK in copy.lines
     assert admin.get("/api/v1/sales/nope/receipt").status_code == 404
+    # the cashier signed in at a till that prints on its own printer fetches it too
+    till = Till(hub)
+    own = till.sell()
+    r = till.http.get(f"/api/v1/sales/{own['id']}/receipt", params={"format": "escpos"})
+    assert r.status_code == 200 and decode(r.content).lines
 
 
 def test_opening_the_drawer_needs_its_permission_and_is_audited(hub, printer):
