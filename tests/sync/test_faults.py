@@ -76,7 +76,8 @@ def assert_exactly_once_and_stock_agrees(hub: HubProcess, tills: list[Till]) -> 
     moved = dict(hub.query("SELECT source_id, count(*) FROM stock_movements WHERE kind = 'sale' GROUP BY source_id"))
     lines = dict(hub.query("SELECT l.sale_id, count(*) FROM sale_lines l JOIN products p ON p.id = l.product_id"
                            " WHERE p.stock_tracked = 1 GROUP BY l.sale_id"))
-    assert moved == lines and set(moved) == set(made), "a sale's stock moved other than once per line"
+    # every sale moved each stock-tracked line once; a basket of untracked goods (airtime) moves none
+    assert moved == lines and set(moved) <= set(made), "a sale's stock moved other than once per line"
 
 
 def test_an_answer_lost_after_the_commit_is_retried_and_each_sale_is_held_once(hub_proc, proxy, tmp_path):
