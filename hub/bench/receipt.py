@@ -38,6 +38,7 @@ WARMUP_SALES = 10
 GAP_S = 0.005  # between one receipt's last byte and the next sale
 JOB_TIMEOUT_S = 10.0
 READY = 0x12  # DLE EOT answer of a ready printer (fixed bits only)
+PAPER_PRESENT = 0x00  # GS r 1 answer: paper there, not near its end
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Result:
 
 
 class Listener:
-    """The scripted printer: answers DLE EOT n with a ready status; each connection is a job."""
+    """The scripted printer: answers DLE EOT n (and GS r 1) as a ready printer; each connection is a job."""
 
     def __init__(self) -> None:
         self.jobs: asyncio.Queue[tuple[float, float, bytes]] = asyncio.Queue()
@@ -78,9 +79,16 @@ class Listener:
         while chunk := await reader.read(65536):
             last, wall = time.perf_counter(), time.time()
             data = bytes(chunk)
-            while (at := data.find(b"\x10\x04")) != -1 and at + 2 < len(data):
+            # real-time queries, answered as a ready printer with paper would: DLE EOT n and, for
+            # a model with a paper sensor (the 80 mm profile's), GS r 1
+            while True:
+                found = [(at, q, a) for q, a in ((b"\x10\x04", READY), (b"\x1dr", PAPER_PRESENT))
+                         if (at := data.find(q)) != -1 and at + 2 < len(data)]
+                if not found:
+                    break
+                at, _query, answer = min(found)
                 job += data[:at]
-                writer.write(bytes([READY]))
+                writer.write(bytes([answer]))
                 data = data[at + 3:]
             job += data
         writer.close()
@@ -241,7 +249,7 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
 def summary(result: Result) -> str:
     met = result.after_commit.pct(0.99) <= TARGET_P99_MS
     return (f"{result.sales} sales of 15 lines paid in cash, one at a time, from one paired till over HTTPS; its "
-            f"receipt printer a TCP listener on 127.0.0.1 answering DLE EOT (ready). Each receipt "
+            f"receipt printer a TCP listener on 127.0.0.1 answering DLE EOT and GS r 1 (ready, paper present). Each receipt "
             f"{result.receipt_bytes} bytes with a drawer kick, a QR code and a cut. Reference: the same bytes, "
             f"pre-rendered, over a raw socket to the same listener. Mean commit "
             f"{statistics.fmean(result.commit.latencies_ms):.1f} ms. Target p99 <= {TARGET_P99_MS:g} ms from the "
