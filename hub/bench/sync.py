@@ -35,6 +35,7 @@ DELTA_TARGET_S = 0.1
 DELTA_CHANGES = 500
 DELTA_TXN = 50  # changes per hub transaction in the delta
 RAW_CHUNK = 64 * 1024
+BATCH = 2000  # snapshot rows decoded and inserted together
 # A rowid table: rows of a kilobyte in a WITHOUT ROWID table insert about five times slower.
 TILL_SCHEMA = """
 CREATE TABLE IF NOT EXISTS rows (entity TEXT NOT NULL, id TEXT NOT NULL, version INTEGER NOT NULL,
@@ -68,7 +69,7 @@ class Page(msgspec.Struct):
     hub_time: str
 
 
-_row = msgspec.json.Decoder(Row)
+_rows = msgspec.json.Decoder(list[Row])
 _any = msgspec.json.Decoder()
 _page = msgspec.json.Decoder(Page)
 
@@ -116,7 +117,9 @@ def lines_of(chunks: Iterable[bytes]) -> Iterator[bytes]:
 
 
 def load_snapshot(conn: Any, chunks: Iterable[bytes]) -> int:
-    """Decode and insert a snapshot into fresh tables in one transaction; returns its row count."""
+    """Decode and insert a snapshot into fresh tables in one transaction; returns its row count.
+    Rows are decoded a batch at a time (one JSON array of BATCH lines, one call into msgspec) and
+    inserted with one executemany each: a till decodes 50,000 rows, not 50,000 documents."""
     lines = lines_of(chunks)
     first = next(lines, None)
     if first is None:
@@ -126,18 +129,22 @@ def load_snapshot(conn: Any, chunks: Iterable[bytes]) -> int:
     try:
         conn.execute("DELETE FROM rows")
         count, batch, end = 0, [], None
+
+        def flush() -> int:
+            rows = _rows.decode(b"[" + b",".join(batch) + b"]")
+            conn.executemany(UPSERT_SQL, [(r.entity, r.id, r.version, bytes(r.data)) for r in rows])
+            batch.clear()
+            return len(rows)
+
         for line in lines:
             if line.startswith(b'{"entity"'):
-                r = _row.decode(line)
-                batch.append((r.entity, r.id, r.version, bytes(r.data)))
-                if len(batch) >= 2000:
-                    conn.executemany(UPSERT_SQL, batch)
-                    count += len(batch)
-                    batch = []
+                batch.append(line)
+                if len(batch) >= BATCH:
+                    count += flush()
             else:
                 end = _any.decode(line)
-        conn.executemany(UPSERT_SQL, batch)
-        count += len(batch)
+        if batch:
+            count += flush()
         if not end or end.get("count") != count:
             raise ValueError(f"the snapshot is not whole ({count} rows, end line {end})")
         conn.execute("INSERT OR REPLACE INTO cursor (one, value) VALUES (1, ?)", (header["cursor"],))
