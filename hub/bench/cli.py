@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,14 +20,10 @@ def bench() -> None:
 @click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
 def startup(runs: int, output: Path, no_write: bool) -> None:
     """Cold start to the first health 200, its CPU time and idle RSS, against a bare Litestar app."""
-    from hub.bench import report, startup as measure_startup
+    from hub.bench import startup as measure_startup
 
     result = measure_startup.measure(runs)
-    body = measure_startup.summary(result) + "\n\n" + report.table(measure_startup.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Start-up and idle memory, {runs} runs", body)
-        click.echo(f"appended to {output}")
+    _show(measure_startup, result, f"Start-up and idle memory, {runs} runs", output, no_write)
 
 
 @bench.command()
@@ -39,14 +36,9 @@ def mdns(runs: int, output: Path, no_write: bool) -> None:
     """How long a fresh till-side resolver takes to find a just-started hub over mDNS, key pin
     checked (target <= 1.5 s), against a bare python-zeroconf service; on loopback only."""
     from hub.bench import mdns as measure_mdns
-    from hub.bench import report
 
     result = measure_mdns.measure(runs)
-    body = measure_mdns.summary(result) + "\n\n" + report.table(measure_mdns.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Finding the hub over mDNS, {runs} runs", body)
-        click.echo(f"appended to {output}")
+    _show(measure_mdns, result, f"Finding the hub over mDNS, {runs} runs", output, no_write)
 
 
 @bench.command("sync")
@@ -62,15 +54,10 @@ def sync_down(products: int, runs: int, seed: int, output: Path, no_write: bool)
     """A till's full sync (snapshot to a committed till database, target <= 1 s for 50,000
     products) and a delta of 500 changes (target <= 100 ms) over HTTPS, against the same decode
     and insert without the hub."""
-    from hub.bench import report
     from hub.bench import sync as measure_sync
 
     result = measure_sync.measure(products, runs, seed)
-    body = measure_sync.summary(result) + "\n\n" + report.table(measure_sync.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Till sync down, {products} products", body)
-        click.echo(f"appended to {output}")
+    _show(measure_sync, result, f"Till sync down, {products} products", output, no_write)
 
 
 @bench.command()
@@ -91,14 +78,9 @@ def lookup(products: int, seconds: float, rounds: int, rate: int, seed: int, out
     """Barcode lookup p50/p99 through the API: idle, while slow commits run (target p99 <= 5 ms)
     and while a writer commits nonstop, against the same lookup on raw sqlite3."""
     from hub.bench import lookup as measure_lookup
-    from hub.bench import report
 
     result = measure_lookup.measure(products, seconds, rate, seed, rounds)
-    body = measure_lookup.summary(result) + "\n\n" + report.table(measure_lookup.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Barcode lookup, {products} products", body)
-        click.echo(f"appended to {output}")
+    _show(measure_lookup, result, f"Barcode lookup, {products} products", output, no_write)
 
 
 @bench.command()
@@ -118,15 +100,10 @@ def sales(products: int, tills: int, seconds: float, rate: int, seed: int, outpu
     """Sale commits through the API (1 header + 15 lines): p50/p99/p999 at a store's load (target
     p99 <= 10 ms at 150 sales/s) and the sustained rate of a 30-till burst (target >= 60% of raw
     SQLite committing the same rows)."""
-    from hub.bench import report
     from hub.bench import sales as measure_sales
 
     result = measure_sales.measure(products, tills, seconds, rate, seed)
-    body = measure_sales.summary(result) + "\n\n" + report.table(measure_sales.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Sale commits, {tills} tills", body)
-        click.echo(f"appended to {output}")
+    _show(measure_sales, result, f"Sale commits, {tills} tills", output, no_write)
 
 
 @bench.command()
@@ -144,17 +121,12 @@ def reports(db_path: Path | None, days: int, lines: int, output: Path, no_write:
     beside a COUNT of the same lines, and sale-commit latency while reports run."""
     import tempfile
 
-    from hub.bench import report
     from hub.bench import reports as measure_reports
 
     with tempfile.TemporaryDirectory(prefix="soko-bench-reports-") as scratch:
         path = db_path or Path(scratch) / "hub.db"
         result = measure_reports.measure(path, generate_days=days, generate_lines=lines, progress=click.echo)
-    body = measure_reports.summary(result) + "\n\n" + report.table(measure_reports.rows(result))
-    click.echo(body)
-    if not no_write:
-        report.append(output, f"Reports over {result['held']['sale_lines']:,} sale lines", body)
-        click.echo(f"appended to {output}")
+    _show(measure_reports, result, f"Reports over {result['held']['sale_lines']:,} sale lines", output, no_write)
 
 
 @bench.command()
@@ -170,11 +142,17 @@ def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) 
     """A sale's receipt from its commit to the last byte at a network printer (a TCP listener on
     127.0.0.1; target p99 <= 30 ms), beside the same bytes pre-rendered over a raw socket."""
     from hub.bench import receipt as measure_receipt
-    from hub.bench import report
 
     result = measure_receipt.measure(sales, products, seed)
-    body = measure_receipt.summary(result) + "\n\n" + report.table(measure_receipt.rows(result))
+    _show(measure_receipt, result, f"Receipt printing, {sales} sales", output, no_write)
+
+
+def _show(measured: Any, result: Any, title: str, output: Path, no_write: bool) -> None:
+    """Print a bench's summary and table, and append them to `output` under `title` unless told not to."""
+    from hub.bench import report
+
+    body = measured.summary(result) + "\n\n" + report.table(measured.rows(result))
     click.echo(body)
     if not no_write:
-        report.append(output, f"Receipt printing, {sales} sales", body)
+        report.append(output, title, body)
         click.echo(f"appended to {output}")
