@@ -351,7 +351,7 @@ def _sign_in(base: str, tills: list[Till], password: str) -> None:
             till.shift_id = r.json()["id"]
 
 
-def _checked(data: Path, result_sales: int) -> tuple[int, int, list[Any]]:
+def _checked(data: Path) -> tuple[int, int, list[Any]]:
     """The sales the hub holds, the exceptions they raised, and the stock ledger's differences."""
     from hub.db.connection import connect
     from hub.inventory import ledger
@@ -384,7 +384,7 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
             _stop(proc)
         ref = reference(data, sellable, rng)
         sent = len(load.latencies_ms) + len(burst.latencies_ms) + tills * WARMUP_SALES
-        held, raised, differences = _checked(data, sent)
+        held, raised, differences = _checked(data)
         if held != sent or differences:
             raise RuntimeError(f"the hub holds {held} sales of the {sent} it acknowledged, "
                                f"{len(differences)} stock levels differ from the ledger")

@@ -20,6 +20,7 @@ A lone write is not held back waiting for company.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import contextvars
 import logging
@@ -179,8 +180,8 @@ class Database:
         # Called on the writer thread after each commit that recorded change rows (hub.sync.feed
         # wakes the tills waiting on the feed with it).
         self.feed_listeners: list[Callable[[], None]] = []
-        # How many writes each of the latest commits carried (hub.bench.sales reports them).
-        self.group_sizes: list[int] = []
+        # How many writes each of the latest commits carried.
+        self.group_sizes: collections.deque[int] = collections.deque(maxlen=256)
 
     def open(self) -> None:
         opened: Future[HubConnection] = Future()
@@ -261,7 +262,7 @@ class Database:
         if conn.feed_txn is not None and any(ok for ok, _ in outcomes):
             for listener in list(self.feed_listeners):
                 listener()
-        self.group_sizes = [*self.group_sizes[-255:], len(group)]
+        self.group_sizes.append(len(group))
         for job, (ok, value) in zip(group, outcomes):
             if ok:
                 job.future.set_result(value)
