@@ -155,32 +155,40 @@ def _wait_ready(proc: subprocess.Popen, base: str) -> None:
 
 class _Connection:
     """One keep-alive HTTP/1.1 connection over TLS, as plain as a till's: the load generator must
-    cost far less than what it measures (httpx's async client added milliseconds per request)."""
+    cost far less than what it measures (httpx's async client added milliseconds per request).
+    `headers` go with every request (a bearer token; a till's device token)."""
 
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, host: str,
-                 token: str) -> None:
+                 headers: dict[str, str]) -> None:
         self.reader, self.writer = reader, writer
-        self.head = f"Host: {host}\r\nAuthorization: Bearer {token}\r\nAccept: application/json\r\n\r\n"
+        self.head = "".join(f"{k}: {v}\r\n" for k, v in {"Host": host, **headers, "Accept": "application/json"}.items())
 
     @classmethod
-    async def open(cls, port: int, token: str) -> "_Connection":
+    async def open(cls, port: int, headers: dict[str, str]) -> "_Connection":
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE  # the hub's own certificate; tills pin its key instead
         reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
-        return cls(reader, writer, f"127.0.0.1:{port}", token)
+        return cls(reader, writer, f"127.0.0.1:{port}", headers)
 
     async def get(self, path: str) -> int:
         """Send a GET, read the whole response; returns its status."""
-        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}".encode())
+        self.writer.write(f"GET {path} HTTP/1.1\r\n{self.head}\r\n".encode())
+        return (await self._answer())[0]
+
+    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        """Send a JSON POST, read the whole response; returns its status and body."""
+        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Type: application/json\r\n"
+                          f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+        return await self._answer()
+
+    async def _answer(self) -> tuple[int, bytes]:
         head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
         length = 0
         for line in head.split(b"\r\n"):
             if line[:15].lower() == b"content-length:":
                 length = int(line[15:])
-        await self.reader.readexactly(length)
-        return status
+        return int(head[9:12]), await self.reader.readexactly(length)
 
     async def close(self) -> None:
         self.writer.close()
@@ -197,7 +205,8 @@ async def open_loop(port: int, token: str, codes: list[str], rate: int, seconds:
     (no coordinated omission). Times come from perf_counter: uvloop's clock ticks in milliseconds."""
     clock = time.perf_counter
     phase = Phase(latencies_ms=[], seconds=seconds)
-    connections = [await _Connection.open(port, token) for _ in range(MAX_CONNECTIONS)]
+    connections = [await _Connection.open(port, {"Authorization": f"Bearer {token}"})
+                   for _ in range(MAX_CONNECTIONS)]
     try:
         for i, code in enumerate(rng.sample(codes, min(WARMUP_REQUESTS, len(codes)))):
             await connections[i % len(connections)].get(_lookup_path(code))

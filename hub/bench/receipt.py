@@ -31,7 +31,7 @@ from typing import Any
 
 from hub.bench.lookup import _free_port, _run, _stack, _start_hub, _stop, _wait_ready
 from hub.bench.report import percentile
-from hub.bench.sales import Till, _sign_in, _TillConnection, prepare, sale_body
+from hub.bench.sales import Till, _sign_in, _till_connection, prepare, sale_body
 
 TARGET_P99_MS = 30.0
 WARMUP_SALES = 10
@@ -132,7 +132,7 @@ def _device_of(data: Path) -> str:
 
 async def _sales(port: int, till: Till, products: list[dict[str, Any]], listener: Listener, n: int,
                  rng: random.Random) -> tuple[Series, Series, Series, dict[str, float], bytes]:
-    connection = await _TillConnection.open(port, till)
+    connection = await _till_connection(port, till)
     commit, printed, after = Series(), Series(), Series()
     arrived: dict[str, float] = {}  # sale id -> wall-clock time of its receipt's last byte
     sample = b""

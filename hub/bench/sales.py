@@ -28,7 +28,6 @@ import json
 import os
 import random
 import sqlite3
-import ssl
 import statistics
 import tempfile
 import time
@@ -39,7 +38,7 @@ from typing import Any
 
 import httpx
 
-from hub.bench.lookup import _free_port, _run, _stack, _start_hub, _stop, _wait_ready
+from hub.bench.lookup import _Connection, _free_port, _run, _stack, _start_hub, _stop, _wait_ready
 from hub.bench.report import percentile
 
 LINES_PER_SALE = 15
@@ -177,43 +176,13 @@ def _uuid7(rng: random.Random) -> uuid.UUID:
     return uuid.UUID(int=value)
 
 
-class _TillConnection:
-    """One keep-alive HTTP/1.1 connection over TLS carrying a till's device token and sign-in, as
-    plain as a till's (see hub.bench.lookup._Connection)."""
-
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, head: str) -> None:
-        self.reader, self.writer, self.head = reader, writer, head
-
-    @classmethod
-    async def open(cls, port: int, till: Till) -> "_TillConnection":
-        context = ssl.create_default_context()
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE  # the hub's own certificate; tills pin its key instead
-        reader, writer = await asyncio.open_connection("127.0.0.1", port, ssl=context)
-        head = (f"Host: 127.0.0.1:{port}\r\nAuthorization: Bearer {till.access_token}\r\n"
-                f"X-Device-Token: {till.device_token}\r\nContent-Type: application/json\r\n"
-                "Accept: application/json\r\n")
-        return cls(reader, writer, head)
-
-    async def post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        self.writer.write(f"POST {path} HTTP/1.1\r\n{self.head}Content-Length: {len(body)}\r\n\r\n".encode() + body)
-        head = await self.reader.readuntil(b"\r\n\r\n")
-        status = int(head[9:12])
-        length = 0
-        for line in head.split(b"\r\n"):
-            if line[:15].lower() == b"content-length:":
-                length = int(line[15:])
-        return status, await self.reader.readexactly(length)
-
-    async def close(self) -> None:
-        self.writer.close()
-        try:
-            await self.writer.wait_closed()
-        except (ssl.SSLError, ConnectionError):
-            pass
+async def _till_connection(port: int, till: Till) -> _Connection:
+    """A keep-alive connection carrying the till's device token and its cashier's sign-in."""
+    return await _Connection.open(port, {"Authorization": f"Bearer {till.access_token}",
+                                         "X-Device-Token": till.device_token})
 
 
-async def _send(connection: _TillConnection, till: Till, products: list[dict[str, Any]], rng: random.Random,
+async def _send(connection: _Connection, till: Till, products: list[dict[str, Any]], rng: random.Random,
                 phase: Phase, since: float) -> None:
     try:
         status, answer = await connection.post("/api/v1/sales", sale_body(till, products, rng))
@@ -228,7 +197,7 @@ async def _send(connection: _TillConnection, till: Till, products: list[dict[str
 
 async def run_phases(port: int, tills: list[Till], products: list[dict[str, Any]], rate: int, seconds: float,
                      rng: random.Random) -> tuple[Phase, Phase]:
-    connections = [await _TillConnection.open(port, till) for till in tills]
+    connections = [await _till_connection(port, till) for till in tills]
     try:
         warm = Phase()
         for _ in range(WARMUP_SALES):
@@ -242,7 +211,7 @@ async def run_phases(port: int, tills: list[Till], products: list[dict[str, Any]
     return load, burst
 
 
-async def _open_loop(connections: list[_TillConnection], tills: list[Till], products: list[dict[str, Any]],
+async def _open_loop(connections: list[_Connection], tills: list[Till], products: list[dict[str, Any]],
                      rate: int, seconds: float, rng: random.Random) -> Phase:
     """`rate` sales a second, sale i at till i mod N, each due at its own moment; a till sends
     its sales one after another, and a sale's latency counts from its moment."""
@@ -270,7 +239,7 @@ async def _open_loop(connections: list[_TillConnection], tills: list[Till], prod
     return phase
 
 
-async def _burst(connections: list[_TillConnection], tills: list[Till], products: list[dict[str, Any]],
+async def _burst(connections: list[_Connection], tills: list[Till], products: list[dict[str, Any]],
                  seconds: float, rng: random.Random) -> Phase:
     """Every till sends its next sale as soon as the last is answered, for `seconds`."""
     phase = Phase()
