@@ -45,6 +45,8 @@ FEATURE_APIS = (
     "hub.quotations.api",
     "hub.reports.api",
     "hub.fiscal.api",
+    "hub.bridge.api",
+    "hub.ops.api",
 )
 
 

@@ -79,16 +79,20 @@ class DatabaseSubsystem:
 
 
 def default_subsystems(settings: Settings) -> list[Any]:
-    """In start order: the database, scheduled prices, the TLS identity, the print worker and the
-    scanners (later: the bridge). mDNS advertising starts once HTTP listens (hub.server)."""
+    """In start order: the database, scheduled prices, the TLS identity, the print worker, the
+    scanners, the fiscal worker, the HQ bridge and operations (backups, clock). mDNS advertising
+    starts once HTTP listens (hub.server)."""
+    from hub.bridge.subsystem import BridgeSubsystem
     from hub.catalogue.products.scheduler import ScheduledPriceSubsystem
     from hub.events.subsystem import ScannerSubsystem
     from hub.fiscal.subsystem import FiscalSubsystem
     from hub.identity.subsystem import TlsSubsystem
+    from hub.ops.subsystem import OpsSubsystem
     from hub.printing.subsystem import PrintSubsystem
 
     return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path),
-            PrintSubsystem(), ScannerSubsystem(), FiscalSubsystem()]
+            PrintSubsystem(), ScannerSubsystem(), FiscalSubsystem(), BridgeSubsystem(),
+            OpsSubsystem()]
 
 
 class Uptime:

@@ -57,6 +57,7 @@ PERMISSIONS: dict[str, str] = {
     "drawer.open": "Open a cash drawer without a sale",
     "fiscal.view": "See the fiscal devices, the fiscal day, its queue, call log and reports",
     "fiscal.manage": "Register fiscal devices, map tax classes, open and close the fiscal day, submit now",
+    "hq.manage": "Enrol the hub with HQ, see and retry its sync with HQ",
 }
 _STOCK = frozenset({"inventory.view", "inventory.adjust", "inventory.receive", "inventory.count",
                     "inventory.approve", "inventory.transfer", "purchasing.manage"})
@@ -79,7 +80,7 @@ BUILTIN_ROLES: dict[str, tuple[str, frozenset[str]]] = {
                    "catalogue.view", "catalogue.manage", "prices.manage", "promotions.manage",
                    "currencies.manage", "customers.view", "customers.manage", "credit.manage",
                    "vouchers.manage", "quotations.manage", "reports.view", "peripherals.view",
-                   "peripherals.manage", "drawer.open", "fiscal.view", "fiscal.manage"}) | _STOCK | _SALES,
+                   "peripherals.manage", "drawer.open", "fiscal.view", "fiscal.manage", "hq.manage"}) | _STOCK | _SALES,
     ),
     # A supervisor takes deliveries, counts and makes small adjustments; approving a stock take
     # or a large adjustment is the manager's.

@@ -55,6 +55,8 @@ FEATURES = (
     "hub.sync.portal",
     "hub.printing.portal",
     "hub.fiscal.portal",
+    "hub.bridge.portal",
+    "hub.ops.portal",
     "hub.licenses.portal",
     "hub.audit.portal",
     "hub.portal.about",

@@ -60,6 +60,11 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(21, "report_indexes", _module("m0021_report_indexes")),
     Migration(22, "sync_feed", _module("m0022_sync_feed")),
     Migration(23, "fiscal", _module("m0023_fiscal")),
+    Migration(24, "bridge", _module("m0024_bridge")),
+    Migration(25, "operations", _module("m0025_operations")),
+    Migration(26, "fiscal_operations", _module("m0026_fiscal_operations")),
+    Migration(27, "fiscal_documents", _module("m0027_fiscal_documents")),
+    Migration(28, "sale_line_category", _module("m0028_sale_line_category")),
 )
 
 TRACKING_SQL = """

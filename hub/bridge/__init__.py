@@ -1,0 +1,1 @@
+"""The hub side of the link to HQ: outbox, push and pull worker, enrolment (docs/cloud-bridge.md)."""

@@ -1,0 +1,3 @@
+"""The bridge API (slot)."""
+
+CONTROLLERS: list = []

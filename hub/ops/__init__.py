@@ -1,0 +1,1 @@
+"""Operations: scheduled verified backups, doctor, support bundle, clock and power, updates."""

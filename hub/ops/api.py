@@ -1,0 +1,3 @@
+"""The operations API (slot)."""
+
+CONTROLLERS: list = []
