@@ -65,6 +65,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(26, "fiscal_operations", _module("m0026_fiscal_operations")),
     Migration(27, "fiscal_documents", _module("m0027_fiscal_documents")),
     Migration(28, "sale_line_category", _module("m0028_sale_line_category")),
+    Migration(29, "fiscal_recovery", _module("m0029_fiscal_recovery")),
 )
 
 TRACKING_SQL = """
