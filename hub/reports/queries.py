@@ -281,20 +281,20 @@ def _category_names(conn: sqlite3.Connection) -> dict[str, str]:
 
 
 def sales_by_category(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
-    """Per product category (the product's category now; "No category" for none or an unknown
-    product) and receipt currency: the lines' total and tax, refunds and net. Added up per product
-    in SQL, then per category here (a few thousand rows, not a join per line)."""
+    """Per product category at the moment of the sale (`sale_lines.category_id`; "No category"
+    for none or an unknown product) and receipt currency: the lines' total and tax, refunds (under
+    the category of the line they give back) and net."""
     found: dict[tuple, dict[str, Any]] = {}
-    category = {r[0]: r[1] for r in conn.execute("SELECT id, category_id FROM products")}
     for r in conn.execute(
-            "SELECT l.product_id, s.currency, sum(l.quantity), sum(l.total), sum(l.tax_amount), sum(l.discount)"
-            f" FROM {LINE_FROM} GROUP BY l.product_id, s.currency", _params(period)):
-        _add(found, (category.get(r[0]), r[1]), quantity=r[2], total=r[3], tax=r[4], discount=r[5])
+            "SELECT l.category_id, s.currency, sum(l.quantity), sum(l.total), sum(l.tax_amount), sum(l.discount)"
+            f" FROM {LINE_FROM} GROUP BY l.category_id, s.currency", _params(period)):
+        _add(found, (r[0], r[1]), quantity=r[2], total=r[3], tax=r[4], discount=r[5])
     for r in conn.execute(
-            "SELECT rl.product_id, s.currency, sum(rl.amount) FROM sale_refund_lines rl JOIN sale_refunds d"
-            " ON d.id = rl.refund_id JOIN sales s ON s.id = d.sale_id"
-            f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY rl.product_id, s.currency", _params(period)):
-        _add(found, (category.get(r[0]), r[1]), refunds=r[2])
+            "SELECT l.category_id, s.currency, sum(rl.amount) FROM sale_refund_lines rl JOIN sale_refunds d"
+            " ON d.id = rl.refund_id JOIN sales s ON s.id = d.sale_id LEFT JOIN sale_lines l"
+            " ON l.sale_id = rl.sale_id AND l.line_no = rl.sale_line_no"
+            f" WHERE {DOC_IN_PERIOD} AND s.training = 0 GROUP BY l.category_id, s.currency", _params(period)):
+        _add(found, (r[0], r[1]), refunds=r[2])
     names = _category_names(conn)
     rows = [{"category_id": cid, "category": names.get(cid, "No category") if cid else "No category",
              "currency": cur, **{f: v.get(f, 0) for f in ("quantity", "discount", "total", "tax", "refunds")},
@@ -444,23 +444,21 @@ def voids_refunds_corrections(conn: sqlite3.Connection, period: Period) -> dict[
 def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     """Per product: the lines' revenue before tax in each receipt currency, and in the base
     currency (costs are in it) converted at each sale's recorded rate, the cost of what left stock
-    (the sale movements' unit cost), the margin and its share of revenue. Lines with no cost
-    known (no stock movement, or one without a cost) are counted apart, not costed at zero."""
+    (`sale_lines.cost_thousandths`: its sale movements' quantity times unit cost), the margin and
+    its share of revenue. Lines with no cost known (no stock movement, or one without a cost) are
+    counted apart, not costed at zero."""
     base = base_currency(conn)
     specs = decimals(conn)
     rate = _rate_sql(base["code"]) if base else "NULL AS num, NULL AS den"
     found: dict[str, dict[str, Any]] = {}
     per_currency: dict[tuple, dict[str, Any]] = {}
     # The rate once per sale (a materialised set of the period's live sales), then its lines.
-    # Each line's cost is looked up once (materialised: a flattened subquery would repeat the
-    # lookup for every use of `cost`).
     sql = f"""
     WITH ps AS MATERIALIZED (SELECT s.id, s.currency, s.tax_mode, {rate} FROM sales s WHERE {IN_PERIOD} AND {LIVE}),
-    pl AS MATERIALIZED (
+    pl AS (
         SELECT l.product_id, l.code, ps.currency, ps.num, ps.den, l.quantity,
                CASE ps.tax_mode WHEN 'inclusive' THEN l.total - l.tax_amount ELSE l.total END AS revenue,
-               (SELECT -sum(m.quantity * m.unit_cost) FROM stock_movements m WHERE m.source_type = 'sale'
-                  AND m.source_id = l.sale_id AND m.source_line = l.line_no) AS cost
+               l.cost_thousandths AS cost
         FROM ps JOIN sale_lines l ON l.sale_id = ps.id)
     SELECT coalesce(product_id, 'code:' || code) AS k, currency, num, den, sum(quantity), sum(revenue), sum(cost),
            count(cost), count(*), sum(CASE WHEN cost IS NOT NULL THEN revenue ELSE 0 END)
