@@ -41,10 +41,13 @@ class TaxRow:
 
 @dataclass(frozen=True, slots=True)
 class FiscalBlock:
-    """What the fiscal device adds (filled by the fiscal feature): its lines and verification code."""
+    """What the fiscal device adds (filled by the fiscal feature): a title (printed large), label and
+    value rows, centred lines (verification code, URL) and the QR data."""
 
     lines: tuple[str, ...] = ()
     qr: str = ""
+    title: str = ""  # FISCAL TAX INVOICE, CREDIT NOTE ... or FISCAL RECEIPT PENDING
+    rows: tuple[tuple[str, str], ...] = ()  # ("TIN", "2000123456"), ("Invoice No", "3/17") ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,6 +172,10 @@ def layout(receipt: Receipt, columns: int, *, qr: bool = True) -> list[Op]:
         for line in _wrap(FISCAL_PLACEHOLDER, columns):
             text(line, "", "center")
     else:
+        for line in _wrap(receipt.fiscal.title, columns) if receipt.fiscal.title else ():
+            text(line, BIG, "center")
+        for label, value in receipt.fiscal.rows:
+            text(_pair(label, value, columns) if label else value[:columns])
         for line in receipt.fiscal.lines:
             for part in _wrap(line, columns):
                 text(part, "", "center")

@@ -118,5 +118,8 @@ def build(conn: sqlite3.Connection, sale_id: str, *, copy: bool = False) -> Rece
 
 
 def fiscal_block(conn: sqlite3.Connection, sale: dict[str, Any]) -> FiscalBlock | None:
-    """The fiscal device's lines for this sale; None until the fiscal feature fills it."""
-    return None
+    """The fiscal device's block for this sale (hub.fiscal.invoice): the signed invoice's, "FISCAL
+    RECEIPT PENDING" while it waits to be signed, None for a sale that is not fiscal."""
+    from hub.fiscal import invoice
+
+    return invoice.block(conn, sale)
