@@ -142,15 +142,14 @@ class CustomerController(Controller):
         return msgspec.convert(got, Account)
 
     @get("/{customer_id:str}/statement", opt=requires("customers.view"),
-         summary="The account's entries in one currency with running balance; date_from/date_to are UTC days")
+         summary="The account's entries in one currency with running balance, over the store's local days "
+                 "date_from through date_to (both included; the opening balance is everything before)")
     async def statement(self, request: Request, customer_id: CustomerId,
                         currency: Annotated[str, Parameter(pattern="^[A-Z]{3}$")],
                         date_from: Day = None, date_to: Day = None) -> Statement:
         from hub.customers import credit
 
-        since = f"{date_from}T00:00:00" if date_from else None
-        until = f"{date_to}T99" if date_to else None  # through the end of that day
-        got = await request.app.state.db.read(credit.statement, customer_id, currency, since=since, until=until)
+        got = await request.app.state.db.read(credit.statement_for_days, customer_id, currency, date_from, date_to)
         return msgspec.convert(got, Statement)
 
     @get("/{customer_id:str}/payments", opt=requires("customers.view"), summary="Payments made on the account")

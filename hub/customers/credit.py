@@ -100,6 +100,29 @@ def statement(conn: sqlite3.Connection, customer_id: str, currency: str, *, sinc
             "limit": rows.limits(conn, customer_id).get(currency, 0)}
 
 
+def statement_for_days(conn: sqlite3.Connection, customer_id: str, currency: str, date_from: str | None = None,
+                       date_to: str | None = None) -> dict[str, Any]:
+    """The statement over the store-local days `date_from` through `date_to` (YYYY-MM-DD, both
+    included, either open): the opening balance is everything before the first day. 422 naming
+    the field for a day that is not a date or a period that ends before it starts."""
+    from hub.sales.service import store_days
+
+    days: dict[str, dt.date | None] = {}
+    problems = []
+    for field, value in (("date_from", date_from), ("date_to", date_to)):
+        try:
+            days[field] = dt.date.fromisoformat(value) if value else None
+        except ValueError:
+            problems.append((field, "a day as YYYY-MM-DD"))
+    if not problems and days["date_from"] and days["date_to"] and days["date_to"] < days["date_from"]:
+        problems.append(("date_to", "on or after the first day"))
+    if problems:
+        raise FieldErrors(problems)
+    since, until = store_days(conn, days["date_from"], days["date_to"])
+    got = statement(conn, customer_id, currency, since=since, until=until)
+    return {**got, "date_from": date_from or None, "date_to": date_to or None}
+
+
 def record_payment(conn: sqlite3.Connection, actor: Actor, customer_id: str, *, payment_id: str, currency: str,
                    amount: int, method: str, provider: str = "", reference: str = "", note: str = "",
                    device_id: str | None = None) -> tuple[dict[str, Any], bool]:

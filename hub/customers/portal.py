@@ -304,17 +304,30 @@ class CustomersPortal(PortalController):
 
     @get("/{customer_id:str}/statement", opt=requires(VIEW))
     async def statement(self, request: Request, customer_id: Id,
-                        currency: Annotated[str, Parameter(pattern="^[A-Z]{3}$")] = "USD") -> Template:
+                        currency: Annotated[str, Parameter(pattern="^[A-Z]{3}$")] = "USD",
+                        date_from: Annotated[str, Parameter(max_length=10)] = "",
+                        date_to: Annotated[str, Parameter(max_length=10)] = "") -> Template:
         from hub.customers import credit
 
+        problem: Refusal | None = None
+
         def read(conn: sqlite3.Connection) -> dict[str, Any]:
-            return {"st": credit.statement(conn, customer_id, currency), "decimals": _decimals(conn),
-                    "aging": credit.aging(conn, customer_id, currency)}
+            nonlocal problem
+            try:
+                st = credit.statement_for_days(conn, customer_id, currency, date_from, date_to)
+            except FieldErrors as err:  # the whole account, with the typed days kept and named
+                problem = refusal(err, "The statement period was not read")
+                st = credit.statement_for_days(conn, customer_id, currency)
+            return {"st": st, "decimals": _decimals(conn), "aging": credit.aging(conn, customer_id, currency),
+                    "period": {"date_from": date_from, "date_to": date_to}}
 
         data = await request.app.state.db.read(read)
-        return await shell.page(request, "customers/statement.html", key="customers",
-                                title=f"Statement: {data['st']['name']} ({currency})", **data,
+        page = await shell.page(request, "customers/statement.html", key="customers",
+                                title=f"Statement: {data['st']['name']} ({currency})", refusal=problem, **data,
                                 **_helpers(data["decimals"]))
+        if problem is not None:
+            page.status_code = problem.status
+        return page
 
     @get("/{customer_id:str}/payments/{payment_id:str}/receipt", opt=requires(VIEW))
     async def receipt(self, request: Request, customer_id: Id, payment_id: Id) -> Template:

@@ -5,6 +5,7 @@ redemption raises an exception), expired; a refund's store credit; voids give cr
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 from hub.customers import credit
 from hub.db.connection import connect
@@ -12,6 +13,7 @@ from hub.ids import new_id
 from hub.inventory import ledger
 from tests.customers import recipes
 from tests.people import audit_entries, query
+from tests.portal.client import Portal
 
 
 OURS = ("credit_limit_exceeded", "unknown_customer", "voucher_redeemed_again", "voucher_invalid")
@@ -198,3 +200,31 @@ def test_a_voided_voucher_sale_gives_the_redemption_back(hub):
     assert manager.post(f"/api/v1/sales/{sale['id']}/void", json={"reason": "Wrong customer"}).status_code in (200, 201)
     again = manager.get(f"/api/v1/vouchers/{v['id']}").json()
     assert again["balance"] == 400 and [e["source_type"] for e in again["entries"]] == ["manual", "sale", "sale_void"]
+
+
+def test_the_statement_reads_a_period_of_store_days_with_its_opening_balance(hub):
+    manager = hub.as_user("manager")
+    c = manager.post("/api/v1/customers", json={"name": "Tatenda Hardware"}).json()
+    manager.put(f"/api/v1/customers/{c['id']}/credit-limits", json={"limits": {"USD": 90_000}})
+    till = recipes.till(hub)
+    till.sell(body=recipes.credit_sale(till, c["id"], 4_000))
+    manager.post(f"/api/v1/customers/{c['id']}/payments",
+                 json={"currency": "USD", "amount": 1_000, "method": "cash"})
+    url = f"/api/v1/customers/{c['id']}/statement"
+    today = dt.datetime.now(ZoneInfo("Africa/Harare")).date().isoformat()  # the demo store's day
+    st = manager.get(url, params={"currency": "USD", "date_from": today, "date_to": today}).json()
+    assert (st["opening"], len(st["entries"]), st["closing"]) == (0, 2, 3_000)
+    later = manager.get(url, params={"currency": "USD", "date_from": "2099-01-01"}).json()
+    assert (later["opening"], later["entries"], later["closing"]) == (3_000, [], 3_000)
+    earlier = manager.get(url, params={"currency": "USD", "date_to": "2000-01-01"}).json()
+    assert (earlier["opening"], earlier["entries"], earlier["closing"]) == (0, [], 0)
+    r = manager.get(url, params={"currency": "USD", "date_from": "2026-11-20", "date_to": "2026-11-19"})
+    assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["date_to"]
+    portal = Portal(hub)
+    token = portal.token("manager")
+    page = portal.call("GET", f"/customers/{c['id']}/statement?currency=USD&date_from=2099-01-01", token)
+    assert page.status_code == 200 and "opening balance" in page.text and "in this period" in page.text
+    refused = portal.call("GET", f"/customers/{c['id']}/statement?currency=USD&date_from=2026-11-20"
+                                 "&date_to=2026-11-19", token)
+    assert refused.status_code == 422 and 'aria-invalid="true"' in refused.text
+    assert 'value="2026-11-19"' in refused.text  # what was typed stays
