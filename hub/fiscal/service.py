@@ -38,7 +38,8 @@ from hub.ids import new_id
 log = logging.getLogger(__name__)
 
 LOCAL = "%Y-%m-%dT%H:%M:%S"
-SETTINGS = {"base_url": "", "ca_bundle": "", "fallback_tax_id": None, "fallback_hs_code": ""}
+SETTINGS = {"base_url": "", "ca_bundle": "", "fallback_tax_id": None, "fallback_hs_code": "",
+            "clock_max_unsynced_hours": 24}  # hub.fiscal.clocktrust
 KNOWN_URLS = {"test": "https://fdmsapitest.zimra.co.zw", "production": "https://fdmsapi.zimra.co.zw"}
 CLOSE_POLLS = 10
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -385,6 +386,11 @@ def open_problems(conn: sqlite3.Connection, device: dict[str, Any]) -> list[tupl
                                              "the 8-digit fallback for products without one"))
     if device["operating_mode"] and device["operating_mode"] != "Online":
         problems.append(("operating_mode", "ZIMRA set this device to Offline mode (submitFile): not built yet"))
+    from hub.fiscal import clocktrust
+
+    for field, why in (("clock", clocktrust.untrusted_reason(conn)),):
+        if why:
+            problems.append((field, why))
     return problems
 
 
@@ -580,6 +586,11 @@ def can_sign(conn: sqlite3.Connection, device: dict[str, Any]) -> str | None:
     """Why the device cannot sign now (None: it can). A receipt waits as pending meanwhile."""
     if device["status"] != "registered":
         return "not registered"
+    from hub.fiscal import clocktrust
+
+    held = clocktrust.untrusted_reason(conn)  # the clock is untrusted
+    if held:
+        return held
     if device["day_status"] not in ("opened", "close_failed"):
         return f"fiscal day {device['day_status']}"
     hours = device["config"].get("taxPayerDayMaxHrs")
@@ -845,12 +856,15 @@ def list_calls(conn: sqlite3.Connection, *, device_id: str | None, limit: int, a
 
 def day_status(conn: sqlite3.Connection, device_id: str) -> dict[str, Any]:
     device = get_device(conn, device_id)
+    from hub.fiscal import clocktrust
+
     counters = day_counters(conn, device_id, device["day_no"]) if device["day_no"] else []
     reason = can_sign(conn, device)
     return {"fiscal_device_id": device_id, "day_no": device["day_no"], "day_status": device["day_status"],
             "day_opened": device["day_opened"], "receipt_counter": device["receipt_counter"],
             "last_global_no": device["last_global_no"], "closing_error": device["closing_error"],
             "signing": reason is None, "signing_paused_because": reason or "",
+            "clock": clocktrust.status(conn),
             "open_problems": [{"field": f, "message": m} for f, m in open_problems(conn, device)]
             if device["status"] == "registered" else [],
             "counters": [{"type": c.counter_type, "currency": c.currency, "tax_id": c.tax_id,

@@ -57,6 +57,12 @@ class FiscalSubsystem:
         from hub.fiscal import service
 
         db = self.state.db
+        from hub.fiscal import clocktrust
+
+        try:  # sign what waited while the clock was untrusted
+            db.write_sync(clocktrust.resume)
+        except Exception:  # noqa: BLE001 (the queue below must still be submitted)
+            log.exception("fiscal resume round failed")
         at = format_ts(utc_now())
         due, ping = db.write_sync(lambda c: c.execute(DUE_SQL, (at, at)).fetchone())
         if due:

@@ -144,6 +144,7 @@ class FdmsSim:
         self.currencies = set(currencies)
         self.day_max_hrs = day_max_hrs
         self.tolerance = dt.timedelta(minutes=5)  # AllowedTimeDifferenceForReceiptSubmission (server setting)
+        self.clock_offset = dt.timedelta(0)  # FDMS's clock ahead of the machine's (tests that advance time)
         self.devices: dict[int, Device] = {}
         self.invoice_numbers: set[str] = set()
         self.calls: list[tuple[str, int, dict]] = []  # (operation, http status, request body)
@@ -219,7 +220,7 @@ class FdmsSim:
             self.server = None
 
     def now(self) -> dt.datetime:
-        return dt.datetime.now(self.tz).replace(tzinfo=None, microsecond=0)
+        return (dt.datetime.now(self.tz) + self.clock_offset).replace(tzinfo=None, microsecond=0)
 
     # -- operations
     def handle(self, method: str, path: str, headers: Any, body: dict, peer: x509.Certificate | None) -> dict:
