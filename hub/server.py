@@ -20,6 +20,7 @@ import uvicorn
 
 from hub.app import create_app
 from hub.identity.subsystem import TlsSubsystem, current_identity
+from hub.sdnotify import Notifier
 from hub.settings import Settings
 from hub.subsystems import default_subsystems
 
@@ -63,6 +64,9 @@ def build_server(settings: Settings, *, host: str | None = None, port: int | Non
     config = uvicorn.Config(app, host=host or settings.host, port=port or settings.port,
                             loop=loop, http=http,
                             log_config=None, access_log=False, lifespan="on",
+                            # Nothing proxies the hub: a client's X-Forwarded-For must not choose the
+                            # address the login and pairing limits count it under.
+                            proxy_headers=False,
                             timeout_graceful_shutdown=10, **ssl_kwargs)
     config.load()  # makes config.ssl, the context the TLS subsystem reloads on re-issue
     for part in parts:
@@ -80,6 +84,7 @@ class HubServer(uvicorn.Server):
         self.settings = settings
         self.discovery: Any = None
         self._discovery_start: asyncio.Task | None = None
+        self.systemd = Notifier()
 
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets=sockets)
@@ -87,6 +92,7 @@ class HubServer(uvicorn.Server):
             return
         state = self.config.app.state
         state.discovered_printers = []
+        self.systemd.ready(f"serving on port {self.config.port}")  # Type=notify; feeds WatchdogSec=
         if self.settings.mdns:
             port = self.config.port
             with contextlib.suppress(AttributeError, IndexError, OSError):
@@ -114,6 +120,7 @@ class HubServer(uvicorn.Server):
             log.exception("mDNS advertising could not start")
 
     async def shutdown(self, sockets: Any = None) -> None:
+        await self.systemd.stopping()
         if self._discovery_start is not None:
             if not self._discovery_start.done():
                 self._discovery_start.cancel()
