@@ -147,6 +147,31 @@ def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) 
     _show(measure_receipt, result, f"Receipt printing, {sales} sales", output, no_write)
 
 
+@bench.command()
+@click.option("--kills", type=click.IntRange(1, 100_000), default=200, show_default=True,
+              envvar="SOKO_FAULT_KILLS", help="Rounds: start, sell, kill (1,000 for the long run).")
+@click.option("--tills", type=click.IntRange(1, 30), default=3, show_default=True,
+              help="Reference tills selling and uploading meanwhile.")
+@click.option("--max-delay", type=click.FloatRange(0, 60), default=0.4, show_default=True,
+              help="Longest time the hub serves before it is killed, in seconds.")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the kill moments and baskets.")
+@click.option("--cold", is_flag=True, help="Start each round with exec instead of a fork of an imported hub.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, output: Path, no_write: bool) -> None:
+    """Kill the hub with SIGKILL at random moments while reference tills sell, restart it, and
+    check every acknowledged sale is held exactly once and the database checks clean. Exits 1
+    when a check fails."""
+    from hub.bench import crash as crash_loop
+
+    result = crash_loop.measure(kills, tills=tills, seed=seed, max_delay_s=max_delay, forked=not cold,
+                                progress=click.echo)
+    _show(crash_loop, result, f"Crash loop, {kills} kills", output, no_write)
+    if not result.ok:
+        raise SystemExit(1)
+
+
 def _show(measured: Any, result: Any, title: str, output: Path, no_write: bool) -> None:
     """Print a bench's summary and table, and append them to `output` under `title` unless told not to."""
     from hub.bench import report
