@@ -56,10 +56,21 @@ class HQ:
         from cloud_bridge.hq.settings import HQSettings
         from cloud_bridge.hq.users import create_user_sync
 
-        self.dsn = self.pg if isinstance(self.pg, str) else self.pg.create_database()
-        migrate_sync(self.dsn)
-        create_user_sync(self.dsn, *ADMIN, role="admin", display_name="HQ admin")
-        create_user_sync(self.dsn, *ANALYST, role="analyst", display_name="HQ analyst")
+        if isinstance(self.pg, str):
+            self.dsn = self.pg
+            migrate_sync(self.dsn)
+            create_user_sync(self.dsn, *ADMIN, role="admin", display_name="HQ admin")
+            create_user_sync(self.dsn, *ANALYST, role="analyst", display_name="HQ analyst")
+        else:  # a copy of a migrated database with the users, made once per cluster
+            if getattr(self.pg, "hq_template", None) is None:
+                template = self.pg.create_database("hq_template")
+                migrate_sync(template)
+                create_user_sync(template, *ADMIN, role="admin", display_name="HQ admin")
+                create_user_sync(template, *ANALYST, role="analyst", display_name="HQ analyst")
+                self.pg.hq_template = "hq_template"
+            self.dsn = self.pg.create_database(template=self.pg.hq_template)
+            # each database its own feed epoch, as a real HQ database has
+            self.sql("UPDATE meta SET value = replace(gen_random_uuid()::text, '-', '') WHERE key = 'epoch'")
         self.backups_dir = Path(tempfile.mkdtemp(prefix="soko-hq-backups-"))
         values = {"dsn": self.dsn, "backups_dir": str(self.backups_dir), "public_url": self.url, "pool_size": 8,
                   **self.overrides}
@@ -91,6 +102,21 @@ class HQ:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    TABLES = ("facts", "fact_ids", "hub_epochs", "hubs", "enrolment_codes", "sales", "sale_lines", "voids",
+              "refunds", "stock_movements", "stock", "sale_costs", "reference", "changes", "requests",
+              "store_status", "backups", "stores")
+
+    def reset(self) -> "HQ":
+        """Empty every table but HQ's admin and analyst (a running collector reused by many tests)."""
+        self.sql("TRUNCATE " + ", ".join(self.TABLES) + " RESTART IDENTITY CASCADE")
+        self.sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM hq_users WHERE username NOT IN (%s, %s))",
+                 ADMIN[0], ANALYST[0])
+        self.sql("DELETE FROM hq_users WHERE username NOT IN (%s, %s)", ADMIN[0], ANALYST[0])
+        if self.backups_dir is not None:
+            for child in self.backups_dir.iterdir():
+                shutil.rmtree(child, ignore_errors=True)
+        return self
 
     # -- clients ---------------------------------------------------------------------------------
     def client(self, token: str | None = None, **headers: str) -> httpx.Client:

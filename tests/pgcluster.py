@@ -95,13 +95,14 @@ class PgCluster:
     def dsn(self, database: str = "postgres") -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/{database}"
 
-    def create_database(self, name: str | None = None) -> str:
-        """A new empty database (named `t<n>` unless given); its libpq URL."""
+    def create_database(self, name: str | None = None, template: str | None = None) -> str:
+        """A new database (named `t<n>` unless given), empty or a copy of `template`; its URL."""
         import psycopg
 
         name = name or f"t{next(self._names)}_{os.getpid()}"
+        copy = f' TEMPLATE "{template}"' if template else ""
         with psycopg.connect(self.dsn(), autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
+            conn.execute(f'CREATE DATABASE "{name}"{copy}')
         return self.dsn(name)
 
     def drop_database(self, dsn: str) -> None:
