@@ -156,18 +156,35 @@ def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) 
               help="Longest time the hub serves before it is killed, in seconds.")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the kill moments and baskets.")
 @click.option("--cold", is_flag=True, help="Start each round with exec instead of a fork of an imported hub.")
+@click.option("--power-cut", is_flag=True,
+              help="Cut the power instead (an LD_PRELOAD shim built with cc drops every write not fsync'd); "
+                   "each round then starts cold.")
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
               show_default=True, help="Markdown file the results are appended to.")
 @click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
-def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, output: Path, no_write: bool) -> None:
-    """Kill the hub with SIGKILL at random moments while reference tills sell, restart it, and
-    check every acknowledged sale is held exactly once and the database checks clean. Exits 1
-    when a check fails."""
+def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, power_cut: bool, output: Path,
+          no_write: bool) -> None:
+    """Kill the hub with SIGKILL (or cut its power) at random moments while reference tills sell,
+    restart it, and check every acknowledged sale is held exactly once and the database checks
+    clean. Exits 1 when a check fails."""
+    import tempfile
+
     from hub.bench import crash as crash_loop
 
+    shim = None
+    if power_cut:
+        from hub.bench import powercut
+
+        with tempfile.TemporaryDirectory(prefix="soko-powercut-selftest-") as scratch:
+            try:
+                shim = powercut.ready(Path(scratch))
+            except powercut.ShimError as err:
+                raise click.ClickException(str(err)) from err
+        click.echo(f"the power-cut shim passed its self-test ({shim.library})")
     result = crash_loop.measure(kills, tills=tills, seed=seed, max_delay_s=max_delay, forked=not cold,
-                                progress=click.echo)
-    _show(crash_loop, result, f"Crash loop, {kills} kills", output, no_write)
+                                power_cut=shim, progress=click.echo)
+    title = f"{'Power cuts' if power_cut else 'Crash loop'}, {kills} {'cuts' if power_cut else 'kills'}"
+    _show(crash_loop, result, title, output, no_write)
     if not result.ok:
         raise SystemExit(1)
 
