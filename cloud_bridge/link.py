@@ -105,11 +105,17 @@ class Link:
                 content = gzip.compress(content, compresslevel=6)
                 headers["Content-Encoding"] = "gzip"
         extra = {"timeout": timeout} if timeout is not None else {}
-        try:
-            response = self.client.request(method, API + path, content=content, params=params,
-                                           headers=headers, **extra)
-        except (httpx.TransportError, zlib.error) as err:
-            raise HQUnreachable(f"{type(err).__name__}: {err}") from err
+        # Every call of the protocol is idempotent (facts are kept once per event), so a call cut
+        # off on the way (a kept-alive connection the other end had closed, a reset) is tried once
+        # more at once on a fresh connection before HQ counts as unreachable.
+        for attempt in (1, 2):
+            try:
+                response = self.client.request(method, API + path, content=content, params=params,
+                                               headers=headers, **extra)
+                break
+            except (httpx.TransportError, zlib.error) as err:
+                if attempt == 2 or isinstance(err, httpx.TimeoutException):
+                    raise HQUnreachable(f"{type(err).__name__}: {err}") from err
         if response.status_code >= 400:
             raise _error(response)
         try:

@@ -120,6 +120,7 @@ def bridge_status(conn: sqlite3.Connection) -> dict[str, Any]:
         "last_error": state.get("last_error"),
         "last_error_at": state.get("last_error_at"),
         "cursor": state.get("cursor"),
+        "last_apply_error": state.get("last_apply_error"),
         "epoch": meta.get(conn, "epoch"),
     }
     out.update(backlog(conn))
