@@ -95,6 +95,10 @@ class _Commands(dict):
 
 # Till sync's feed housekeeping (`soko-hub sync trim`).
 LAZY_COMMANDS["sync"] = "hub.sync.cli:sync"
+# Operations: the doctor, the support bundle and signed updates.
+LAZY_COMMANDS["doctor"] = "hub.ops.cli:doctor"
+LAZY_COMMANDS["support-bundle"] = "hub.ops.cli:support_bundle"
+LAZY_COMMANDS["update"] = "hub.ops.cli:update"
 # The link to HQ (`soko-hub hq enrol | status | push-now`).
 LAZY_COMMANDS["hq"] = "hub.bridge.cli:hq"
 

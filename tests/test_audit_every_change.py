@@ -167,6 +167,11 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "DELETE /api/v1/roles/{role_id}": lambda p: Change(
         f"/api/v1/roles/{p.new_role()['id']}", "role.deleted", token=_root(p)),
     "POST /api/v1/backups": lambda p: Change("/api/v1/backups", "backup.created", token=_root(p)),
+    "PATCH /api/v1/ops/settings": lambda p: Change("/api/v1/ops/settings", "ops.settings_changed",
+                                                   {"keep_daily": 9, "backup_times": ["12:30"]}, _root(p)),
+    "POST /api/v1/ops/backups": lambda p: Change("/api/v1/ops/backups", "backup.created", token=_root(p)),
+    "POST /api/v1/ops/recovery-key": lambda p: Change("/api/v1/ops/recovery-key", "backup.recovery_key_created",
+                                                      token=_root(p)),
     "PATCH /api/v1/settings/store": lambda p: Change(
         "/api/v1/settings/store", "settings.store_updated", {"receipt_footer": unique("Thank you ")}, _root(p)),
     "POST /api/v1/devices/pairing-codes": lambda p: Change(

@@ -91,8 +91,10 @@ def verify(ctx, path: str) -> None:
 @backup.command()
 @click.argument("path")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.option("--with-identity", is_flag=True,
+              help="Also put back the hub's identity saved beside it (TLS key, fiscal keys, HQ credentials).")
 @click.pass_obj
-def restore(ctx, path: str, yes: bool) -> None:
+def restore(ctx, path: str, yes: bool, with_identity: bool) -> None:
     """Put a backup back with the hub stopped; the database gets a new epoch so tills and HQ resend."""
     from hub.backup.restore import restore_backup
     from hub.backup.service import BackupError, read_manifest
@@ -114,3 +116,22 @@ def restore(ctx, path: str, yes: bool) -> None:
     click.echo(f"restored {target.name} into {result.db_path}; new epoch {result.new_epoch}")
     if result.kept is not None:
         click.echo(f"the replaced database is kept as {result.kept}")
+    if with_identity:
+        from hub.ops.backups import IDENTITY_SUFFIX, restore_identity
+
+        identity = target.with_name(target.name.removesuffix(".db") + IDENTITY_SUFFIX)
+        if not identity.exists():
+            raise click.ClickException(f"no identity archive {identity.name} beside the backup")
+        click.echo(f"identity restored: {', '.join(restore_identity(identity, settings))}")
+
+
+def _add_operations_commands() -> None:
+    # Scheduled, sealed and copied backups (hub.ops): `backup run`, `run-scheduled`, `schedule`,
+    # `encrypt`, `open`, `apply-pending`.
+    from hub.ops.backup_cli import COMMANDS
+
+    for command in COMMANDS:
+        backup.add_command(command)
+
+
+_add_operations_commands()

@@ -14,7 +14,7 @@ import re
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 import msgspec
 
@@ -53,6 +53,11 @@ class Manifest(msgspec.Struct, kw_only=True):
     audit_entries: int
     audit_last_hash: str | None
     tables: dict[str, int]
+    # SHA-256 of every table's rows read from the live database inside the copy's own snapshot,
+    # and whether its stock levels agreed with the ledger then: a restore of the backup into a
+    # scratch file must show the same (verify_backup's "facts" and "stock_ledger" checks).
+    digests: dict[str, str] = {}
+    stock_ledger_ok: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,31 +113,70 @@ def examine(conn: sqlite3.Connection) -> dict[str, Any]:
     }
 
 
+def table_digests(conn: sqlite3.Connection) -> dict[str, str]:
+    """SHA-256 of each table's rows in primary-key order (the facts a backup must hold)."""
+    digests = {}
+    for table in [r[0] for r in conn.execute(TABLES_SQL)]:
+        digest = hashlib.sha256()
+        try:  # names come from sqlite_master, quoted as identifiers: never user input
+            cursor = conn.execute(f'SELECT * FROM "{table}" ORDER BY rowid')
+        except sqlite3.OperationalError:  # a WITHOUT ROWID table: its primary key orders it
+            cursor = conn.execute(f'SELECT * FROM "{table}"')
+        while batch := cursor.fetchmany(2000):
+            for row in batch:
+                digest.update(repr(tuple(row)).encode())
+        digests[table] = digest.hexdigest()
+    return digests
+
+
+def ledger_agrees(conn: sqlite3.Connection) -> bool | None:
+    """Whether the stock levels agree with the movements (None: no stock ledger in this schema)."""
+    from hub.inventory import ledger
+
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'stock_movements'").fetchone():
+        return None
+    return not ledger.check(conn)
+
+
+# The copy reads this many pages at a time and sleeps between steps, so a backup never holds the
+# SD card for long while tills sell; the source keeps one read transaction open across the steps,
+# so the copy is one snapshot (WAL lets the writer commit beside it; no restart).
+STEP_PAGES = 256
+STEP_SLEEP_S = 0.005
+
+
 def _moment(time_floor: str | None) -> dt.datetime:
     # Never name a backup earlier than the latest fact it holds: the Pi's clock may be behind.
     now = utc_now()
     return max(now, parse_ts(time_floor)) if time_floor else now
 
 
-def _copy(db_path: Path, tmp: Path) -> dict[str, Any]:
+def _copy(db_path: Path, tmp: Path, progress: Callable[[int, int], None] | None = None,
+          facts: bool = True) -> dict[str, Any]:
     source = connect(db_path, readonly=True)
     try:
         copy = sqlite3.connect(tmp, isolation_level=None)
         copy.row_factory = sqlite3.Row
         try:
-            # One step (pages=-1) reads the whole database inside one read transaction: a single
-            # consistent snapshot, while WAL lets the hub's writer go on committing beside it.
-            source.backup(copy, pages=-1)
+            source.execute("BEGIN")
+            source.execute("SELECT count(*) FROM sqlite_master").fetchone()  # the snapshot starts here
+            step = None if progress is None else (lambda _status, remaining, total: progress(total - remaining, total))
+            source.backup(copy, pages=STEP_PAGES, progress=step, sleep=STEP_SLEEP_S)
+            source_facts = {"digests": table_digests(source), "stock_ledger_ok": ledger_agrees(source)} if facts else {}
+            source.execute("COMMIT")
             copy.execute("PRAGMA journal_mode = DELETE")  # one file, no -wal to carry along
-            return examine(copy)
+            return {**examine(copy), **source_facts}
         finally:
             copy.close()
     finally:
         source.close()
 
 
-def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
-    """Copy the live database consistently into backup_dir, check the copy, write its manifest."""
+def create_backup(db_path: Path, backup_dir: Path, *, progress: Callable[[int, int], None] | None = None,
+                  facts: bool = True) -> BackupInfo:
+    """Copy the live database consistently into backup_dir, check the copy, write its manifest
+    (with the source's table digests and ledger state at the copy's snapshot unless `facts` is
+    false); `progress(pages done, pages in all)` follows the copy."""
     db_path, backup_dir = Path(db_path), Path(backup_dir)
     if not db_path.exists():
         raise BackupError(f"no database at {db_path}")
@@ -140,32 +184,33 @@ def create_backup(db_path: Path, backup_dir: Path) -> BackupInfo:
     tmp = _files.private_temp(backup_dir, ".hub-backup-")
     try:
         try:
-            facts = _copy(db_path, tmp)
+            found = _copy(db_path, tmp, progress, facts)
         except sqlite3.DatabaseError as err:
             raise BackupError(f"could not copy {db_path}: {err}; no backup was kept") from err
-        if facts["integrity"] != ["ok"]:
-            found = "; ".join(" ".join(r.split()) for r in facts["integrity"][:3])
-            raise BackupError(f"the copy of {db_path} failed integrity_check: {found}; "
+        if found["integrity"] != ["ok"]:
+            problems = "; ".join(" ".join(r.split()) for r in found["integrity"][:3])
+            raise BackupError(f"the copy of {db_path} failed integrity_check: {problems}; "
                               "no backup was kept")
-        chain = facts["chain"]
+        chain = found["chain"]
         if not chain.ok:
             raise BackupError(f"the audit chain of {db_path} is broken at entry {chain.first_broken_seq} "
                               f"({chain.reason}); no backup was kept: run `soko-hub audit verify`")
         _files.fsync_file(tmp)
         digest, size = sha256_of(tmp)
-        moment = _moment(facts["identity"]["time_floor"])
-        code = re.sub(r"[^A-Za-z0-9]", "", facts["store_code"] or "") or "STORE"
+        moment = _moment(found["identity"]["time_floor"])
+        code = re.sub(r"[^A-Za-z0-9]", "", found["store_code"] or "") or "STORE"
         path = _files.link_unique(tmp, backup_dir, f"hub-{code}-{moment:%Y%m%dT%H%M%SZ}", ".db",
                                   also_free=".json")
     finally:
         tmp.unlink(missing_ok=True)
     manifest = Manifest(
         file=path.name, created_at=format_ts(moment), hub_version=hub.__version__,
-        hub_id=facts["identity"]["hub_id"], store_id=facts["identity"]["store_id"],
-        store_code=facts["store_code"], epoch=facts["identity"]["epoch"],
-        time_floor=facts["identity"]["time_floor"], schema_version=facts["schema_version"],
+        hub_id=found["identity"]["hub_id"], store_id=found["identity"]["store_id"],
+        store_code=found["store_code"], epoch=found["identity"]["epoch"],
+        time_floor=found["identity"]["time_floor"], schema_version=found["schema_version"],
         sha256=digest, size=size, audit_entries=chain.entries,
-        audit_last_hash=facts["audit_last_hash"], tables=facts["tables"],
+        audit_last_hash=found["audit_last_hash"], tables=found["tables"],
+        digests=found.get("digests", {}), stock_ledger_ok=found.get("stock_ledger_ok"),
     )
     _files.write_private(manifest_path(path), msgspec.json.format(msgspec.json.encode(manifest)) + b"\n")
     _files.fsync_dir(backup_dir)
@@ -268,7 +313,41 @@ def verify_backup(path: Path) -> VerifyReport:
             add(Check(name, ok, reason))
     finally:
         conn.close()
+    if manifest is not None and manifest.digests and report.ok:
+        report.checks.extend(_scratch_checks(path, manifest))
     return report
+
+
+def _scratch_checks(path: Path, manifest: Manifest) -> list[Check]:
+    """Restore the backup into a scratch file as a restore would and compare its facts, stock
+    ledger and audit chain with what the source held at the backup's point (the manifest)."""
+    import shutil
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="hub-verify-") as scratch:
+        target = Path(scratch) / "hub.db"
+        shutil.copyfile(path, target)
+        conn = connect(target)
+        try:
+            conn.execute("BEGIN")
+            digests = table_digests(conn)
+            ledger_ok = ledger_agrees(conn)
+            last = conn.execute(audit.LAST_SQL).fetchone()
+            conn.execute("COMMIT")
+        finally:
+            conn.close()
+    differ = sorted(t for t in set(digests) | set(manifest.digests) if digests.get(t) != manifest.digests.get(t))
+    last_hash = last[1] if last else None
+    return [
+        Check("facts", not differ, f"{len(digests)} tables match the source at the backup's point" if not differ
+              else f"tables differ from the source: {', '.join(differ[:8])}"),
+        Check("stock_ledger", ledger_ok == manifest.stock_ledger_ok and ledger_ok is not False,
+              "stock levels agree with the ledger" if ledger_ok else
+              "no stock ledger" if ledger_ok is None else "stock levels differ from the ledger"),
+        Check("audit_match", last_hash == manifest.audit_last_hash,
+              "the audit chain ends where the source's did" if last_hash == manifest.audit_last_hash
+              else "the audit chain does not end where the source's did"),
+    ]
 
 
 def _probe_integrity(conn: sqlite3.Connection) -> tuple[bool, str]:

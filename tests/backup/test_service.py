@@ -143,7 +143,8 @@ def test_verify_passes_a_good_backup_with_every_check(settings, demo_store):
     report = verify_backup(info.path)
 
     assert report.ok
-    assert [c.name for c in report.checks] == ["manifest", "size", "sha256", "integrity", "audit_chain", "schema"]
+    assert [c.name for c in report.checks] == ["manifest", "size", "sha256", "integrity", "audit_chain", "schema",
+                                              "facts", "stock_ledger", "audit_match"]
 
 
 def test_verify_catches_a_flipped_byte(settings, demo_store):

@@ -1,0 +1,185 @@
+"""Signed update bundles: verification, guards, install beside, atomic switch, health check, rollback."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import os
+import tarfile
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+import hub
+from hub.db import audit, ops as rows
+from hub.db.connection import connect, transaction
+from hub.db.migrations import current_version
+from hub.ops import updates
+
+NIGHT = dt.datetime(2026, 11, 26, 23, 30, tzinfo=dt.timezone.utc)  # 01:30 in Harare: closed
+NOON = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.timezone.utc)
+
+
+class Keys:
+    def __init__(self) -> None:
+        self.private = Ed25519PrivateKey.generate()
+        self.pem = self.private.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                              serialization.NoEncryption())
+        self.public = base64.b64encode(self.private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw)).decode()
+
+
+@pytest.fixture
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture
+def root(tmp_path) -> Path:
+    root = tmp_path / "opt"
+    (root / "versions" / hub.__version__ / "bin").mkdir(parents=True)
+    updates.switch(root, hub.__version__)
+    return root
+
+
+def wheel(tmp_path: Path, version: str) -> Path:
+    path = tmp_path / f"soko_hub-{version}-py3-none-any.whl"
+    path.write_bytes(f"a wheel of {version}".encode())
+    return path
+
+
+def bundle(tmp_path: Path, keys: Keys, version: str = "9.0.0") -> Path:
+    return updates.build_bundle(tmp_path / f"soko-hub-{version}.update", version, [wheel(tmp_path, version)], keys.pem)
+
+
+def fake_installer(b: updates.Bundle, target: Path) -> None:
+    (target / "bin").mkdir(parents=True)
+    (target / "bin" / "soko-hub").write_text(f"version {b.version}")
+
+
+class Control:
+    def __init__(self) -> None:
+        self.verbs: list[str] = []
+
+    def __call__(self, verb: str) -> None:
+        self.verbs.append(verb)
+
+
+def update_rows(settings) -> list[dict]:
+    conn = connect(settings.db_path, readonly=True)
+    try:
+        return rows.updates(conn)
+    finally:
+        conn.close()
+
+
+def apply(settings, root, keys, source, **kw):
+    kw.setdefault("now", NIGHT)
+    return updates.apply(source, settings, root=root, installer=fake_installer, control=kw.pop("control", Control()),
+                         keys=[keys.public], **kw)
+
+
+def test_a_signed_bundle_installs_beside_and_switches_current_atomically(settings, demo_store, root, keys, tmp_path):
+    control = Control()
+
+    state = apply(settings, root, keys, bundle(tmp_path, keys), control=control)
+
+    assert state["status"] == "installed" and state["previous"] == hub.__version__
+    assert os.readlink(root / "current") == "versions/9.0.0"
+    assert os.readlink(root / "previous") == f"versions/{hub.__version__}"
+    assert (root / "versions" / hub.__version__).is_dir()  # the running version is untouched
+    assert (root / "current" / "bin" / "soko-hub").read_text() == "version 9.0.0"
+    assert control.verbs == ["restart"]
+    assert [(r["version"], r["status"]) for r in update_rows(settings)] == [("9.0.0", "installed")]
+    assert (settings.backup_path / state["backup"]).is_file()
+
+
+def test_a_bundle_with_a_bad_signature_is_refused_and_nothing_changes(settings, demo_store, root, keys, tmp_path):
+    other = Keys()
+    source = bundle(tmp_path, other)
+
+    with pytest.raises(updates.UpdateRefusedError, match="signature"):
+        apply(settings, root, keys, source)
+    assert os.readlink(root / "current") == f"versions/{hub.__version__}"
+    assert not (root / "versions" / "9.0.0").exists()
+
+
+def test_a_wheel_swapped_after_signing_is_refused(settings, demo_store, root, keys, tmp_path):
+    source = bundle(tmp_path, keys)
+    unpacked = tmp_path / "unpacked"
+    with tarfile.open(source) as tar:
+        tar.extractall(unpacked, filter="data")
+    next((unpacked / "wheels").iterdir()).write_bytes(b"something else")
+
+    with pytest.raises(updates.UpdateRefusedError, match="checksum"):
+        apply(settings, root, keys, unpacked)
+
+
+def test_the_shipped_vendor_key_does_not_trust_a_test_key(tmp_path, keys):
+    source = bundle(tmp_path, keys)
+
+    with pytest.raises(updates.UpdateRefusedError, match="signature"):
+        updates.open_bundle(source, tmp_path / "x", updates.trusted_keys(tmp_path / "no-extra-keys"))
+    (tmp_path / "keys").mkdir()
+    (tmp_path / "keys" / "smoke-test.pub").write_text(keys.public)
+    assert updates.open_bundle(source, tmp_path / "y", updates.trusted_keys(tmp_path / "keys")).version == "9.0.0"
+
+
+def test_trading_hours_refuse_an_update_unless_forced(settings, demo_store, root, keys, tmp_path):
+    with pytest.raises(updates.UpdateRefusedError, match="trading hours"):
+        apply(settings, root, keys, bundle(tmp_path, keys), now=NOON)
+    assert os.readlink(root / "current") == f"versions/{hub.__version__}"
+    assert update_rows(settings)[0]["status"] == "refused"
+
+    state = apply(settings, root, keys, bundle(tmp_path, keys), now=NOON, force=True)
+
+    assert state["status"] == "installed" and update_rows(settings)[0]["forced"] == 1
+
+
+def test_unsent_sales_at_a_till_refuse_an_update(ops_hub, root, keys, tmp_path):
+    from tests.sync.up_recipes import STATUS, SyncTill
+
+    till = SyncTill(ops_hub)
+    assert till.http.post(STATUS, json={"queue_depth": 4}).status_code == 200
+
+    with pytest.raises(updates.UpdateRefusedError, match="unsent sales"):
+        apply(ops_hub.server.settings, root, keys, bundle(tmp_path, keys))
+
+
+def test_a_healthy_restart_confirms_the_update(settings, demo_store, root, keys, tmp_path):
+    apply(settings, root, keys, bundle(tmp_path, keys))
+    answers = iter([None, {"status": "ok", "version": "9.0.0"}])
+
+    state = updates.confirm(settings, root=root, probe=lambda: next(answers), control=Control(), sleep=lambda s: None)
+
+    assert state["status"] == "healthy"
+    assert os.readlink(root / "current") == "versions/9.0.0"
+    assert update_rows(settings)[0]["status"] == "healthy"
+    assert updates.confirm(settings, root=root, probe=pytest.fail)["status"] == "healthy"  # nothing pending
+
+
+def test_a_broken_update_rolls_back_and_restores_a_migrated_database(settings, demo_store, root, keys, tmp_path):
+    apply(settings, root, keys, bundle(tmp_path, keys))
+    conn = connect(settings.db_path)
+    schema = current_version(conn)
+    with transaction(conn):  # the new version migrated the schema before failing
+        conn.execute("INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, 'from_9', 'x')",
+                     (schema + 1,))
+    conn.close()
+    control = Control()
+
+    state = updates.confirm(settings, root=root, probe=lambda: {"status": "degraded", "version": "9.0.0"},
+                            control=control, timeout_s=0, sleep=lambda s: None)
+
+    assert state["status"] == "rolled_back" and "not healthy" in state["reason"]
+    assert os.readlink(root / "current") == f"versions/{hub.__version__}"
+    assert control.verbs == ["stop", "start"]
+    conn = connect(settings.db_path, readonly=True)
+    try:
+        assert current_version(conn) == schema
+        assert audit.list_entries(conn, action="update.rolled_back")
+    finally:
+        conn.close()
