@@ -1214,3 +1214,47 @@ def _fiscal():
     from tests.fiscal import recipes
 
     return recipes
+
+
+# ---- Store: operations' Backups and Health pages (tests/ops) -------------------------------------
+OPS_FORM = {"backup_times": "13:00, 22:00", "backup_every_hours": "0", "keep_daily": "7", "keep_weekly": "4",
+            "usb_path": "", "hq_copies": "on", "ups": "", "ups_gpio_low": "0", "clock_from_tills": "on",
+            "trading_hours": "07:00-21:00"}
+
+
+def _backup(p: People) -> str:
+    """A fresh verified backup's name, taken through the API as root."""
+    r = p.call("POST", "/api/v1/ops/backups", _root(p))
+    assert r.status_code == 201, r.text
+    return r.json()["name"]
+
+
+def _sealed_backup(p: People) -> str:
+    """A fresh backup sealed to a (new) recovery key."""
+    r = p.call("POST", "/api/v1/ops/recovery-key", _root(p))
+    assert r.status_code == 201, r.text
+    return _backup(p)
+
+
+PAGE_CALLS.update({
+    "GET /backups": lambda p, who: PageCall("/backups"),
+    "POST /backups/run": lambda p, who: PageCall("/backups/run"),
+    "POST /backups/settings": lambda p, who: PageCall("/backups/settings", OPS_FORM),
+    "POST /backups/recovery-key": lambda p, who: PageCall("/backups/recovery-key"),
+    # A kit id that was never made (or was shown already): a redirect back to Backups.
+    "GET /backups/recovery-kit/{kit_id}": lambda p, who: PageCall("/backups/recovery-kit/never-made"),
+    "GET /backups/{name}/download": lambda p, who: PageCall(f"/backups/{_sealed_backup(p)}/download"),
+    "GET /backups/{name}/restore": lambda p, who: PageCall(f"/backups/{_backup(p)}/restore"),
+    "POST /backups/{name}/restore": lambda p, who: PageCall(f"/backups/{_backup(p)}/restore", {"confirm": "DEMO"}),
+    "GET /health": lambda p, who: PageCall("/health"),
+    "GET /health/support-bundle": lambda p, who: PageCall("/health/support-bundle"),
+})
+
+PAGE_CHANGES.update({
+    "POST /backups/run": lambda p: PageChange("/backups/run", "backup.created", token=_root(p)),
+    "POST /backups/settings": lambda p: PageChange("/backups/settings", "ops.settings_changed", OPS_FORM, _root(p)),
+    "POST /backups/recovery-key": lambda p: PageChange("/backups/recovery-key", "backup.recovery_key_created",
+                                                       token=_root(p)),
+    "POST /backups/{name}/restore": lambda p: PageChange(f"/backups/{_backup(p)}/restore", "backup.restore_requested",
+                                                         {"confirm": "DEMO"}, _root(p)),
+})
