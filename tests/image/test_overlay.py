@@ -89,7 +89,7 @@ def verify_root(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("verify-root")
     shutil.copytree(Path("/usr/lib/systemd"), root / "usr/lib/systemd", symlinks=True)
     shutil.copytree(OVERLAY, root, symlinks=True, dirs_exist_ok=True)
-    entry = root / "opt/soko-hub/venv/bin/soko-hub"
+    entry = root / "opt/soko-hub/current/bin/soko-hub"
     entry.parent.mkdir(parents=True)
     entry.write_text("#!/bin/sh\n")
     entry.chmod(0o755)
@@ -128,7 +128,7 @@ def test_the_hub_service_is_hardened_and_fed_by_a_watchdog():
     assert "/var/lib/soko-hub" in s["Service.ReadWritePaths"]
     assert s["Service.AmbientCapabilities"] == ["CAP_NET_BIND_SERVICE"]
     assert s["Service.CapabilityBoundingSet"] == ["CAP_NET_BIND_SERVICE"]
-    assert s["Service.ExecStart"] == ["/opt/soko-hub/venv/bin/soko-hub serve"]
+    assert s["Service.ExecStart"] == ["/opt/soko-hub/current/bin/soko-hub serve"]
 
 
 def test_every_hub_side_unit_runs_as_the_hub_user_without_new_privileges():
