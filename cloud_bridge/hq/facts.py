@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import msgspec
 
 from cloud_bridge.hq import clock, projections
+from cloud_bridge.hq.bulk import insert_many, jsonb
 from cloud_bridge.hq.errors import ConflictError, ForbiddenError, HQError, InvalidError, TooLargeError
 from cloud_bridge.hq.hubs import HubIdentity
 from cloud_bridge.hq.settings import MAX_BATCH_BYTES, MAX_FACTS
@@ -103,14 +104,13 @@ DEDUPE_SQL = """INSERT INTO fact_ids (store_id, event_id, hash)
     SELECT %s, e, h FROM unnest(%s::text[], %s::text[]) AS t(e, h)
     ON CONFLICT (store_id, event_id) DO NOTHING RETURNING event_id"""
 
-FACT_SQL = """INSERT INTO facts (store_id, occurred_on, event_id, kind, hub_id, epoch, seq, occurred_at, hash, data)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"""
+FACT_COLUMNS = [("store_id", "text"), ("occurred_on", "date"), ("event_id", "text"), ("kind", "text"),
+                ("hub_id", "text"), ("epoch", "text"), ("seq", "bigint"), ("occurred_at", "timestamptz"),
+                ("hash", "text"), ("data", "jsonb")]
 
 
 async def store_batch(conn: Any, hub: HubIdentity, batch: Batch, checked: list[Checked]) -> dict[str, Any]:
     """Store the batch in the caller's transaction; the answer for the hub."""
-    from psycopg.types.json import Jsonb
-
     if batch.hub_id != hub.hub_id:
         raise ForbiddenError("The batch names another hub than the token's.", code="hub_mismatch")
     epoch = str(batch.epoch)
@@ -135,9 +135,9 @@ async def store_batch(conn: Any, hub: HubIdentity, batch: Batch, checked: list[C
             fresh.append(c)
     if fresh:
         async with conn.cursor() as cur:
-            await cur.executemany(FACT_SQL, [
+            await insert_many(cur, "facts", FACT_COLUMNS, [
                 (hub.store_id, c.occurred_on, c.fact.event_id, c.fact.kind, hub.hub_id, epoch, c.fact.seq,
-                 c.occurred_at, c.fact.hash, Jsonb(c.fact.data)) for c in fresh])
+                 c.occurred_at, c.fact.hash, jsonb(c.fact.data)) for c in fresh])
         await projections.apply(conn, hub, [(c.fact.kind, c.fact.event_id, c.occurred_at, c.fact.data) for c in fresh])
     acked_through = max(acked, last)
     await conn.execute("UPDATE hub_epochs SET acked_through = %s, updated_at = now()"

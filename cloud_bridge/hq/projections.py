@@ -9,27 +9,35 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cloud_bridge.hq import clock
+from cloud_bridge.hq.bulk import insert_many
 
 COGS_KINDS = ("sale",)  # movements whose cost is the cost of goods a sale sold
 
-SALE_SQL = """INSERT INTO sales (store_id, sale_id, business_date, currency, invoice_number, till_code,
-    cashier_name, occurred_at, subtotal, discount_total, tax_total, total, voided)
-    VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s,
-            %s OR EXISTS (SELECT 1 FROM voids v WHERE v.store_id = %s AND v.sale_id = %s))
-    ON CONFLICT (store_id, sale_id) DO NOTHING"""
+SALE_COLUMNS = [("store_id", "text"), ("sale_id", "text"), ("business_date", "date"), ("currency", "text"),
+                ("invoice_number", "text"), ("till_code", "text"), ("cashier_name", "text"),
+                ("occurred_at", "timestamptz"), ("subtotal", "bigint"), ("discount_total", "bigint"),
+                ("tax_total", "bigint"), ("total", "bigint"), ("voided", "boolean")]
+LINE_COLUMNS = [("store_id", "text"), ("sale_id", "text"), ("line_no", "integer"), ("business_date", "date"),
+                ("currency", "text"), ("product_id", "text"), ("code", "text"), ("name", "text"),
+                ("category_id", "text"), ("quantity", "bigint"), ("net", "bigint"), ("tax", "bigint")]
+VOID_COLUMNS = [("store_id", "text"), ("void_id", "text"), ("sale_id", "text")]
+REFUND_COLUMNS = [("store_id", "text"), ("refund_id", "text"), ("sale_id", "text"), ("business_date", "date"),
+                  ("currency", "text"), ("total", "bigint"), ("tax_total", "bigint")]
+MOVEMENT_COLUMNS = [("store_id", "text"), ("movement_id", "text"), ("product_id", "text"), ("kind", "text"),
+                    ("quantity", "bigint"), ("unit_cost", "bigint"), ("source_type", "text"), ("source_id", "text"),
+                    ("occurred_at", "timestamptz")]
+COST_COLUMNS = [("store_id", "text"), ("movement_id", "text"), ("sale_id", "text"), ("product_id", "text"),
+                ("cost_thousandths", "bigint")]
+STOCK_COLUMNS = [("store_id", "text"), ("product_id", "text"), ("on_hand", "bigint"), ("baseline_at", "timestamptz")]
 
-LINE_SQL = """INSERT INTO sale_lines (store_id, sale_id, line_no, business_date, currency, product_id, code,
-    name, category_id, quantity, net, tax) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-    ON CONFLICT DO NOTHING"""
-
-MOVEMENT_SQL = """INSERT INTO stock_movements (store_id, movement_id, product_id, kind, quantity, unit_cost,
-    source_type, source_id, occurred_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"""
+# A sale whose void HQ holds (a void that came first, or the void of this batch) is voided.
+VOIDED_SQL = """UPDATE sales SET voided = true WHERE store_id = %s AND NOT voided AND sale_id = ANY(%s)
+    AND EXISTS (SELECT 1 FROM voids v WHERE v.store_id = sales.store_id AND v.sale_id = sales.sale_id)"""
 
 STOCK_ROWS_SQL = """SELECT product_id, on_hand, baseline_at FROM stock
     WHERE store_id = %s AND product_id = ANY(%s) ORDER BY product_id FOR UPDATE"""
 
-STOCK_UPSERT_SQL = """INSERT INTO stock (store_id, product_id, on_hand, baseline_at, updated_at)
-    VALUES (%s, %s, %s, %s, now()) ON CONFLICT (store_id, product_id)
+STOCK_UPSERT = """ON CONFLICT (store_id, product_id)
     DO UPDATE SET on_hand = excluded.on_hand, baseline_at = excluded.baseline_at, updated_at = now()"""
 
 AFTER_COUNT_SQL = """SELECT coalesce(sum(quantity), 0)::bigint AS q FROM stock_movements
@@ -79,7 +87,7 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
             sales.append((hub.store_id, sale_id, day, currency, _text(data.get("invoice_number")),
                           _text(data.get("till_code")), _text(data.get("cashier_name")), occurred_at,
                           _int(data.get("subtotal")), _int(data.get("discount_total")), _int(data.get("tax_total")),
-                          _int(data.get("total")), data.get("status") == "voided", hub.store_id, sale_id))
+                          _int(data.get("total")), data.get("status") == "voided"))
             for n, line in enumerate(data.get("lines") or [], start=1):
                 if not isinstance(line, dict):
                     continue
@@ -115,20 +123,12 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
                               "source_id": data.get("source_id") if isinstance(data.get("source_id"), str) else None,
                               "occurred_at": when})
     async with conn.cursor() as cur:
-        if voids:
-            await cur.executemany("INSERT INTO voids (store_id, void_id, sale_id) VALUES (%s, %s, %s)"
-                                  " ON CONFLICT DO NOTHING", voids)
-        if sales:
-            await cur.executemany(SALE_SQL, sales)
-        if lines:
-            await cur.executemany(LINE_SQL, lines)
-        if voids:
-            await cur.executemany("UPDATE sales SET voided = true WHERE store_id = %s AND sale_id = %s",
-                                  [(s, sale) for s, _v, sale in voids])
-        if refunds:
-            await cur.executemany("INSERT INTO refunds (store_id, refund_id, sale_id, business_date, currency,"
-                                  " total, tax_total) VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-                                  refunds)
+        await insert_many(cur, "voids", VOID_COLUMNS, voids)
+        await insert_many(cur, "sales", SALE_COLUMNS, sales)
+        await insert_many(cur, "sale_lines", LINE_COLUMNS, lines)
+        if voids or sales:
+            await cur.execute(VOIDED_SQL, (hub.store_id, [v[2] for v in voids] + [x[1] for x in sales]))
+        await insert_many(cur, "refunds", REFUND_COLUMNS, refunds)
         if movements:
             await _stock(cur, hub.store_id, movements)
 
@@ -136,20 +136,17 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
 async def _stock(cur: Any, store_id: str, movements: list[dict[str, Any]]) -> None:
     """Record the movements, then bring each product's stock up to date: a count newer than the
     baseline becomes it (plus what moved after it); any other movement after the baseline adds."""
-    await cur.executemany(MOVEMENT_SQL, [
+    await insert_many(cur, "stock_movements", MOVEMENT_COLUMNS, [
         (store_id, m["id"], m["product_id"], m["kind"], m["quantity"], m["unit_cost"], m["source_type"],
          m["source_id"], m["occurred_at"]) for m in movements])
     costs = [(store_id, m["id"], m["source_id"], m["product_id"], -m["quantity"] * m["unit_cost"])
              for m in movements if m["kind"] in COGS_KINDS and m["unit_cost"] is not None and m["source_id"]]
-    if costs:
-        await cur.executemany("INSERT INTO sale_costs (store_id, movement_id, sale_id, product_id, cost_thousandths)"
-                              " VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING", costs)
+    await insert_many(cur, "sale_costs", COST_COLUMNS, costs)
     by_product: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for m in movements:
         by_product[m["product_id"]].append(m)
     products = sorted(by_product)
-    await cur.executemany("INSERT INTO stock (store_id, product_id, on_hand) VALUES (%s, %s, 0) ON CONFLICT DO NOTHING",
-                          [(store_id, p) for p in products])
+    await insert_many(cur, "stock", STOCK_COLUMNS, [(store_id, p, 0, None) for p in products])
     await cur.execute(STOCK_ROWS_SQL, (store_id, products))
     current = {r["product_id"]: (r["on_hand"], r["baseline_at"]) for r in await cur.fetchall()}
     updates = []
@@ -165,4 +162,4 @@ async def _stock(cur: Any, store_id: str, movements: list[dict[str, Any]]) -> No
             on_hand += sum(m["quantity"] for m in by_product[product]
                            if m["kind"] != "count" and (baseline is None or m["occurred_at"] > baseline))
         updates.append((store_id, product, on_hand, baseline))
-    await cur.executemany(STOCK_UPSERT_SQL, updates)
+    await insert_many(cur, "stock", STOCK_COLUMNS, updates, suffix=STOCK_UPSERT)

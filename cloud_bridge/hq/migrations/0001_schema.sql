@@ -102,6 +102,7 @@ CREATE TABLE sales (
     PRIMARY KEY (store_id, sale_id)
 );
 CREATE INDEX sales_store_date ON sales (store_id, business_date);
+CREATE INDEX sales_date ON sales (business_date);  -- the chain's pages read a period across stores
 
 CREATE TABLE sale_lines (
     store_id text NOT NULL,
@@ -119,6 +120,7 @@ CREATE TABLE sale_lines (
     PRIMARY KEY (store_id, sale_id, line_no)
 );
 CREATE INDEX sale_lines_store_date ON sale_lines (store_id, business_date);
+CREATE INDEX sale_lines_date ON sale_lines (business_date);
 
 -- Voids seen (a void may in principle arrive before its sale: the sale then lands voided).
 CREATE TABLE voids (
