@@ -304,11 +304,14 @@ def _tills(facts: dict[str, Any]) -> Finding:
 
 def examine(settings: Any, facts: dict[str, Any], *, clock_status: Any = None, advertiser: Any = None,
             scanners: list[dict[str, Any]] | None = None, shutdown_state: dict[str, Any] | None = None,
-            throttled_bits: int | None = None, now: dt.datetime | None = None) -> list[Finding]:
+            throttled_bits: int | None = None, clock_error: str = "", now: dt.datetime | None = None) -> list[Finding]:
     from hub.ops import shutdowns
 
     now = now or utc_now()
-    return [
+    extra = [Finding("clock_set", "Clock from the tills", "warning", f"could not set the clock: {clock_error}",
+                     "Check that the hub's image (its privileged helper) is installed; meanwhile facts are "
+                     "stamped no earlier than the time floor.")] if clock_error else []
+    return [*extra, 
         _integrity(facts), _space(settings.data_path), *_clock(clock_status, facts["floor"], now),
         _certificate(settings.tls_path, settings.tls, now), *_printers(facts, scanners),
         _mdns(settings.mdns, advertiser), _hq(facts, now), *_fiscal(facts), *_backups(facts, now), _tills(facts),
@@ -343,7 +346,7 @@ async def run_live(state: Any) -> dict[str, Any]:
     findings = await asyncio.to_thread(
         examine, state.settings, facts, clock_status=status, advertiser=getattr(state, "mdns", None),
         scanners=scanners, shutdown_state=ops.shutdowns if ops is not None and ops.shutdowns else None,
-        throttled_bits=bits)
+        throttled_bits=bits, clock_error=getattr(ops, "clock_error", "") if ops is not None else "")
     return report(findings)
 
 

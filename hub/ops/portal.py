@@ -56,13 +56,15 @@ def _overview(conn) -> dict[str, Any]:
 
 
 def _kits(request: Request) -> dict[str, tuple[str, str, float]]:
-    ops = request.app.state.ops
-    if not hasattr(ops, "kits"):
-        ops.kits = {}
+    """Recovery keys waiting for their one kit page: kit id -> (user id, key, made at), in memory only."""
+    state = request.app.state
+    kits = getattr(state, "ops_kits", None)
+    if kits is None:
+        kits = state.ops_kits = {}
     now = time.monotonic()
-    for kit_id in [k for k, (_u, _key, at) in ops.kits.items() if now - at > KIT_TTL_S]:
-        del ops.kits[kit_id]
-    return ops.kits
+    for kit_id in [k for k, (_u, _key, at) in kits.items() if now - at > KIT_TTL_S]:
+        del kits[kit_id]
+    return kits
 
 
 def _settings_from(form: Form) -> dict[str, Any]:
@@ -112,7 +114,10 @@ class BackupsPortal(PortalController):
 
     @post("/run", opt=requires(MANAGE), status_code=303)
     async def run(self, request: Request) -> Response:
-        run = await request.app.state.ops.backup_now(request.state.identity.actor)
+        ops = getattr(request.app.state, "ops", None)
+        if ops is None:
+            return shell.redirect(request, "/backups", "Operations are not running in this process.", kind="error")
+        run = await ops.backup_now(request.state.identity.actor)
         if run.status != "ok":
             return shell.redirect(request, "/backups", f"The backup failed: {run.error}", kind="error")
         copies = [f"USB: {run.usb_detail if run.usb_status == 'failed' else run.usb_status}"] if run.usb_status != "off" else []

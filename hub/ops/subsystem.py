@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 
 FIRST_BACKUP_DELAY_S = 120.0
 BACKUP_TICK_S = 30.0
+CLOCK_RETRY_S = 300.0  # after a failed attempt to set the clock (no helper, helper refused)
 
 
 def _poweroff(reason: str) -> None:
@@ -43,6 +44,8 @@ class OpsSubsystem:
         self.last_error: str = ""
         self.shutdowns: dict[str, Any] = {}
         self.loop: asyncio.AbstractEventLoop | None = None
+        self.clock_failed_at: float | None = None
+        self.clock_error = ""
 
     def call_threadsafe(self, coro: Any, timeout: float = 60.0) -> Any:
         """Run a coroutine of this subsystem on the hub's loop from another thread (the CLI, tests)."""
@@ -131,8 +134,19 @@ class OpsSubsystem:
         proposal = self.keeper.propose()
         if proposal is None:
             return None
+        import time
+
+        if self.clock_failed_at is not None and time.monotonic() - self.clock_failed_at < CLOCK_RETRY_S:
+            return None
         floor = self.state.db.floor.value
-        done = await asyncio.to_thread(self.keeper.apply, proposal, floor)
+        try:
+            done = await asyncio.to_thread(self.keeper.apply, proposal, floor)
+        except (OSError, subprocess.SubprocessError) as err:
+            self.clock_failed_at, self.clock_error = time.monotonic(), str(err)
+            log.warning("could not set the clock from the tills' median (%s); trying again in %.0f s",
+                        err, CLOCK_RETRY_S)
+            return None
+        self.clock_failed_at, self.clock_error = None, ""
         if done is None:
             return None
         entry = await self.state.db.write(clock.record_set, done)

@@ -85,6 +85,35 @@ def test_a_hub_without_network_time_takes_the_median_of_its_tills_and_audits_it(
     assert len(stored["summary"]["detail"]["tills"]) == 3
 
 
+class BrokenSetter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def set_time(self, moment: dt.datetime) -> None:
+        self.calls += 1
+        raise FileNotFoundError("no helper here")
+
+
+def test_a_clock_the_helper_cannot_set_is_tried_again_later_not_every_round(ops_hub):
+    state = ops_hub.server.app.state
+    ops = state.ops
+    ops.keeper.setter = broken = BrokenSetter()
+    clock_sync.install(state, clock_sync.ClockSync(clock_sync.FakeClockReader(synchronised=False)))
+    till = SyncTill(ops_hub)
+    ops.call_threadsafe(ops.clock_round())
+    till.http.post(STATUS, json={"queue_depth": 0, "device_time": (utc_now() + dt.timedelta(hours=2)).isoformat()})
+
+    results = [ops.call_threadsafe(ops.clock_round()) for _ in range(3)]
+
+    assert results == [None, None, None] and broken.calls == 1
+    assert "no helper here" in ops.clock_error
+    conn = connect(ops_hub.db_path, readonly=True)
+    try:
+        assert audit.list_entries(conn, action="clock.set_from_tills") == []
+    finally:
+        conn.close()
+
+
 def test_a_synchronised_hub_leaves_its_clock_alone(ops_hub):
     state = ops_hub.server.app.state
     ops = state.ops
