@@ -110,6 +110,7 @@ class HQ:
     def reset(self) -> "HQ":
         """Empty every table but HQ's admin and analyst (a running collector reused by many tests)."""
         self.sql("TRUNCATE " + ", ".join(self.TABLES) + " RESTART IDENTITY CASCADE")
+        self.sql("DELETE FROM meta WHERE key = 'trimmed_through'")
         self.sql("DELETE FROM sessions WHERE user_id IN (SELECT id FROM hq_users WHERE username NOT IN (%s, %s))",
                  ADMIN[0], ANALYST[0])
         self.sql("DELETE FROM hq_users WHERE username NOT IN (%s, %s)", ADMIN[0], ANALYST[0])

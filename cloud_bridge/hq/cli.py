@@ -48,6 +48,27 @@ def migrate(dsn: str | None) -> None:
     click.echo("\n".join(applied) if applied else "up to date")
 
 
+@main.command()
+@click.option("--dsn", envvar="SOKO_HQ_DSN")
+@click.option("--days", default=30, show_default=True, type=click.IntRange(1, 3650))
+def trim(dsn: str | None, days: int) -> None:
+    """Drop change-feed rows older than DAYS that a later row replaces (a hub further behind reloads the snapshot)."""
+    from cloud_bridge.hq.db import open_pool
+    from cloud_bridge.hq.trim import trim as trim_feed
+
+    async def run() -> dict:
+        pool = await open_pool(_dsn(dsn), 2)
+        try:
+            async with pool.connection() as conn:
+                async with conn.transaction():
+                    return await trim_feed(conn, days)
+        finally:
+            await pool.close()
+
+    done = asyncio.run(run())
+    click.echo(f"trimmed {done['trimmed']} rows through seq {done['through']}")
+
+
 @main.group()
 def user() -> None:
     """HQ's own users."""

@@ -17,6 +17,7 @@ from litestar.response import Stream
 from cloud_bridge.hq import clock
 from cloud_bridge.hq.errors import GoneError, HQError, InvalidError
 from cloud_bridge.hq.hubs import HubIdentity
+from cloud_bridge.hq.trim import trimmed_through
 
 ENTITIES = ("category", "product", "exchange_rate", "promotion", "user", "setting")
 GZIP_FROM = 4096  # bytes: a smaller answer is sent as is
@@ -36,6 +37,15 @@ def parse_cursor(cursor: str | None) -> tuple[str, int]:
     if m is None:
         raise InvalidError({"cursor": "not <epoch>:<seq>"})
     return m[1], int(m[2])
+
+
+TOP_SQL = """SELECT greatest(coalesce((SELECT max(seq) FROM changes), 0),
+    coalesce((SELECT value::bigint FROM meta WHERE key = 'trimmed_through'), 0)) AS m"""
+
+
+async def feed_top(conn: Any) -> int:
+    """The last seq HQ issued (trimming may have dropped its row)."""
+    return (await (await conn.execute(TOP_SQL)).fetchone())["m"]
 
 
 def notify(state: Any) -> None:
@@ -89,10 +99,13 @@ async def changes_response(request: Request, hub: HubIdentity, cursor: str | Non
         event = state.feed_event
         async with state.pool.connection() as conn:
             if first:
-                top = (await (await conn.execute("SELECT coalesce(max(seq), 0) AS m FROM changes")).fetchone())["m"]
+                top = await feed_top(conn)
                 if seq > top:
                     raise GoneError("This cursor is past anything HQ issued: load the snapshot.",
                                     code="epoch_unknown", extra={"snapshot": "/api/hq/v1/snapshot"})
+                if seq < await trimmed_through(conn):
+                    raise GoneError("The feed no longer holds every change after this cursor: load the snapshot.",
+                                    code="cursor_trimmed", extra={"snapshot": "/api/hq/v1/snapshot"})
                 first = False
             changes, seq, more = await read_batch(conn, hub.store_id, seq, limit)
             await conn.rollback()
@@ -118,7 +131,7 @@ async def snapshot_response(request: Request, hub: HubIdentity) -> Response:
         async with state.pool.connection() as conn:
             async with conn.transaction():
                 await conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                top = (await (await conn.execute("SELECT coalesce(max(seq), 0) AS m FROM changes")).fetchone())["m"]
+                top = await feed_top(conn)
                 header = {"epoch": state.epoch, "cursor": f"{state.epoch}:{top}", "hq_time": clock.iso_now(),
                           "entities": list(ENTITIES)}
                 out = [json.dumps(header, separators=(",", ":")).encode() + b"\n"]

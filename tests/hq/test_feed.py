@@ -134,3 +134,25 @@ def test_facts_do_not_touch_the_feed(hq):
     hub = _hub(hq)
     hub.post("/api/hq/v1/facts", json=batch("hub-1", "e1", sale_facts(1, ["a"])))
     assert hq.scalar("SELECT count(*) FROM changes") == 0
+
+
+def test_trimming_keeps_the_newest_row_of_each_entity_and_refuses_older_cursors(hq):
+    import asyncio
+
+    from click.testing import CliRunner
+
+    from cloud_bridge.hq.cli import main
+
+    hub = _hub(hq)
+    epoch = hq.scalar("SELECT value FROM meta WHERE key = 'epoch'")
+    for price in (100, 110, 120):
+        hq.admin.put("/api/hq/v1/reference/product/p1", json={"sku": "A", "name": "Apple", "prices": {"USD": price}})
+    hq.admin.put("/api/hq/v1/reference/setting/gone", json={"value": 1})
+    hq.admin.delete("/api/hq/v1/reference/setting/gone")
+    hq.sql("UPDATE changes SET recorded_at = now() - interval '40 days'")
+    result = CliRunner().invoke(main, ["trim", "--dsn", hq.dsn, "--days", "30"])
+    assert result.exit_code == 0 and "trimmed 4 rows through seq 5" in result.output
+    assert hq.sql("SELECT entity, id, version FROM changes") == [("product", "p1", 3)]
+    r = hub.get("/api/hq/v1/changes", params={"cursor": f"{epoch}:1"})
+    assert r.status_code == 410 and r.json()["code"] == "cursor_trimmed"
+    assert hub.get("/api/hq/v1/changes", params={"cursor": f"{epoch}:5"}).status_code == 200
