@@ -263,6 +263,8 @@ RECIPES: dict[str, Recipe] = {
         f"{quoting.URL}/{quoting.quotation(m.people)['id']}/expire"),
     "POST /api/v1/quotations/{quotation_id}/convert": lambda m, who, t: Call(
         f"{quoting.URL}/{quoting.quotation(m.people)['id']}/convert", {"mode": "on_account"}),
+    "POST /api/v1/quotations/{quotation_id}/sell": lambda m, who, t: Call(
+        f"{quoting.URL}/{quoting.quotation(m.people)['id']}/sell", {"method": "card", "reference": "APPR-1"}),
     "POST /api/v1/quotations/{quotation_id}/sale": lambda m, who, t: (lambda qs: Call(
         f"{quoting.URL}/{qs[0]}/sale", {"sale_id": qs[1]}))(quoting.sold(m.people)),
     "GET /api/v1/products/lookup": lambda m, who, t: Call(

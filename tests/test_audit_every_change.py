@@ -235,6 +235,8 @@ RECIPES: dict[str, Callable[[People], Change]] = {
     "POST /api/v1/quotations/{quotation_id}/convert": lambda p: Change(
         f"{quoting.URL}/{quoting.quotation(p)['id']}/convert", "quotation.converted", {"mode": "pay_at_till"},
         _root(p)),
+    "POST /api/v1/quotations/{quotation_id}/sell": lambda p: Change(
+        f"{quoting.URL}/{quoting.to_sell(p)}/sell", "sale.recorded", {"method": "mobile_money"}, _root(p)),
     "POST /api/v1/quotations/{quotation_id}/sale": lambda p: (lambda qs: Change(
         f"{quoting.URL}/{qs[0]}/sale", "quotation.fulfilled", {"sale_id": qs[1]}, _root(p)))(quoting.sold(p)),
     "POST /api/v1/products": lambda p: Change(

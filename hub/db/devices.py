@@ -38,7 +38,8 @@ TOUCH_SQL = """
 UPDATE devices SET last_seen_at = :at, last_address = :address
 WHERE id = :id AND revoked_at IS NULL
 """
-LIVE_SQL = "SELECT count(*) FROM devices WHERE revoked_at IS NULL"
+# The portal's back-office till (hub.quotations.backoffice) takes no license seat: it is the hub itself.
+LIVE_SQL = "SELECT count(*) FROM devices WHERE revoked_at IS NULL AND platform != 'backoffice'"
 LIVE_ON_LICENSE_SQL = """
 SELECT count(*) FROM devices WHERE revoked_at IS NULL AND license_id = :license_id
   AND (:except IS NULL OR id != :except)
@@ -46,7 +47,7 @@ SELECT count(*) FROM devices WHERE revoked_at IS NULL AND license_id = :license_
 # Live devices whose license (if any) is not active at :now: candidates for a new license's seats.
 UNCOVERED_SQL = """
 SELECT d.id FROM devices d LEFT JOIN licenses l ON l.id = d.license_id
-WHERE d.revoked_at IS NULL AND (l.id IS NULL OR l.expires_at <= :now)
+WHERE d.revoked_at IS NULL AND d.platform != 'backoffice' AND (l.id IS NULL OR l.expires_at <= :now)
 ORDER BY d.id
 """
 UPDATABLE = frozenset({"name", "license_id", "revoked_at", "revoked_by"})

@@ -38,7 +38,8 @@ WHERE occurred_at >= :since AND occurred_at < :until AND """ + NOT_TRAINING + ""
 TILLS_SQL = """
 SELECT d.id, d.name, d.code, d.last_seen_at, d.pending_uploads,
        (SELECT max(s.recorded_at) FROM sales s WHERE s.device_id = d.id) AS last_sale_recorded
-FROM devices d WHERE d.revoked_at IS NULL AND d.paired_at < :until ORDER BY d.name, d.id LIMIT 500
+FROM devices d WHERE d.revoked_at IS NULL AND d.paired_at < :until AND d.platform != 'backoffice'
+ORDER BY d.name, d.id LIMIT 500
 """
 EXCEPTIONS_SQL = """
 SELECT e.id, e.kind, e.status, e.sale_id, e.subject_id, e.raised_at, s.invoice_number, s.occurred_at

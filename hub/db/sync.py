@@ -63,7 +63,7 @@ SELECT d.id, d.name, d.code, d.app_version AS paired_app_version, d.last_seen_at
        s.reported_at,
        (SELECT count(*) FROM sync_quarantine q WHERE q.device_id = d.id AND q.status = 'pending') AS pending_quarantine
 FROM devices d LEFT JOIN sync_devices s ON s.device_id = d.id
-WHERE d.kind = 'till'
+WHERE d.kind = 'till' AND d.platform != 'backoffice'
 ORDER BY d.revoked_at IS NOT NULL, d.name, d.id
 """
 SHIFT_EVENTS_SQL = """

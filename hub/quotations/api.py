@@ -113,6 +113,20 @@ class Basket(msgspec.Struct):
     lines: list[QuotationLine]
 
 
+class SellIn(msgspec.Struct, forbid_unknown_fields=True):
+    """Sell the quotation in the portal, on the back-office till."""
+
+    method: Annotated[str, msgspec.Meta(max_length=20)]  # bank_transfer, card, mobile_money or credit_account
+    provider: Annotated[str, msgspec.Meta(max_length=40)] = ""
+    reference: Annotated[str, msgspec.Meta(max_length=64)] = ""
+
+
+class Sold(msgspec.Struct):
+    sale_id: str
+    invoice_number: str
+    quotation: Quotation
+
+
 def _q(row: dict[str, Any]) -> Quotation:
     return msgspec.convert(row, Quotation)
 
@@ -207,6 +221,17 @@ class QuotationController(Controller):
         from hub.quotations import service
 
         return _q(await request.app.state.db.write(service.fulfil, identity.actor, quotation_id, data.sale_id))
+
+    @post("/{quotation_id:str}/sell", status_code=201, opt=requires(MANAGE),
+          summary="Sell it here, on the back-office till: paid by bank transfer, card or mobile money, or on "
+                  "the customer's account (no cash: a drawer counts cash at a till)")
+    async def sell(self, request: Request, identity: Caller, quotation_id: QuotationId,
+                   data: JSONBody[SellIn]) -> Sold:
+        from hub.quotations import backoffice
+
+        got = await request.app.state.db.write(backoffice.sell, identity.actor, quotation_id, data.method,
+                                               reference=data.reference, provider=data.provider)
+        return Sold(sale_id=got["sale_id"], invoice_number=got["invoice_number"], quotation=_q(got["quotation"]))
 
 
 CONTROLLERS: list = [QuotationController]

@@ -38,7 +38,8 @@ STATUS_NAMES = {"draft": "Draft", "sent": "Sent", "accepted": "Accepted", "expir
                 "converted": "Converted"}
 MODES = (("pay_at_till", "Paid at a till"), ("on_account", "On the customer's account"))
 LABELS = {"customer": "Customer", "customer_id": "Customer", "currency": "Currency", "valid_until": "Valid until",
-          "follow_up_on": "Follow up on", "note": "Note", "lines": "Lines", "mode": "Convert"}
+          "follow_up_on": "Follow up on", "note": "Note", "lines": "Lines", "mode": "Convert", "method": "Paid by",
+          "provider": "Bank or provider", "reference": "Reference"}
 
 
 def _helpers(decimals: dict[str, int]) -> dict[str, Any]:
@@ -237,13 +238,16 @@ class QuotationsPortal(PortalController):
         return await self._save(request, quotation_id)
 
     async def _page(self, request: Request, quotation_id: str, refused: Refusal | None = None,
-                    template: str = "quotations/quotation.html") -> Template:
+                    template: str = "quotations/quotation.html", sell_values: dict[str, Any] | None = None) -> Template:
+        from hub.quotations.backoffice import METHOD_NAMES
+
         data = await request.app.state.db.read(_one, quotation_id)
         refused = refused or Refusal()
         q = data["q"]
         return await shell.page(request, template, key="quotations", title=f"Quotation {q['label']}",
                                 crumbs=[(q["label"], None)], status=refused.status, refused=refused, q=q,
-                                seller=data["seller"], **_helpers(data["decimals"]))
+                                seller=data["seller"], sell_methods=list(METHOD_NAMES.items()),
+                                sell_values=sell_values or {}, **_helpers(data["decimals"]))
 
     @get("/{quotation_id:str}", opt=requires(MANAGE))
     async def quotation(self, request: Request, quotation_id: Id) -> Template:
@@ -293,6 +297,24 @@ class QuotationsPortal(PortalController):
             return await self._page(request, quotation_id, refusal(err, "It was not converted"))
         return shell.redirect(request, f"/quotations/{quotation_id}",
                               f"{q['label']} is ready at the tills: ring up quotation {q['label']} to sell it.")
+
+    @post("/{quotation_id:str}/sell", opt=requires(MANAGE), status_code=303)
+    async def sell(self, request: Request, quotation_id: Id) -> Response:
+        from hub.quotations import backoffice
+
+        form = Form(await request.form())
+        values = {k: form.get(k).strip() for k in ("method", "provider", "reference")}
+        try:
+            sold = await request.app.state.db.write(backoffice.sell, request.state.identity.actor, quotation_id,
+                                                    values["method"], reference=values["reference"],
+                                                    provider=values["provider"])
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            return await self._page(request, quotation_id, refusal(err, "The sale was not recorded"),
+                                    sell_values=values)
+        return shell.redirect(request, f"/sales/{sold['sale_id']}",
+                              f"Sale {sold['invoice_number']} recorded for {sold['quotation']['label']}.")
 
 
 ROUTES = [QuotationsPortal]

@@ -222,9 +222,10 @@ def _known(conn: sqlite3.Connection, table: str, ids: set[str]) -> set[str]:
 
 
 def ingest_sale(conn: sqlite3.Connection, sale: SaleCreate | Mapping[str, Any], *, device_id: str,
-                caller: Actor, received_at: str | None = None) -> Result:
+                caller: Actor, received_at: str | None = None, origin: Mapping[str, Any] | None = None) -> Result:
     """Record one sale from the till `device_id`, rung up by `caller` (the cashier), inside the
-    caller's transaction; `received_at` (a hub stamp, default now) is when the hub heard of it."""
+    caller's transaction; `received_at` (a hub stamp, default now) is when the hub heard of it.
+    `origin` names what the sale came from (a quotation sold in the portal) in its audit entry."""
     sale = decode(sale)
     digest = body_hash(sale)
     held = rows.get_sale(conn, sale.id)
@@ -261,10 +262,18 @@ def ingest_sale(conn: sqlite3.Connection, sale: SaleCreate | Mapping[str, Any], 
     raised += customer_hooks.on_sale(conn, sale, row, tenders)  # credit account, vouchers (docs/customers.md)
     raised += _move_stock(conn, sale, row, lines, products, caller)
     raised += fiscal_hooks.on_sale(conn, row, lines, tenders)  # signed as a fiscal invoice (docs/fiscal.md)
-    audit.append(conn, caller, "sale.recorded", "sale", sale.id, after={
-        "invoice_number": row["invoice_number"], "currency": sale.currency, "total": sale.total,
-        "lines": len(lines), "occurred_at": occurred_at, "exceptions": raised})
+    detail = {"invoice_number": row["invoice_number"], "currency": sale.currency, "total": sale.total,
+              "lines": len(lines), "occurred_at": occurred_at, "exceptions": raised}
+    if origin:
+        detail["origin"] = dict(origin)
+    audit.append(conn, caller, "sale.recorded", "sale", sale.id, after=detail)
     return Result(sale.id, created=True, raised=raised)
+
+
+def _backoffice(conn: sqlite3.Connection, device_id: str) -> bool:
+    from hub.quotations.backoffice import is_backoffice
+
+    return is_backoffice(conn, device_id)
 
 
 def _raise(conn: sqlite3.Connection, sale: SaleCreate, row: dict, lines: list[dict], products: dict) -> list[str]:
@@ -277,7 +286,9 @@ def _raise(conn: sqlite3.Connection, sale: SaleCreate, row: dict, lines: list[di
             raised.append(kind)
 
     shift = rows.shift(conn, sale.shift_id) if sale.shift_id else None
-    if shift is None:
+    if shift is None and sale.shift_id is None and _backoffice(conn, row["device_id"]):
+        pass  # the portal's back-office till has no drawer and keeps no shift (hub.quotations.backoffice)
+    elif shift is None:
         note("unknown_shift", "sale", sale.id, shift_id=sale.shift_id,
              reason="no shift named" if sale.shift_id is None else "the hub holds no such shift")
     elif shift["device_id"] != row["device_id"]:

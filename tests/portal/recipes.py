@@ -750,6 +750,8 @@ PAGE_CALLS.update({
         f"/quotations/{_quoting().quotation(p)['id']}/expire"),
     "POST /quotations/{quotation_id}/convert": lambda p, who: PageCall(
         f"/quotations/{_quoting().quotation(p)['id']}/convert", {"mode": "on_account"}),
+    "POST /quotations/{quotation_id}/sell": lambda p, who: PageCall(
+        f"/quotations/{_quoting().quotation(p)['id']}/sell", {"method": "bank_transfer", "reference": "T-1"}),
 })
 PAGE_CHANGES.update({
     "POST /quotations": lambda p: PageChange("/quotations", "quotation.created", _quoting().form(p), _root(p)),
@@ -763,6 +765,9 @@ PAGE_CHANGES.update({
         f"/quotations/{_quoting().quotation(p)['id']}/expire", "quotation.expired", token=_root(p)),
     "POST /quotations/{quotation_id}/convert": lambda p: PageChange(
         f"/quotations/{_quoting().quotation(p)['id']}/convert", "quotation.converted", {"mode": "pay_at_till"},
+        _root(p)),
+    "POST /quotations/{quotation_id}/sell": lambda p: PageChange(
+        f"/quotations/{_quoting().to_sell(p)}/sell", "sale.recorded", {"method": "card", "reference": "A-9"},
         _root(p)),
 })
 

@@ -47,3 +47,27 @@ def test_a_quotation_is_drafted_edited_marked_converted_and_printed(hub):
     assert [e["action"] for e in audit_entries(hub, seq)] == [
         "quotation.created", "quotation.updated", "quotation.sent", "quotation.converted"]
     assert portal.call("GET", "/quotations", portal.token("cashier")).status_code == 403
+
+
+def test_a_quotation_is_sold_in_the_portal_and_a_refusal_keeps_what_was_typed(hub):
+    people = People(hub)
+    portal = Portal(hub)
+    token = portal.token("manager")
+    r = portal.call("POST", "/quotations", token, recipes.form(people))
+    page_url = r.headers["location"]
+    page = portal.call("GET", page_url, token).text
+    assert "Sell it here" in page and 'name="method"' in page
+    seq = audit_entries(hub)[-1]["seq"]
+    refused = portal.call("POST", f"{page_url}/sell", token, {"method": "cash", "reference": "DROP-7"})
+    assert refused.status_code == 422 and 'value="DROP-7"' in refused.text and 'id="e-method"' in refused.text
+    assert audit_entries(hub, seq) == [] and query(hub, "SELECT count(*) FROM sales")[0][0] == 0
+    r = portal.call("POST", f"{page_url}/sell", token,
+                    {"method": "mobile_money", "provider": "EcoCash", "reference": "MP2611.1"})
+    assert r.status_code == 303, r.text
+    [(sale_id, number)] = query(hub, "SELECT id, invoice_number FROM sales")
+    assert r.headers["location"] == f"/sales/{sale_id}" and number.endswith("-BO-1")
+    sale_page = portal.call("GET", f"/sales/{sale_id}", token).text
+    assert number in sale_page and "MP2611.1" in sale_page
+    page = portal.call("GET", page_url, token).text
+    assert "In the portal" in page and "Sell it here" not in page
+    assert [e["action"] for e in audit_entries(hub, seq)] == ["device.backoffice_created", "sale.recorded"]

@@ -111,3 +111,41 @@ def test_a_quotation_past_its_valid_until_day_is_not_converted(hub):
     q = manager.post(URL, json=_body(c, valid_until="2020-01-01")).json()
     r = manager.post(f"{URL}/{q['id']}/convert", json={"mode": "pay_at_till"})
     assert r.status_code == 409 and r.json()["code"] == "quotation_expired"
+
+
+def test_a_quotation_is_sold_in_the_portal_on_the_back_office_till(hub):
+    seed.basics(hub.db_path)
+    manager = hub.as_user("manager")
+    c = _customer(manager, registered_name="Quote Traders", tin="2000123456")
+    manager.put(f"/api/v1/customers/{c}/credit-limits", json={"limits": {"USD": 1_000_000}})
+    q = manager.post(URL, json=_body(c)).json()
+    seq = audit_entries(hub)[-1]["seq"]
+    cash = manager.post(f"{URL}/{q['id']}/sell", json={"method": "cash"})
+    assert cash.status_code == 422 and cash.json()["errors"][0]["field"] == "method"
+    assert audit_entries(hub, seq) == []  # nothing changed, not even the back-office till
+    r = manager.post(f"{URL}/{q['id']}/sell", json={"method": "bank_transfer", "reference": "FBC-991"})
+    assert r.status_code == 201, r.text
+    sold = r.json()
+    assert (sold["quotation"]["status"], sold["quotation"]["sale_id"]) == ("converted", sold["sale_id"])
+    assert sold["invoice_number"].endswith("-BO-1")
+    sale = manager.get(f"/api/v1/sales/{sold['sale_id']}").json()
+    assert (sale["customer_id"], sale["total"], sale["shift_id"]) == (c, q["total"], None)
+    assert [(t["method"], t["reference"], t["amount"]) for t in sale["tenders"]] == [
+        ("bank_transfer", "FBC-991", q["total"])]
+    assert [(ln["product_id"], ln["quantity"], ln["unit_price"]) for ln in sale["lines"]] == [
+        (ln["product_id"], ln["quantity"], ln["unit_price"]) for ln in q["lines"]]
+    assert sale["tax_total"] == q["tax_total"]
+    assert {e["kind"] for e in sale["exceptions"]} == {"negative_stock"}  # none on stock: no shift is asked
+    entries = audit_entries(hub, seq)
+    assert [e["action"] for e in entries] == ["device.backoffice_created", "sale.recorded"]
+    assert f'"quotation":"{q["label"]}"' in entries[-1]["summary"]
+    again = manager.post(f"{URL}/{q['id']}/sell", json={"method": "bank_transfer"})
+    assert again.status_code == 409 and again.json()["code"] == "quotation_state"
+    # a second quotation goes on account, on the same back-office till, next number
+    q2 = manager.post(URL, json=_body(c)).json()
+    r = manager.post(f"{URL}/{q2['id']}/sell", json={"method": "credit_account"})
+    assert r.status_code == 201 and r.json()["invoice_number"].endswith("-BO-2")
+    assert r.json()["quotation"]["conversion"] == "on_account"
+    assert manager.get(f"/api/v1/customers/{c}/account").json()["currencies"][0]["balance"] == q2["total"]
+    tills = manager.get("/api/v1/devices").json()["items"]
+    assert [d["name"] for d in tills if d["platform"] == "backoffice"] == ["Back office"]
