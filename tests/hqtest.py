@@ -104,7 +104,7 @@ class HQ:
         self.stop()
 
     TABLES = ("facts", "fact_ids", "hub_epochs", "hubs", "enrolment_codes", "sales", "sale_lines", "voids",
-              "refunds", "stock_movements", "stock", "sale_costs", "reference", "changes", "requests",
+              "refunds", "corrections", "stock_movements", "stock", "sale_costs", "reference", "changes", "requests",
               "store_status", "backups", "stores")
 
     def reset(self) -> "HQ":

@@ -209,7 +209,8 @@ class PageController(Controller):
     async def sales(self, request: Request) -> Response:
         return await _report(request, "sales.html", "Sales by store and day", reports.sales_by_day,
                              ["store", "business_date", "currency", "sales", "total", "tax", "refunds", "refunded",
-                              "net"], ("sales", "total", "tax", "refunds", "refunded", "net"), "sales-by-day")
+                              "corrected", "net"], ("sales", "total", "tax", "refunds", "refunded", "corrected", "net"),
+                             "sales-by-day")
 
     @get("/products")
     async def products(self, request: Request) -> Response:

@@ -23,6 +23,9 @@ LINE_COLUMNS = [("store_id", "text"), ("sale_id", "text"), ("line_no", "integer"
 VOID_COLUMNS = [("store_id", "text"), ("void_id", "text"), ("sale_id", "text")]
 REFUND_COLUMNS = [("store_id", "text"), ("refund_id", "text"), ("sale_id", "text"), ("business_date", "date"),
                   ("currency", "text"), ("total", "bigint"), ("tax_total", "bigint")]
+CORRECTION_COLUMNS = [("store_id", "text"), ("correction_id", "text"), ("sale_id", "text"),
+                      ("business_date", "date"), ("currency", "text"), ("kind", "text"), ("total", "bigint"),
+                      ("tax_total", "bigint")]
 MOVEMENT_COLUMNS = [("store_id", "text"), ("movement_id", "text"), ("product_id", "text"), ("kind", "text"),
                     ("quantity", "bigint"), ("unit_cost", "bigint"), ("source_type", "text"), ("source_id", "text"),
                     ("occurred_at", "timestamptz")]
@@ -76,7 +79,7 @@ def line_money(line: dict[str, Any], tax_mode: str) -> tuple[int, int]:
 
 
 async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[str, Any]]]) -> None:
-    sales, lines, voids, refunds, movements = [], [], [], [], []
+    sales, lines, voids, refunds, corrections, movements = [], [], [], [], [], []
     for kind, event_id, occurred_at, data in facts:
         if kind == "sale":
             if data.get("training"):
@@ -106,6 +109,10 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
             refunds.append((hub.store_id, _text(data.get("id")) or event_id, sale_id,
                             business_date(data, occurred_at, hub.time_zone), _text(data.get("currency")),
                             _int(data.get("total")), _int(data.get("tax_total"))))
+        elif kind == "correction":
+            corrections.append((hub.store_id, _text(data.get("id")) or event_id, _text(data.get("sale_id")),
+                                business_date(data, occurred_at, hub.time_zone), _text(data.get("currency")),
+                                _text(data.get("kind")), _int(data.get("total")), _int(data.get("tax_total"))))
         elif kind == "stock_movement":
             product = _text(data.get("product_id"))
             if not product:
@@ -129,6 +136,7 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
         if voids or sales:
             await cur.execute(VOIDED_SQL, (hub.store_id, [v[2] for v in voids] + [x[1] for x in sales]))
         await insert_many(cur, "refunds", REFUND_COLUMNS, refunds)
+        await insert_many(cur, "corrections", CORRECTION_COLUMNS, corrections)
         if movements:
             await _stock(cur, hub.store_id, movements)
 

@@ -15,13 +15,19 @@ WITH day AS (
     FROM sales s WHERE {LIVE} AND s.business_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3),
 ref AS (
     SELECT r.store_id, r.business_date, r.currency, count(*) AS refunds, sum(r.total)::bigint AS refunded
-    FROM refunds r WHERE r.business_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3)
-SELECT st.code AS store, coalesce(d.business_date, f.business_date) AS business_date,
-       coalesce(d.currency, f.currency) AS currency, coalesce(d.sales, 0) AS sales,
+    FROM refunds r WHERE r.business_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3),
+cor AS (
+    SELECT c.store_id, c.business_date, c.currency,
+           sum(CASE c.kind WHEN 'credit' THEN -c.total ELSE c.total END)::bigint AS corrected
+    FROM corrections c WHERE c.business_date BETWEEN %(from)s AND %(to)s GROUP BY 1, 2, 3)
+SELECT st.code AS store, coalesce(d.business_date, f.business_date, k.business_date) AS business_date,
+       coalesce(d.currency, f.currency, k.currency) AS currency, coalesce(d.sales, 0) AS sales,
        coalesce(d.total, 0) AS total, coalesce(d.tax, 0) AS tax, coalesce(f.refunds, 0) AS refunds,
-       coalesce(f.refunded, 0) AS refunded, coalesce(d.total, 0) - coalesce(f.refunded, 0) AS net
+       coalesce(f.refunded, 0) AS refunded, coalesce(k.corrected, 0) AS corrected,
+       coalesce(d.total, 0) - coalesce(f.refunded, 0) + coalesce(k.corrected, 0) AS net
 FROM day d FULL JOIN ref f USING (store_id, business_date, currency)
-JOIN stores st ON st.id = coalesce(d.store_id, f.store_id)
+FULL JOIN cor k USING (store_id, business_date, currency)
+JOIN stores st ON st.id = coalesce(d.store_id, f.store_id, k.store_id)
 WHERE %(store)s::text IS NULL OR st.code = %(store)s
 ORDER BY 2 DESC, 1, 3"""
 

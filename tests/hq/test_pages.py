@@ -138,3 +138,19 @@ def test_requesting_a_stores_data_from_the_page(chain):
     hub.post(f"/api/hq/v1/requests/{req['id']}/result", json={"status": "done", "data": {"total": 123}})
     page = client.get("/requests").text
     assert ">done<" in page and "123" in page
+
+
+def test_refunds_and_corrections_count_in_the_days_net(hq):
+    token = hq.enrol("S1", hub_id="hub-S1")["token"]
+    facts = [fact(1, "a", "sale", sale("a", "USD", [("p1", "c1", 1000, 1000, 0)])),
+             fact(2, "r", "refund", {"id": "r", "sale_id": "a", "currency": "USD", "total": 200, "tax_total": 0}),
+             fact(3, "k1", "correction", {"id": "k1", "sale_id": "a", "kind": "charge", "currency": "USD",
+                                          "total": 50, "tax_total": 0}),
+             fact(4, "k2", "correction", {"id": "k2", "sale_id": "a", "kind": "credit", "currency": "USD",
+                                          "total": 30, "tax_total": 0, "business_date": "2026-11-21"})]
+    assert hq.hub_client(token, "hub-S1").post("/api/hq/v1/facts", json=batch("hub-S1", "e1", facts)).status_code == 200
+    client = _browser(hq)
+    rows = list(csv.DictReader(io.StringIO(client.get("/", params={
+        "from": "2026-11-20", "to": "2026-11-21", "format": "csv"}).text)))
+    assert [(x["business_date"], x["total"], x["refunded"], x["corrected"], x["net"]) for x in rows] == [
+        ("2026-11-21", "0", "0", "-30", "-30"), ("2026-11-20", "1000", "200", "50", "850")]
