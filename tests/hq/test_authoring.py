@@ -95,3 +95,21 @@ def test_a_csv_file_with_an_error_changes_nothing(hq):
     assert hq.analyst().post("/api/hq/v1/import/categories", content="id,name\nc,C\n").status_code == 403
     assert hq.scalar("SELECT count(*) FROM reference") == 0
     assert _feed(hq) == []
+
+
+def test_junk_never_makes_a_server_error(hq):
+    token = hq.enrol("S1", hub_id="hub-1")["token"]
+    hub = hq.hub_client(token, "hub-1")
+    junk = [b"", b"\xff\xfe", b"{", b"[1]", b'{"value": ' + b"9" * 400 + b"}", b'{"hub_id": null}']
+    calls = [(hub, "POST", "/api/hq/v1/status"), (hub, "POST", "/api/hq/v1/requests/x/result"),
+             (hub, "POST", "/api/hq/v1/enrol"), (hq.admin, "PUT", "/api/hq/v1/reference/setting/k"),
+             (hq.admin, "PUT", "/api/hq/v1/reference/product/p"), (hq.admin, "POST", "/api/hq/v1/import/products"),
+             (hq.admin, "POST", "/api/hq/v1/import/settings"), (hq.admin, "POST", "/api/hq/v1/stores"),
+             (hq.admin, "POST", "/api/hq/v1/stores/S1/requests"), (hq.admin, "POST", "/api/hq/v1/auth/login")]
+    for client, method, path in calls:
+        for body in junk:
+            r = client.request(method, path, content=body, headers={"Content-Type": "application/json"})
+            assert r.status_code < 500, (method, path, body[:20], r.text)
+    for params in ({"cursor": "x:" + "9" * 30}, {"cursor": "a:1", "limit": "99999999999999999999"},
+                   {"cursor": "a:1", "wait": "-1"}):
+        assert hub.get("/api/hq/v1/changes", params=params).status_code < 500

@@ -131,3 +131,36 @@ def test_facts_land_in_monthly_partitions(hq, hub):
     # the business date is the store's (Africa/Harare, UTC+2): a's is 1 November
     assert hq.sql("SELECT sale_id, business_date::text FROM sales ORDER BY sale_id") == [
         ("a", "2026-11-01"), ("b", "2026-11-01")]
+
+
+def test_two_stores_needing_a_new_month_at_once_both_store(hq):
+    hubs = []
+    for store in ("S1", "S2", "S3"):
+        enrolled = hq.enrol(store, hub_id=f"hub-{store}")
+        hubs.append((hq.hub_client(enrolled["token"], f"hub-{store}"), f"hub-{store}"))
+    results: list[int] = []
+    facts = [fact(i + 1, f"x{i}", "sale", sale(f"x{i}"), occurred_at=f"2027-0{i % 3 + 3}-01T10:00:00Z")
+             for i in range(30)]
+
+    def push(client, hub_id):
+        results.append(client.post("/api/hq/v1/facts", json=batch(hub_id, "e1", facts)).status_code)
+
+    threads = [threading.Thread(target=push, args=h) for h in hubs]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert results == [200, 200, 200]
+    assert hq.scalar("SELECT count(*) FROM facts") == 90
+    assert {r[0] for r in hq.sql("SELECT tableoid::regclass::text FROM facts")} == {
+        "facts_y2027m03", "facts_y2027m04", "facts_y2027m05"}
+
+
+@pytest.mark.parametrize("body", [b"", b"{", b"[]", b'{"hub_id": 1}', b'{"hub_id": "hub-1", "epoch": "e", "facts": [{}]}',
+                                  b'{"hub_id": "hub-1", "epoch": "e", "facts": [{"seq": 99999999999999999999, '
+                                  b'"event_id": "a", "kind": "sale", "occurred_at": "x", "hash": "0", "data": {}}]}'])
+def test_junk_batches_are_refused_without_a_server_error(hq, hub, body):
+    r = hub.post("/api/hq/v1/facts", content=body, headers={"Content-Type": "application/json"})
+    assert 400 <= r.status_code < 500 and r.headers["content-type"].startswith("application/problem+json")
+    r = hub.post("/api/hq/v1/facts", content=body, headers={"Content-Encoding": "gzip"})
+    assert 400 <= r.status_code < 500
