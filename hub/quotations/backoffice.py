@@ -146,6 +146,6 @@ def sell(conn: sqlite3.Connection, actor: Actor, quotation_id: str, method: str,
     from hub.db import quotations as rows
 
     rows.set_fields(conn, quotation_id, at, status="converted", sale_id=result.sale_id,
-                    conversion="on_account" if method == "credit_account" else q["conversion"])
+                    conversion="on_account" if method == "credit_account" else None)  # how it was sold
     sale = conn.execute("SELECT invoice_number FROM sales WHERE id = ?", (result.sale_id,)).fetchone()
     return {"sale_id": result.sale_id, "invoice_number": sale[0], "quotation": service.quotation(conn, quotation_id)}

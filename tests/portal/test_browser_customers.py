@@ -1,7 +1,7 @@
 """Customers, credit, vouchers and quotations in headless Chromium against a running hub: a manager
 adds a business customer, is warned of a duplicate, sets a credit limit, takes a payment and opens
-its receipt and the statement; a supervisor drafts a quotation for the customer, marks it sent and
-converts it; every page fits a phone."""
+its receipt and the statement (whole and for a period); a supervisor drafts a quotation for the
+customer, marks it sent, converts it and then sells it in the portal; every page fits a phone."""
 
 from __future__ import annotations
 
@@ -58,6 +58,11 @@ def test_a_manager_adds_a_customer_sets_credit_and_takes_a_payment(browse, hub):
     page.goto(f"/customers/{customer_id}/statement?currency=USD")
     rows = page.locator("table.statement tbody tr")
     assert rows.count() == 2 and "Credit sale" in rows.nth(0).text_content()
+    page.get_by_label("From").fill("2099-01-01")
+    page.get_by_role("button", name="Show").click()
+    assert "opening balance" in page.locator("main").text_content() and rows.count() == 0
+    page.get_by_role("link", name="Whole account").click()
+    assert rows.count() == 2
     page.goto(f"/customers/{customer_id}")
     page.get_by_role("link", name="A4 tax invoice").click()
     assert "Gumbo Hardware (Pvt) Ltd" in page.locator("body").text_content()
@@ -86,8 +91,19 @@ def test_a_supervisor_drafts_sends_and_converts_a_quotation(browse, hub):
     page.get_by_label("On the customer's account").check()
     page.get_by_role("button", name="Convert").click()
     assert "ready at the tills" in page.locator(".notice").first.text_content()
+    quotation_url = page.url
     page.goto("/quotations")
     assert "1" in page.locator("table.pipeline tbody tr").nth(4).text_content()
+    # the customer pays by transfer instead of coming to a till: sold here, on the back-office till
+    page.goto(quotation_url)
+    page.get_by_label("Paid by").select_option("bank_transfer")
+    page.get_by_label("Reference (optional)").fill("CBZ-20261126-7")
+    page.get_by_role("button", name="Record the sale").click()
+    page.wait_for_url(hub.url + "/sales/*")
+    assert "-BO-1 recorded for Q-1" in page.locator(".notice").first.text_content()
+    assert "CBZ-20261126-7" in page.locator("main").text_content()
+    page.goto(quotation_url)
+    assert "In the portal" in page.locator("main").text_content()
 
 
 def test_the_customer_and_quotation_pages_fit_a_phone(browse, hub):
