@@ -6,7 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from importlib import resources
 from typing import Any
 from urllib.parse import quote
@@ -81,10 +81,19 @@ def csv_response(name: str, columns: list[str], rows: list[dict[str, Any]]) -> R
     writer = csv.writer(out)
     writer.writerow(columns)
     for r in rows:
-        writer.writerow(["" if r.get(c) is None else (clock.iso(r[c]) if hasattr(r[c], "tzinfo") and
-                                                       not isinstance(r[c], date) else r[c]) for c in columns])
+        writer.writerow([_cell(r.get(c)) for c in columns])
     return Response(out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return clock.iso(value)
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
 
 
 async def page_user(request: Request) -> users.HQUser | None:

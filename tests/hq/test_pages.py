@@ -120,6 +120,7 @@ def test_health_shows_last_contact_backlog_fiscal_and_versions(chain):
     rows = {x["store"]: x for x in csv.DictReader(io.StringIO(client.get("/health", params={"format": "csv"}).text))}
     assert rows["S3"]["backlog"] == "42" and rows["S3"]["fiscal_queue"] == "5" and rows["S1"]["acked_through"] == "5"
     assert rows["S1"]["last_contact"] == ""  # no status yet
+    assert rows["S3"]["oldest_unsent_at"] == "2026-11-26T08:00:00.000Z"
 
 
 def test_requesting_a_stores_data_from_the_page(chain):
