@@ -41,6 +41,7 @@ from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
 from tests.fiscal import recipes as fiscal
+from tests.fiscal import operations_recipes as fiscal_ops
 
 ORACLE = tomllib.loads((Path(__file__).parent / "fixtures" / "access.toml").read_text())
 SKIPPED_METHODS = {"HEAD", "OPTIONS"}
@@ -135,7 +136,34 @@ def _device(m: Matrix) -> str:
     return _tills(m).pair()["device_id"]
 
 
+def _fiscal_device(m: Matrix, state: str) -> str:
+    """One fiscal device per matrix run for each state the reads and reports need."""
+    if state == "closed":
+        make = lambda: fiscal_ops.closed_day_device(m.hub, m.people.root, _tills(m))  # noqa: E731
+    else:
+        make = lambda: fiscal.oracle_device(m.hub, m.people.root, _tills(m), **{state: True})  # noqa: E731
+    return fiscal_ops.cached(m, f"fiscal_{state}", make)
+
+
+def _fiscal_print(m: Matrix, state: str, tail: str) -> Call:
+    fiscal_ops.printing_ready(m.people)
+    return Call(f"{fiscal.FISCAL}/devices/{_fiscal_device(m, state)}{tail}", {})
+
+
 RECIPES: dict[str, Recipe] = {
+    "POST /api/v1/fiscal/devices/{device_id}/certificate/renew": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{_fiscal_device(m, 'register')}/certificate/renew", {}),
+    "GET /api/v1/fiscal/devices/{device_id}/alerts": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{_fiscal_device(m, 'register')}/alerts"),
+    # not strict: a day left open here would hold back the end-of-day close the matrix calls later
+    "GET /api/v1/fiscal/devices/{device_id}/reports/x": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{_fiscal_device(m, 'register')}/reports/x", strict=False),
+    "GET /api/v1/fiscal/devices/{device_id}/days/{day_no}/z": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{_fiscal_device(m, 'closed')}/days/1/z"),
+    "POST /api/v1/fiscal/devices/{device_id}/reports/x/print": lambda m, who, t: _fiscal_print(
+        m, "opened", "/reports/x/print"),
+    "POST /api/v1/fiscal/devices/{device_id}/days/{day_no}/z/print": lambda m, who, t: _fiscal_print(
+        m, "closed", "/days/1/z/print"),
     "PUT /api/v1/fiscal/settings": lambda m, who, t: Call(f"{fiscal.FISCAL}/settings", {"fallback_hs_code": fiscal.HS}),
     "POST /api/v1/fiscal/devices": lambda m, who, t: Call(
         f"{fiscal.FISCAL}/devices", fiscal.new_device_body(m.hub, _tills(m))),

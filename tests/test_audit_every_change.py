@@ -31,6 +31,7 @@ from tests.sales import recipes as selling, refunding
 from tests.shifts import recipes as shifting
 from tests.endofday import recipes as endofday
 from tests.fiscal import recipes as fiscal
+from tests.fiscal import operations_recipes as fiscal_ops
 from tests.sync import up_recipes as syncing
 from tests.test_access_matrix import routes_of
 
@@ -115,7 +116,20 @@ def _fiscal(p: People, tail: str, action: str, body: Any = None, **state: bool) 
     return Change(f"{fiscal.FISCAL}/devices/{device_id}{tail}", action, body, _root(p))
 
 
+def _fiscal_print(p: People, tail: str, **state: bool) -> Change:
+    fiscal_ops.printing_ready(p)
+    if state:
+        return _fiscal(p, tail, "fiscal_report.printed", {}, **state)
+    device_id = fiscal_ops.closed_day_device(p.hub, p.root, _tills(p))
+    return Change(f"{fiscal.FISCAL}/devices/{device_id}{tail}", "fiscal_report.printed", {}, _root(p))
+
+
 RECIPES: dict[str, Callable[[People], Change]] = {
+    "POST /api/v1/fiscal/devices/{device_id}/certificate/renew": lambda p: _fiscal(
+        p, "/certificate/renew", "fiscal_device.certificate_renewed", {}, register=True),
+    "POST /api/v1/fiscal/devices/{device_id}/reports/x/print": lambda p: _fiscal_print(
+        p, "/reports/x/print", opened=True),
+    "POST /api/v1/fiscal/devices/{device_id}/days/{day_no}/z/print": lambda p: _fiscal_print(p, "/days/1/z/print"),
     "PUT /api/v1/fiscal/settings": lambda p: Change(
         f"{fiscal.FISCAL}/settings", "fiscal.settings_changed", {"fallback_hs_code": fiscal.HS}, _root(p)),
     "POST /api/v1/fiscal/devices": lambda p: Change(

@@ -160,3 +160,7 @@ class FiscalController(Controller):
 
 
 CONTROLLERS: list = [FiscalController]
+
+from hub.fiscal.operations_api import CONTROLLERS as OPERATIONS  # noqa: E402  (renewal, alerts, X/Z reports)
+
+CONTROLLERS += OPERATIONS

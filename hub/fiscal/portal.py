@@ -2,7 +2,8 @@
 certificate, its fiscal day, counters and queue, why signing is paused or the day cannot open, the
 settings and the latest FDMS calls (fiscal.view); opening and closing a device's fiscal day and
 "submit now" (fiscal.manage) through the API's own service functions, one audit entry each.
-Registration, settings and the tax mapping are the API's for now (docs/fiscal.md).
+Settings, devices and registration, the tax mapping and the X/Z reports are
+hub.fiscal.registration_portal's (docs/fiscal.md).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from litestar.response import Template
 from hub.auth.access import requires
 from hub.catalogue._refdata_portal import Refusal, refusal
 from hub.errors import HubError
+from hub.fiscal import dayjobs  # the day's warnings, certificate and mapping problems
 from hub.portal import shell
 from hub.portal.controller import PortalController
 from hub.portal.registry import Page
@@ -33,7 +35,7 @@ def _read(conn: Any) -> dict[str, Any]:
 
     devices = []
     for d in service.list_devices(conn):
-        devices.append({**service.shown(d), "day": service.day_status(conn, d["id"])})
+        devices.append({**service.shown(d), "day": service.day_status(conn, d["id"]), "alerts": dayjobs.alerts(conn, d)})
     return {"devices": devices, "settings": service.get_settings(conn),
             "calls": service.list_calls(conn, device_id=None, limit=20, after=None),
             "problems": service.list_receipts(conn, device_id=None, status="held", limit=20, after=None)}
@@ -92,3 +94,7 @@ class FiscalPortal(PortalController):
 
 
 ROUTES = [FiscalPortal]
+
+from hub.fiscal.registration_portal import ROUTES as SETUP_ROUTES  # noqa: E402  (settings, devices, mapping, reports)
+
+ROUTES += SETUP_ROUTES

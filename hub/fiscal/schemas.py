@@ -16,6 +16,10 @@ class SettingsUpdate(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=T
     ca_bundle: Annotated[str, msgspec.Meta(max_length=500)] | None = None  # a PEM file on the hub; "" the system's
     fallback_tax_id: bounded_int(1, 2_147_483_647) | None = None  # type: ignore[valid-type]
     fallback_hs_code: Annotated[str, msgspec.Meta(max_length=8)] | None = None
+    auto_open_time: Annotated[str, msgspec.Meta(max_length=5)] | None = None  # "HH:MM" store-local; "" by hand
+    auto_close_time: Annotated[str, msgspec.Meta(max_length=5)] | None = None
+    day_end_warning_hours: bounded_int(0, 24) | None = None  # type: ignore[valid-type]  # else FDMS's
+    certificate_renew_days: bounded_int(1, 365) | None = None  # type: ignore[valid-type]
     # signing pauses once the clock has gone unsynchronised longer than this (hub.fiscal.clocktrust)
     clock_max_unsynced_hours: bounded_int(1, 720) | None = None  # type: ignore[valid-type]
 

@@ -33,6 +33,7 @@ from hub.db.settings import get_setting
 from hub.errors import ConflictError, FieldErrors
 from hub.fiscal import client as fdms
 from hub.fiscal import documents, signing
+from hub.fiscal.dayjobs import SETTINGS as DAY_SETTINGS, changed_taxes, check_settings as check_day_settings
 from hub.ids import new_id
 
 log = logging.getLogger(__name__)
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 LOCAL = "%Y-%m-%dT%H:%M:%S"
 SETTINGS = {"base_url": "", "ca_bundle": "", "fallback_tax_id": None, "fallback_hs_code": "",
             "clock_max_unsynced_hours": 24}  # hub.fiscal.clocktrust
+SETTINGS.update(DAY_SETTINGS)  # the day schedule, warnings and certificate renewal (hub.fiscal.dayjobs)
 KNOWN_URLS = {"test": "https://fdmsapitest.zimra.co.zw", "production": "https://fdmsapi.zimra.co.zw"}
 CLOSE_POLLS = 10
 _encoder = msgspec.json.Encoder(decimal_format="number")
@@ -83,6 +85,7 @@ def put_settings(conn: sqlite3.Connection, actor: Actor, changes: dict[str, Any]
     bundle = changes.get("ca_bundle")
     if bundle and not Path(bundle).is_file():
         errors.append(("ca_bundle", "no such file on the hub"))
+    errors += check_day_settings(changes, before)
     if errors:
         raise FieldErrors(errors)
     stamp = conn.stamp()  # type: ignore[attr-defined]
@@ -378,6 +381,7 @@ def open_problems(conn: sqlite3.Connection, device: dict[str, Any]) -> list[tupl
             continue  # no rate in force yet, so nothing to map it to; its lines take the fallback tax
         if r["zimra_tax_id"] is None or r["zimra_tax_id"] not in taxes:
             problems.append((f"tax_classes.{r['code']}", "this active tax class has no FDMS tax mapped"))
+    problems += changed_taxes(conn, device)  # FDMS now gives a mapped tax at another percent
     settings = get_settings(conn)
     if settings["fallback_tax_id"] not in taxes:
         problems.append(("fallback_tax_id", "choose the FDMS tax for lines without a mapped tax class"))

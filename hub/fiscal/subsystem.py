@@ -13,6 +13,7 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
+OPERATIONS_EVERY = 30.0  # seconds between rounds of the scheduled fiscal operations
 DUE_SQL = """SELECT
   (SELECT count(*) FROM fiscal_receipts r JOIN fiscal_devices d ON d.id = r.fiscal_device_id
     WHERE r.status = 'queued' AND d.status = 'registered' AND (r.next_attempt_at IS NULL OR r.next_attempt_at <= ?)),
@@ -47,10 +48,26 @@ class FiscalSubsystem:
             await asyncio.sleep(self.interval)
             try:
                 await loop.run_in_executor(None, self.tick)
+                await self._operations(loop)
             except asyncio.CancelledError:
                 raise
             except Exception:  # the worker must survive anything one round meets
                 log.exception("fiscal worker round failed")
+
+    _operations_at = 0.0
+
+    async def _operations(self, loop: asyncio.AbstractEventLoop) -> None:
+        """The day schedule, day-end warnings, certificate renewal and daily getConfig
+        (hub.fiscal.dayjobs), every OPERATIONS_EVERY seconds; their alerts go on the event bus."""
+        if loop.time() - self._operations_at < OPERATIONS_EVERY:
+            return
+        self._operations_at = loop.time()
+        from hub.events.bus import publish
+        from hub.fiscal import dayjobs
+
+        events = await loop.run_in_executor(None, dayjobs.run, self.state.db, self.state.settings.data_path)
+        for kind, data in events:
+            publish(self.state, kind, data)
 
     def tick(self) -> None:
         from hub.clock import format_ts, utc_now

@@ -52,6 +52,6 @@ def job_bytes(conn: sqlite3.Connection, job: dict[str, Any], printer: dict[str, 
         return receipts.render_slip("Soko Hub test page", lines, "SOKO-TEST " + printer["name"] if profile.qr else "",
                                     profile, notes=(ruler, "Abc 0123 ÄÖÜ é £"))
     if kind == "status_slip":
-        return receipts.render_slip("Soko Hub", [tuple(p) for p in payload.get("lines", [])],  # type: ignore[misc]
+        return receipts.render_slip(payload.get("title") or "Soko Hub", [tuple(p) for p in payload.get("lines", [])],  # type: ignore[misc]
                                     payload.get("url", ""), profile, notes=tuple(payload.get("notes", ())))
     raise UnprintableError(f"unknown job kind {kind}")

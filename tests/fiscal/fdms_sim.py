@@ -119,6 +119,7 @@ class Device:
     receipts: dict[int, dict] = field(default_factory=dict)  # global no -> stored receipt
     day_receipts: list[int] = field(default_factory=list)  # global nos of the open day in arrival order
     closed_days: dict[int, dict] = field(default_factory=dict)
+    renewals: int = 0
 
 
 class Problem(Exception):
@@ -143,6 +144,8 @@ class FdmsSim:
         self.qr_url = qr_url
         self.currencies = set(currencies)
         self.day_max_hrs = day_max_hrs
+        self.day_end_notification_hrs = 2
+        self.cert_days = 3 * 365  # how long the device certificates it issues are valid (observed: 3 years)
         self.tolerance = dt.timedelta(minutes=5)  # AllowedTimeDifferenceForReceiptSubmission (server setting)
         self.clock_offset = dt.timedelta(0)  # FDMS's clock ahead of the machine's (tests that advance time)
         self.devices: dict[int, Device] = {}
@@ -183,7 +186,7 @@ class FdmsSim:
         now = dt.datetime.now(dt.timezone.utc)
         return (x509.CertificateBuilder().subject_name(csr.subject).issuer_name(self.ca_cert.subject)
                 .public_key(csr.public_key()).serial_number(x509.random_serial_number())
-                .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=3 * 365))
+                .not_valid_before(now - dt.timedelta(minutes=5)).not_valid_after(now + dt.timedelta(days=self.cert_days))
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False)
                 .sign(self.ca_key, hashes.SHA256()))
 
@@ -238,7 +241,7 @@ class FdmsSim:
         expected = {("Public", "VerifyTaxpayerInformation"): "POST", ("Public", "RegisterDevice"): "POST",
                     ("Device", "GetConfig"): "GET", ("Device", "GetStatus"): "GET", ("Device", "Ping"): "POST",
                     ("Device", "OpenDay"): "POST", ("Device", "SubmitReceipt"): "POST",
-                    ("Device", "CloseDay"): "POST"}.get((area, op))
+                    ("Device", "CloseDay"): "POST", ("Device", "IssueCertificate"): "POST"}.get((area, op))
         if expected is None:
             raise Problem(404, None, "unknown endpoint")
         if expected != method:
@@ -266,6 +269,10 @@ class FdmsSim:
 
     def op_RegisterDevice(self, d: Device, body: dict) -> dict:
         self._activation(d, body)
+        d.cert = self._issue(self._checked_csr(d, body))
+        return {"certificate": d.cert.public_bytes(serialization.Encoding.PEM).decode()}
+
+    def _checked_csr(self, d: Device, body: dict) -> x509.CertificateSigningRequest:
         try:
             csr = x509.load_pem_x509_csr(str(body.get("certificateRequest", "")).encode())
         except ValueError:
@@ -286,14 +293,20 @@ class FdmsSim:
         if not ((isinstance(key, ec.EllipticCurvePublicKey) and key.curve.name == "secp256r1")
                 or (isinstance(key, rsa.RSAPublicKey) and key.key_size == 2048)):
             raise Problem(422, "DEV03", "key must be ECDSA P-256 or RSA 2048")
-        d.cert = self._issue(csr)
+        return csr
+
+    def op_IssueCertificate(self, d: Device, body: dict) -> dict:
+        """A renewal (spec §4.3): a new CSR with the same subject rules, over mutual TLS with the
+        current certificate; the new certificate replaces it (the old one no longer authenticates)."""
+        d.cert = self._issue(self._checked_csr(d, body))
+        d.renewals += 1
         return {"certificate": d.cert.public_bytes(serialization.Encoding.PEM).decode()}
 
     def op_GetConfig(self, d: Device, body: dict) -> dict:
         info = self.op_VerifyTaxpayerInformation(d, {"activationKey": d.activation_key, "deviceSerialNo": d.serial})
         assert d.cert is not None
         return {**info, "deviceSerialNo": d.serial, "deviceOperatingMode": d.mode, "taxPayerDayMaxHrs": self.day_max_hrs,
-                "taxpayerDayEndNotificationHrs": 2, "applicableTaxes": self.taxes,
+                "taxpayerDayEndNotificationHrs": self.day_end_notification_hrs, "applicableTaxes": self.taxes,
                 "certificateValidTill": d.cert.not_valid_after_utc.replace(tzinfo=None).strftime(FMT),
                 "qrUrl": self.qr_url}
 

@@ -1221,6 +1221,82 @@ def _fiscal():
     return recipes
 
 
+def _fiscal_ops():
+    from tests.fiscal import operations_recipes
+
+    return operations_recipes
+
+
+def _fiscal_device(p: People, state: str = "") -> str:
+    """A fiscal device of the shared simulator: new, registered, with its day open or closed."""
+    if state == "closed":
+        return _fiscal_ops().closed_day_device(p.hub, p.root, _tills(p))
+    return _fiscal().oracle_device(p.hub, p.root, _tills(p), **({state: True} if state else {}))
+
+
+def _fiscal_once(p: People, state: str) -> str:
+    return _fiscal_ops().cached(p, f"fiscal_{state}", lambda: _fiscal_device(p, state))
+
+
+def _fiscal_printable(p: People, state: str) -> str:
+    _fiscal_ops().printing_ready(p)
+    return _fiscal_once(p, state)
+
+
+PAGE_CALLS.update({
+    "GET /fiscal/settings": lambda p, who: PageCall("/fiscal/settings"),
+    "POST /fiscal/settings": lambda p, who: PageCall("/fiscal/settings", _fiscal_ops().shared_settings_form(p.hub)),
+    "GET /fiscal/devices/new": lambda p, who: PageCall("/fiscal/devices/new"),
+    "POST /fiscal/devices": lambda p, who: PageCall("/fiscal/devices", _fiscal_ops().device_form(p.hub, _tills(p))),
+    "GET /fiscal/devices/{device_id}": lambda p, who: PageCall(f"/fiscal/devices/{_fiscal_once(p, 'register')}"),
+    "POST /fiscal/devices/{device_id}/verify": lambda p, who: PageCall(f"/fiscal/devices/{_fiscal_device(p)}/verify"),
+    "POST /fiscal/devices/{device_id}/register": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_device(p)}/register"),
+    "POST /fiscal/devices/{device_id}/config": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_once(p, 'register')}/config"),
+    "POST /fiscal/devices/{device_id}/renew": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_once(p, 'register')}/renew"),
+    "GET /fiscal/tax-mapping": lambda p, who: PageCall("/fiscal/tax-mapping"),
+    "POST /fiscal/tax-mapping/{tax_class_id}": lambda p, who: PageCall(
+        f"/fiscal/tax-mapping/{_fiscal().a_tax_class(p.root)}", {"tax_id": ""}),
+    # not strict: a day left open here would hold back the end-of-day close called later
+    "GET /fiscal/devices/{device_id}/reports/x": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_once(p, 'register')}/reports/x", strict=False),
+    "GET /fiscal/devices/{device_id}/days/{day_no}/z": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_once(p, 'closed')}/days/1/z"),
+    "POST /fiscal/devices/{device_id}/reports/x/print": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_printable(p, 'opened')}/reports/x/print"),
+    "POST /fiscal/devices/{device_id}/days/{day_no}/z/print": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal_printable(p, 'closed')}/days/1/z/print"),
+})
+
+
+PAGE_CHANGES.update({
+    "POST /fiscal/settings": lambda p: PageChange(
+        "/fiscal/settings", "fiscal.settings_changed", _fiscal_ops().shared_settings_form(p.hub), _root(p)),
+    "POST /fiscal/devices": lambda p: PageChange(
+        "/fiscal/devices", "fiscal_device.created", _fiscal_ops().device_form(p.hub, _tills(p)), _root(p)),
+    "POST /fiscal/devices/{device_id}/verify": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_device(p)}/verify", "fiscal_device.taxpayer_verified", token=_root(p)),
+    "POST /fiscal/devices/{device_id}/register": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_device(p)}/register", "fiscal_device.registered", token=_root(p)),
+    "POST /fiscal/devices/{device_id}/config": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_device(p, 'register')}/config", "fiscal_device.configured", token=_root(p)),
+    "POST /fiscal/devices/{device_id}/renew": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_device(p, 'register')}/renew", "fiscal_device.certificate_renewed",
+        token=_root(p)),
+    "POST /fiscal/tax-mapping/{tax_class_id}": lambda p: PageChange(
+        f"/fiscal/tax-mapping/{_fiscal().a_tax_class(p.root)}", "tax_class.fiscal_mapped", {"tax_id": ""},
+        _root(p)),
+    "POST /fiscal/devices/{device_id}/reports/x/print": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_printable(p, 'opened')}/reports/x/print", "fiscal_report.printed",
+        token=_root(p)),
+    "POST /fiscal/devices/{device_id}/days/{day_no}/z/print": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal_printable(p, 'closed')}/days/1/z/print", "fiscal_report.printed",
+        token=_root(p)),
+})
+
+
 # ---- Store: operations' Backups and Health pages (tests/ops) -------------------------------------
 OPS_FORM = {"backup_times": "13:00, 22:00", "backup_every_hours": "0", "keep_daily": "7", "keep_weekly": "4",
             "usb_path": "", "hq_copies": "on", "ups": "", "ups_gpio_low": "0", "clock_from_tills": "on",
