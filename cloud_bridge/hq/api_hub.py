@@ -38,6 +38,20 @@ class HubController(Controller):
     path = "/api/hq/v1"
     tags = ["hubs"]
 
+    @get("/health")
+    async def health(self, request: Request) -> Response:
+        """For a load balancer or monitor: 200 when the database answers, else 503 (no auth)."""
+        from cloud_bridge.hq import clock
+
+        try:
+            async with request.app.state.pool.connection(timeout=5) as conn:
+                await conn.execute("SELECT 1")
+                await conn.rollback()
+        except Exception as err:  # the pool's or the database's: either way HQ cannot serve
+            return Response({"status": "unavailable", "detail": str(err)[:200], "hq_time": clock.iso_now()},
+                            status_code=503, headers={"Retry-After": "10"})
+        return Response({"status": "ok", "hq_time": clock.iso_now()})
+
     @post("/enrol", status_code=201)
     async def enrol(self, request: Request, data: JSONBody[EnrolBody]) -> dict[str, Any]:
         async with request.app.state.pool.connection() as conn:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -24,6 +25,7 @@ def create_app(settings: HQSettings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         from cloud_bridge.hq.db import Partitions, migrate, open_pool
+        from cloud_bridge.hq.feed import listen
 
         await migrate(settings.dsn)
         pool = await open_pool(settings.dsn, settings.pool_size)
@@ -35,7 +37,13 @@ def create_app(settings: HQSettings) -> Litestar:
             app.state.partitions = Partitions()
             app.state.inflight = 0
             app.state.feed_event = asyncio.Event()
-            yield
+            listener = asyncio.create_task(listen(settings.dsn, app.state), name="hq-feed-listen")
+            try:
+                yield
+            finally:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
         finally:
             await pool.close()
 

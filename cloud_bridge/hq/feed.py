@@ -48,11 +48,31 @@ async def feed_top(conn: Any) -> int:
     return (await (await conn.execute(TOP_SQL)).fetchone())["m"]
 
 
+CHANNEL = "hq_feed"  # NOTIFY'd by every feed write at its commit: every HQ process wakes its polls
+
+
 def notify(state: Any) -> None:
     """Wake the long polls: a feed write committed."""
     event = state.feed_event
     state.feed_event = asyncio.Event()
     event.set()
+
+
+async def listen(dsn: str, state: Any) -> None:
+    """Wake this process's long polls on every commit of a feed write, whichever HQ process made
+    it (PostgreSQL LISTEN on its own connection); the polls' RECHECK covers a lost connection."""
+    import psycopg
+
+    while True:
+        try:
+            async with await psycopg.AsyncConnection.connect(dsn, autocommit=True) as conn:
+                await conn.execute(f"LISTEN {CHANNEL}")
+                async for _note in conn.notifies():
+                    notify(state)
+        except asyncio.CancelledError:
+            raise
+        except Exception:  # the database restarted: listen again shortly
+            await asyncio.sleep(RECHECK)
 
 
 async def read_batch(conn: Any, store_id: str, after: int, limit: int) -> tuple[list[dict], int, bool]:

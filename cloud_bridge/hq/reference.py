@@ -109,6 +109,12 @@ def check(entity: str, row_id: str, body: dict[str, Any]) -> dict[str, Any]:
     return msgspec.to_builtins(checked)
 
 
+async def _feed_write(conn: Any) -> None:
+    """Serialise feed writers (seq order = commit order) and wake every HQ process's long polls
+    when this transaction commits."""
+    await conn.execute("SELECT pg_advisory_xact_lock(%s), pg_notify('hq_feed', '')", (FEED_LOCK,))
+
+
 async def _store_id(conn: Any, store_code: Any) -> str | None:
     if store_code is None:
         return None
@@ -132,7 +138,7 @@ async def upsert(conn: Any, entity: str, row_id: str, body: dict[str, Any], acto
     body = dict(body)
     store_id = await _store_id(conn, body.pop("store_code", None))
     data = check(entity, row_id, body)
-    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (FEED_LOCK,))
+    await _feed_write(conn)
     old = await (await conn.execute(OLD_SQL, (entity, row_id))).fetchone()
     if old is not None and not old["deleted"] and old["data"] == data and old["store_id"] == store_id:
         return {"entity": entity, "id": row_id, "version": old["version"], "result": "unchanged"}
@@ -150,7 +156,7 @@ async def upsert(conn: Any, entity: str, row_id: str, body: dict[str, Any], acto
 async def remove(conn: Any, entity: str, row_id: str, actor: str) -> dict[str, Any]:
     if entity not in SCHEMAS:
         raise NotFoundError(f"No reference entity {entity!r}.", code="entity_unknown")
-    await conn.execute("SELECT pg_advisory_xact_lock(%s)", (FEED_LOCK,))
+    await _feed_write(conn)
     old = await (await conn.execute(OLD_SQL, (entity, row_id))).fetchone()
     if old is None or old["deleted"]:
         raise NotFoundError(f"No {entity} {row_id}.")

@@ -156,3 +156,28 @@ def test_trimming_keeps_the_newest_row_of_each_entity_and_refuses_older_cursors(
     r = hub.get("/api/hq/v1/changes", params={"cursor": f"{epoch}:1"})
     assert r.status_code == 410 and r.json()["code"] == "cursor_trimmed"
     assert hub.get("/api/hq/v1/changes", params={"cursor": f"{epoch}:5"}).status_code == 200
+
+
+def test_a_feed_write_by_another_hq_process_wakes_the_long_poll(hq, monkeypatch):
+    from cloud_bridge.hq import feed
+
+    monkeypatch.setattr(feed, "RECHECK", 25.0)  # only the NOTIFY can wake it in time
+    hub = _hub(hq)
+    epoch = hq.scalar("SELECT value FROM meta WHERE key = 'epoch'")
+    got = {}
+
+    def poll():
+        started = time.monotonic()
+        got["body"] = hub.get("/api/hq/v1/changes", params={"cursor": f"{epoch}:0", "wait": 20}).json()
+        got["took"] = time.monotonic() - started
+
+    t = threading.Thread(target=poll)
+    t.start()
+    time.sleep(1.0)
+    # what another collector process writing the feed does, on its own connection
+    hq.sql("WITH w AS (INSERT INTO changes (entity, id, version, op, data) VALUES"
+           " ('setting', 'k', 1, 'upsert', '{\"key\": \"k\", \"value\": 1}') RETURNING seq)"
+           " SELECT pg_notify('hq_feed', '') FROM w")
+    t.join(30)
+    assert [c["id"] for c in got["body"]["changes"]] == ["k"]
+    assert got["took"] < 15

@@ -71,3 +71,8 @@ def test_backups_are_streamed_to_the_stores_folder_and_listed(hq):
     assert not any(p.name.endswith(".part") for p in (hq.backups_dir / "S1").iterdir())
     other = _hub(hq, "S2", "hub-2")
     assert other.get("/api/hq/v1/backups").json()["backups"] == []
+
+
+def test_health_answers_without_auth(hq):
+    r = hq.client().get("/api/hq/v1/health")
+    assert r.status_code == 200 and r.json()["status"] == "ok" and r.json()["hq_time"].endswith("Z")
