@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import traceback
 from typing import Any
 
 from litestar import Request, Response
@@ -160,6 +161,17 @@ def handle_http_exception(request: Request, exc: HTTPException) -> Response:
     return problem(status, code, title, exc.detail or title, request, headers=exc.headers)
 
 
+def handle_unreadable_text(request: Request, exc: UnicodeDecodeError) -> Response:
+    """msgspec raises UnicodeDecodeError, not its DecodeError, for a JSON string that is not UTF-8:
+    when that is the request body being read, the client sent bad input (400); anywhere else it
+    is the hub's own error."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    if any(f.name == "decode_json" and "litestar" in f.filename for f in frames):
+        return problem(400, "invalid_request", "The request could not be read",
+                       "the body is not valid UTF-8 JSON", request)
+    return handle_unexpected(request, exc)
+
+
 def handle_unexpected(request: Request, exc: Exception) -> Response:
     log.exception("unhandled error on %s %s", request.method, request.url.path)
     return problem(500, "internal_error", "Internal error",
@@ -170,5 +182,6 @@ def handle_unexpected(request: Request, exc: Exception) -> Response:
 EXCEPTION_HANDLERS = {
     HubError: handle_hub_error,
     HTTPException: handle_http_exception,
+    UnicodeDecodeError: handle_unreadable_text,
     Exception: handle_unexpected,
 }
