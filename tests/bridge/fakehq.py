@@ -235,3 +235,25 @@ class FakeHQ:
                 self.wfile.write(data)
 
         return Handler
+
+
+def enrol_once(store_code: str) -> tuple[str, str, threading.Thread]:
+    """An HQ that answers one enrolment for `store_code` and goes away (for the route oracles,
+    which keep no server running): its URL, the code, and its thread (it ends by itself)."""
+    from http.server import HTTPServer
+
+    hq = FakeHQ()
+    hq.server.server_close()
+    _store_id, code = hq.store(store_code, "Oracle store")
+    server = HTTPServer(("127.0.0.1", 0), hq._handler())
+    server.timeout = 20
+
+    def serve() -> None:
+        try:
+            server.handle_request()
+        finally:
+            server.server_close()
+
+    thread = threading.Thread(target=serve, name="fake-hq-once", daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.server_address[1]}", code, thread
