@@ -383,6 +383,37 @@ PAGE_CHANGES.update({
 })
 
 
+# ---- Store: the link to HQ (hub/bridge). Enrolment needs a real store and an HQ: the recipe makes
+# the demo hub a real one and starts an HQ that answers that one enrolment and goes away; leaving
+# right after (the next route in order) hands the catalogue back and makes it the demo store again.
+
+def _enrol_form(p: People) -> dict[str, Any]:
+    from tests.bridge.fakehq import enrol_once
+
+    p.hub.write("UPDATE meta SET value = '0' WHERE key = 'demo'")
+    url, code, _thread = enrol_once("DEMO")
+    return {"hq_url": url, "code": code}
+
+
+def _leave(p: People) -> PageChange:
+    p.hub.write("UPDATE meta SET value = '1' WHERE key = 'demo'")
+    return PageChange("/hq/leave", "hq.left", {}, _root(p))
+
+
+PAGE_CALLS.update({
+    "GET /hq": lambda p, who: PageCall("/hq"),
+    # On the demo hub: refused (409 demo_database) for those allowed, so not strict.
+    "POST /hq/enrol": lambda p, who: PageCall("/hq/enrol", {"hq_url": "http://127.0.0.1:9", "code": "ABCDEFGHJKLM"},
+                                              strict=False),
+    "POST /hq/leave": lambda p, who: PageCall("/hq/leave", strict=False),  # 409 when not enrolled
+})
+
+PAGE_CHANGES.update({
+    "POST /hq/enrol": lambda p: PageChange("/hq/enrol", "hq.enrolled", _enrol_form(p), _root(p)),
+    "POST /hq/leave": _leave,
+})
+
+
 # ---- Catalogue: products in and out as CSV, bulk price changes, the shelf-label list -----------
 
 def _files_page(p: People, token: str, path: str, form: dict[str, Any] | None = None) -> str:
