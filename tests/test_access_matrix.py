@@ -450,6 +450,8 @@ RECIPES: dict[str, Recipe] = {
         f"{transfers.URL}/{transfers.arriving(m.people)}/receive"),
     "POST /api/v1/inventory/transfers/confirmations": lambda m, who, t: Call(
         f"{transfers.URL}/confirmations", transfers.confirmation(m.people)),
+    "GET /api/v1/fiscal/sales/{sale_id}/documents": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/sales/{selling.recorded_sale(m.hub, _tills(m))['id']}/documents"),
     "GET /api/v1/sales/{sale_id}/receipt": lambda m, who, t: Call(
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/receipt"),
     "GET /api/v1/printers/{printer_id}": lambda m, who, t: Call(f"/api/v1/printers/{printing.printer(m.people)}"),

@@ -58,6 +58,9 @@ KIND_NAMES = {
     "unknown_customer": "Credit sale without a known customer",
     "voucher_redeemed_again": "Voucher redeemed again",
     "voucher_invalid": "Voucher not redeemable",
+    "fiscal_fallback": "Fiscal fallback used",
+    "fiscal_buyer_data": "Buyer data left off",
+    "fiscal_blocked": "Fiscal receipt set aside",
 }
 STATUSES = (("", "Any status (open first)"), ("open", "Open"), ("resolved", "Resolved"), ("dismissed", "Dismissed"))
 STATUS_NAMES = {"open": "Open", "resolved": "Resolved", "dismissed": "Dismissed"}
@@ -145,7 +148,25 @@ def describe(record: dict[str, Any], context: dict[str, Any]) -> str:
         code = detail.get("code") or "(no code)"
         return (f"A {str(detail.get('method') or 'voucher').replace('_', ' ')} tender of {money(detail.get('amount'))}"
                 f" ({code}): {detail.get('reason') or service.KINDS.get(kind, kind)}.")
+    if kind == "fiscal_fallback":
+        took = []
+        if detail.get("tax_from"):
+            took.append(f"FDMS tax {detail.get('tax_id')} ({_FROM.get(detail['tax_from'], detail['tax_from'])})")
+        if detail.get("hs_from"):
+            took.append(f"HS code {detail.get('hs_code') or '(none)'} ({_FROM.get(detail['hs_from'], detail['hs_from'])})")
+        return (f"{where}: no tax mapping or HS code of its own on the fiscal receipt; it took "
+                f"{' and '.join(took) or 'a fallback'}. Map its tax class or give the product its HS code.")
+    if kind == "fiscal_buyer_data":
+        return f"The fiscal receipt: {detail.get('reason') or service.KINDS[kind]}. Correct the customer's details."
+    if kind == "fiscal_blocked":
+        codes = ", ".join(detail.get("codes") or [])
+        return (f"The fiscal {str(detail.get('receipt_type') or 'document')} was set aside unsigned ({codes}): FDMS "
+                "would mark it red. The Fiscal page says what to do; it is signed once the cause is fixed.")
     return service.KINDS.get(kind, kind).capitalize() + "."
+
+
+_FROM = {"category": "its category's fallback", "rate": "the FDMS tax with its rate", "fallback": "the global fallback",
+         "dropped": "left off"}
 
 
 def open_banner(conn: sqlite3.Connection) -> str | None:

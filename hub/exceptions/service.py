@@ -34,6 +34,10 @@ KINDS = {
     "unknown_customer": "a credit-account sale names no customer, or one the hub does not know; nothing was posted",
     "voucher_redeemed_again": "a sale redeemed a voucher (or store credit) that an earlier sale had already spent",
     "voucher_invalid": "a sale redeemed an unknown or expired voucher, or more than it had left",
+    # fiscal (docs/fiscal.md): subject a sale line (`<sale id>#<line no>`), a sale or a fiscal document
+    "fiscal_fallback": "a sale line had no FDMS tax mapping or usable HS code and took a fiscal fallback",
+    "fiscal_buyer_data": "a business customer's TIN or VAT number is not in the form FDMS takes",
+    "fiscal_blocked": "a fiscal document was set aside unsigned: FDMS would mark it red",
 }
 STATUSES = ("open", "resolved", "dismissed")
 

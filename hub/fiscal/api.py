@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 from typing import Annotated, Any, Callable
 
+import msgspec
 from litestar import Controller, Request, get, post, put
 from litestar.params import JSONBody, Parameter
 
@@ -56,7 +57,8 @@ class FiscalController(Controller):
     @put("/settings", opt=requires(MANAGE), summary="Change fiscal settings")
     async def put_settings(self, request: Request, identity: Caller,
                            data: JSONBody[schemas.SettingsUpdate]) -> dict[str, Any]:
-        changes = {f: getattr(data, f) for f in data.__struct_fields__ if getattr(data, f) is not None}
+        changes = {f: msgspec.to_builtins(getattr(data, f)) for f in data.__struct_fields__
+                   if getattr(data, f) is not None}
         return await request.app.state.db.write(_service().put_settings, identity.actor, changes)
 
     @get("/devices", opt=requires(VIEW), summary="The fiscal devices (one per till) with queue depth")
@@ -160,6 +162,10 @@ class FiscalController(Controller):
 
 
 CONTROLLERS: list = [FiscalController]
+
+from hub.fiscal.documents_api import CONTROLLERS as DOCUMENTS  # noqa: E402  (a sale's fiscal documents)
+
+CONTROLLERS += DOCUMENTS
 
 from hub.fiscal.operations_api import CONTROLLERS as OPERATIONS  # noqa: E402  (renewal, alerts, X/Z reports)
 

@@ -64,8 +64,9 @@ def on_correction(conn: sqlite3.Connection, sale: dict[str, Any], correction: di
     """A price correction of a fiscalised sale: a charge becomes a debit note, a credit a credit note."""
     if conn.execute("SELECT 1 FROM fiscal_devices LIMIT 1").fetchone() is None:
         return []
-    from hub.fiscal import service
+    from hub.fiscal import service, validation
 
+    validation.refuse_correction(conn, sale, correction)  # never a note with a tax the invoice lacks (RCPT036)
     service.enqueue_note(conn, "correction", correction["id"], sale["id"],
                          "DebitNote" if correction["kind"] == "charge" else "CreditNote")
     return []

@@ -221,3 +221,47 @@ def block(conn: sqlite3.Connection, sale: dict[str, Any]) -> Any:
     if found is None:
         return FiscalBlock(title=PENDING_TITLE, lines=(PENDING_TEXT,))
     return FiscalBlock(title=found["title"], rows=printed_rows(found), lines=printed_lines(found), qr=found["qr"])
+
+
+def sale_panel(conn: sqlite3.Connection, sale: dict[str, Any]) -> dict[str, Any] | None:
+    """What a sale's portal page shows of its customer (with the buyer details FDMS receives) and
+    its fiscal documents (each linking its A4 print page); None when it has neither."""
+    customer_id = sale.get("customer_id")
+    if customer_id is None:
+        found = conn.execute("SELECT customer_id FROM sales WHERE id = ?", (sale["id"],)).fetchone()
+        customer_id = found[0] if found else None
+    customer = None
+    if customer_id:
+        c = conn.execute("SELECT id, name, registered_name, trade_name, tin, vat_number, address, phone, email "
+                         "FROM customers WHERE id = ?", (customer_id,)).fetchone()
+        customer = dict(c) if c else None
+    documents = documents_of_sale(conn, sale["id"])
+    if customer is None and not documents:
+        return None
+    return {"customer": customer, "documents": documents}
+
+
+def dashboard(conn: sqlite3.Connection, since: str, until: str) -> dict[str, Any] | None:
+    """The dashboard's fiscal panel (None while no till is a fiscal device): sales awaiting a fiscal
+    receipt (not signed yet; those set aside counted apart), signed receipts not yet accepted by FDMS,
+    and today's fiscal totals per currency and document type from the receipts signed in
+    [since, until) (hub stamps): count, total and tax, in cents."""
+    if conn.execute("SELECT 1 FROM fiscal_devices LIMIT 1").fetchone() is None:
+        return None
+    waiting = dict(conn.execute(
+        "SELECT blocked != '', count(*) FROM fiscal_receipts WHERE status = 'pending' AND document_type = 'sale' "
+        "GROUP BY blocked != ''").fetchall())
+    unsent = conn.execute("SELECT count(*) FROM fiscal_receipts WHERE status IN ('queued', 'held')").fetchone()[0]
+    totals: dict[str, dict[str, Any]] = {}
+    for currency, kind, count, total, tax in conn.execute(
+            "SELECT r.currency, r.receipt_type, count(*), sum(r.total), sum((SELECT sum(CAST(round("
+            "json_extract(t.value, '$.taxAmount') * 100) AS INTEGER)) FROM json_each(r.body, '$.receiptTaxes') t)) "
+            "FROM fiscal_receipts r WHERE r.signed_at >= ? AND r.signed_at < ? AND r.global_no IS NOT NULL "
+            "GROUP BY r.currency, r.receipt_type ORDER BY r.currency, r.receipt_type", (since, until)):
+        row = totals.setdefault(currency, {"currency": currency, "FiscalInvoice": None, "CreditNote": None,
+                                           "DebitNote": None, "net_total": 0, "net_tax": 0})
+        row[kind] = {"count": count, "total": total or 0, "tax": tax or 0}
+        row["net_total"] += total or 0  # credit notes are negative
+        row["net_tax"] += tax or 0
+    return {"awaiting": waiting.get(0, 0), "set_aside": waiting.get(1, 0), "unsent": unsent,
+            "totals": list(totals.values())}

@@ -31,14 +31,15 @@ PAGES = (
 
 
 def _read(conn: Any) -> dict[str, Any]:
-    from hub.fiscal import service
+    from hub.fiscal import service, validation
 
     devices = []
     for d in service.list_devices(conn):
         devices.append({**service.shown(d), "day": service.day_status(conn, d["id"]), "alerts": dayjobs.alerts(conn, d)})
     return {"devices": devices, "settings": service.get_settings(conn),
             "calls": service.list_calls(conn, device_id=None, limit=20, after=None),
-            "problems": service.list_receipts(conn, device_id=None, status="held", limit=20, after=None)}
+            "problems": service.list_receipts(conn, device_id=None, status="held", limit=20, after=None),
+            "results": validation.results(conn)}  # red, grey, yellow and set-aside, with what to do
 
 
 DeviceId = Annotated[str, Parameter(max_length=64)]
@@ -94,6 +95,10 @@ class FiscalPortal(PortalController):
 
 
 ROUTES = [FiscalPortal]
+
+from hub.fiscal.documents_portal import ROUTES as DOCUMENT_ROUTES  # noqa: E402  (the A4 fiscal tax invoice)
+
+ROUTES += DOCUMENT_ROUTES
 
 from hub.fiscal.registration_portal import ROUTES as SETUP_ROUTES  # noqa: E402  (settings, devices, mapping, reports)
 

@@ -40,7 +40,8 @@ log = logging.getLogger(__name__)
 
 LOCAL = "%Y-%m-%dT%H:%M:%S"
 SETTINGS = {"base_url": "", "ca_bundle": "", "fallback_tax_id": None, "fallback_hs_code": "",
-            "clock_max_unsynced_hours": 24}  # hub.fiscal.clocktrust
+            "clock_max_unsynced_hours": 24,  # hub.fiscal.clocktrust
+            "category_fallbacks": {}}  # category id -> {tax_id, hs_code} (hub.fiscal.validation)
 SETTINGS.update(DAY_SETTINGS)  # the day schedule, warnings and certificate renewal (hub.fiscal.dayjobs)
 KNOWN_URLS = {"test": "https://fdmsapitest.zimra.co.zw", "production": "https://fdmsapi.zimra.co.zw"}
 CLOSE_POLLS = 10
@@ -85,6 +86,9 @@ def put_settings(conn: sqlite3.Connection, actor: Actor, changes: dict[str, Any]
     bundle = changes.get("ca_bundle")
     if bundle and not Path(bundle).is_file():
         errors.append(("ca_bundle", "no such file on the hub"))
+    from hub.fiscal import validation
+
+    errors += validation.settings_errors(conn, changes)
     errors += check_day_settings(changes, before)
     if errors:
         raise FieldErrors(errors)
@@ -620,29 +624,19 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
         return 0
     settings = get_settings(conn)
     vat_payer = bool(device["taxpayer"].get("vatNumber") or device["config"].get("vatNumber"))
+    today = dt.datetime.strptime(local_time(conn, now(conn)), LOCAL).date()
     signed = 0
     key = None
     for row in conn.execute("SELECT * FROM fiscal_receipts WHERE fiscal_device_id = ? AND status = 'pending' "
                             "ORDER BY created_at, rowid", (device["id"],)).fetchall():
-        builder = BUILDERS.get(row["document_type"])
-        if builder is None:
+        if row["document_type"] not in BUILDERS:
             break  # a document type this hub does not fiscalise yet: order is kept
-        original = None
-        if row["document_type"] != "sale":
-            original = _original(conn, row)
-            if original is None or original["global_no"] is None:
-                break  # the credited invoice is not signed yet: it comes first
-        try:
-            receipt, taxes, total = builder(
-                conn, row["document_id"], config=device["config"], vat_payer=vat_payer,
-                fallback_tax_id=settings["fallback_tax_id"], fallback_hs_code=settings["fallback_hs_code"])
-        except documents.NotFiscalisable as why:
-            conn.execute("UPDATE fiscal_receipts SET last_error = ? WHERE id = ?", (str(why), row["id"]))
-            break
-        if original is not None:  # the original by FDMS's receipt id once known, else by its numbers
-            receipt["creditDebitNote"] = {"receiptID": original["receipt_id"]} if original["receipt_id"] else {
-                "deviceID": device["fdms_device_id"], "receiptGlobalNo": original["global_no"],
-                "fiscalDayNo": original["day_no"]}
+        from hub.fiscal import validation
+
+        prepared = validation.prepare(conn, device, row, settings, vat_payer, today)
+        if prepared is None:
+            continue  # set aside (FDMS would mark it red) or waiting for its original: the rest go on
+        receipt, taxes, total = prepared
         key = key or _key(device["key_path"])
         counter = device["receipt_counter"] + 1
         global_no = device["last_global_no"] + 1
@@ -659,7 +653,7 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
         receipt.update({"receiptCounter": counter, "receiptGlobalNo": global_no, "invoiceNo": invoice_no,
                         "receiptDate": date, "receiptDeviceSignature": signature})
         ordered = {k: receipt[k] for k in ("receiptType", "receiptCurrency", "receiptCounter", "receiptGlobalNo",
-                                           "invoiceNo", "receiptNotes", "receiptDate", "creditDebitNote",
+                                           "invoiceNo", "buyerData", "receiptNotes", "receiptDate", "creditDebitNote",
                                            "receiptLinesTaxInclusive", "receiptLines", "receiptTaxes",
                                            "receiptPayments", "receiptTotal", "receiptPrintForm",
                                            "receiptDeviceSignature", "username") if k in receipt}
@@ -848,6 +842,7 @@ def list_receipts(conn: sqlite3.Connection, *, device_id: str | None, status: st
                                   "signed_at", "invoice_no", "total", "attempts", "next_attempt_at", "last_error",
                                   "receipt_id", "server_date", "colour", "submitted_at")}
         item["validation_errors"] = json.loads(r["validation_errors"] or "[]")
+        item["blocked"] = json.loads(r["blocked"] or "[]")  # set aside: the hub's own red findings
         out.append(item)
     return out
 

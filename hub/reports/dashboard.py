@@ -111,4 +111,9 @@ def read(conn: sqlite3.Connection, permissions: frozenset[str] | set[str]) -> di
         found["tills_behind"] = tills_behind(conn, at)
     if _can(permissions, "exceptions.view"):
         found["open_exceptions"] = conn.execute("SELECT count(*) FROM exceptions WHERE status = 'open'").fetchone()[0]
+    if _can(permissions, "fiscal.view") or _can(permissions, "sales.view"):
+        from hub.fiscal.invoice import dashboard as fiscal_dashboard  # None while no till is a fiscal device
+
+        period = periods.for_days(conn, today, today)
+        found["fiscal"] = fiscal_dashboard(conn, period.since, period.until)
     return found

@@ -132,7 +132,10 @@ def _receipt(conn: sqlite3.Connection, sale_id: str) -> dict[str, Any]:
     sale = service.detail(conn, sale_id)
     names = reads.receipt_names(conn, sale)
     context = reads.exception_context(conn, sale["exceptions"])
+    from hub.fiscal.invoice import sale_panel  # the customer and the fiscal documents (docs/fiscal.md)
+
     return {"sale": sale, **names, "context": context, "decimals": context["decimals"],
+            "fiscal_panel": sale_panel(conn, sale),
             "open_tills": actions.open_tills(conn), "till_names": actions.till_names(conn, sale)}
 
 
@@ -222,7 +225,8 @@ class SalesPortal(PortalController):
                             for code, bp in actions.whole_sale_rates(sale)]
             + [(f"line-{ln['line_no']}", f"Line {ln['line_no'] + 1}: {ln['name']}") for ln in sale["lines"]],
             currency_choices=[(c, c) for c, _, _ in actions.tender_currencies(sale)],
-            form_ids={"refund": new_id(), "correction": new_id()}, **_helpers(data["decimals"]))
+            form_ids={"refund": new_id(), "correction": new_id()}, fiscal_panel=data["fiscal_panel"],
+            **_helpers(data["decimals"]))
 
     @get("/{sale_id:str}", opt=requires(VIEW))
     async def receipt(self, request: Request, sale_id: SaleId) -> Template:

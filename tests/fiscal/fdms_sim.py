@@ -426,8 +426,10 @@ class FdmsSim:
             value = Decimal(str(price)) if price is not None else lt
             if ln["receiptLineType"] == "Sale" and (value * sign <= 0 and value != 0):
                 errors.append("RCPT022")
+            if ln["receiptLineType"] == "Discount" and kind == "FiscalInvoice" and value > 0:
+                errors.append("RCPT022")  # an invoice's discount is negative
             percent = None if ln.get("taxPercent") is None else Decimal(str(ln["taxPercent"]))
-            if (ln.get("taxID"), percent) not in valid:
+            if (ln.get("taxID"), percent) not in valid or not self._tax_in_force(ln.get("taxID"), date):
                 errors.append("RCPT025")
             if not self.vat and percent is not None and percent > 0:
                 errors.append("RCPT021")
@@ -487,6 +489,16 @@ class FdmsSim:
             errors += self._note_checks(d, r, note, total)
         return sorted(set(errors))
 
+    def _tax_in_force(self, tax_id: Any, date: dt.datetime) -> bool:
+        """The tax is valid on the receipt's date (validFrom/validTill, or taxValidFrom/taxValidTill)."""
+        for t in self.taxes:
+            if t["taxID"] == tax_id:
+                start = t.get("validFrom") or t.get("taxValidFrom")
+                end = t.get("validTill") or t.get("taxValidTill")
+                day = date.date().isoformat()
+                return not ((start and str(start)[:10] > day) or (end and str(end)[:10] < day))
+        return False
+
     def _note_checks(self, d: Device, r: dict, note: dict, total: Decimal) -> list[str]:
         original = None
         if "receiptID" in note:
@@ -500,6 +512,15 @@ class FdmsSim:
             return ["RCPT032"]
         errors = []
         o = original["receipt"]
+        issued = dt.datetime.strptime(o["receiptDate"], FMT)
+        this = dt.datetime.strptime(r["receiptDate"], FMT)
+        month = issued.month - 1 + 12
+        try:
+            limit = issued.replace(year=issued.year + month // 12, month=month % 12 + 1)
+        except ValueError:  # 29 February: the 28th a year on
+            limit = issued.replace(year=issued.year + 1, day=28)
+        if this.date() > limit.date():
+            errors.append("RCPT033")  # the original is more than 12 months old
         if o["receiptCurrency"] != r["receiptCurrency"]:
             errors.append("RCPT042")
         if {t["taxID"] for t in r["receiptTaxes"]} - {t["taxID"] for t in o["receiptTaxes"]}:

@@ -132,3 +132,37 @@ def test_a_hub_printer_prints_the_block_of_a_signed_sale_and_pending_before(hub,
         got = decode(printer.wait_for_jobs(3)[2])
         assert any(ln.strip() == "FISCAL TAX INVOICE" for ln in got.lines) and "PENDING" not in got.text
         assert sale["id"] != early["id"]
+
+
+def test_the_dashboard_counts_sales_awaiting_a_fiscal_receipt_and_shows_todays_fiscal_totals(hub, sim):
+    import re
+
+    from tests.portal.client import Portal
+
+    manager = hub.as_user("manager")
+    portal = Portal(hub)
+    token = portal.token("manager")
+    home = portal.call("GET", "/", token).text
+    assert "Sales awaiting a fiscal receipt" not in home  # no fiscal device: no fiscal panel
+    configure(hub, manager, sim)
+    till, dev = fiscal_till(hub, manager, sim)
+    map_taxes(manager)
+    till.sell(till.body([line(1000)]))
+    till.sell(till.body([line(250)]))
+
+    def stat(html: str, css: str) -> str:
+        found = re.search(rf'class="stat {css}">.*?<strong class="stat-value"[^>]*>([^<]+)</strong>', html, re.S)
+        assert found, (css, html)
+        return found.group(1).strip()
+
+    home = portal.call("GET", "/", token).text
+    assert stat(home, "dash-fiscal-awaiting") == "2" and stat(home, "dash-fiscal-today") == "None yet"
+    open_day(manager, dev["id"])
+    sim.down = True  # FDMS unreachable: both stay signed and unsent (the worker cannot send them either)
+    home = portal.call("GET", "/", token).text
+    assert stat(home, "dash-fiscal-awaiting") == "0" and "2 signed, not yet accepted by FDMS" in home
+    assert stat(home, "dash-fiscal-today") == "USD 12.50" and "2 invoices USD 12.50" in home and "tax USD 1.68" in home
+    sim.down = False
+    assert manager.post(f"{FISCAL}/queue/submit").json()["failed"] == 0
+    home = portal.call("GET", "/", token).text
+    assert "Every sale has its fiscal receipt" in home
