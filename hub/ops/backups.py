@@ -37,6 +37,7 @@ from hub.ops import crypto, schedule
 BUNDLE_SUFFIX = ".sokobak"
 IDENTITY_SUFFIX = ".identity.tar"
 USB_FOLDER = "soko-hub-backups"
+KEEP_ALL_HOURS = 24  # retention removes nothing younger than this
 PENDING_RESTORE = "pending-restore.json"
 
 
@@ -207,7 +208,8 @@ def prune(backup_dir: Path, usb_path: str, zone: zoneinfo.ZoneInfo, daily: int, 
     """Remove the backups (and their USB copies) that retention no longer keeps; their names."""
     infos = [i for i in list_backups(backup_dir) if i.manifest is not None]
     stamps = [(i.name, parse_ts(i.manifest.created_at).astimezone(zone)) for i in infos]  # type: ignore[union-attr]
-    kept = schedule.keep(stamps, daily, weekly)
+    since = utc_now().astimezone(zone) - dt.timedelta(hours=KEEP_ALL_HOURS)
+    kept = schedule.keep(stamps, daily, weekly, since)
     removed = []
     for info in infos:
         if info.name in kept:

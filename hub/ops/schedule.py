@@ -29,11 +29,14 @@ def latest_due(now: dt.datetime, times: Iterable[str], every_hours: int,
     return due
 
 
-def keep(stamps: list[tuple[str, dt.datetime]], daily: int, weekly: int) -> set[str]:
-    """The names retention keeps among (name, local time taken): the newest backup of each of the
-    newest `daily` days and the newest of each of the newest `weekly` ISO weeks (besides those)."""
+def keep(stamps: list[tuple[str, dt.datetime]], daily: int, weekly: int,
+         since: dt.datetime | None = None) -> set[str]:
+    """The names retention keeps among (name, local time taken): every backup taken at or after
+    `since` (the last day's, so a backup taken on demand never removes this morning's), the newest
+    backup of each of the newest `daily` days and the newest of each of the newest `weekly` ISO
+    weeks (besides those)."""
     ordered = sorted(stamps, key=lambda s: s[1], reverse=True)
-    kept: set[str] = set()
+    kept: set[str] = {name for name, moment in stamps if since is not None and moment >= since}
     days: list[dt.date] = []
     weeks: list[tuple[int, int]] = []
     for name, moment in ordered:

@@ -246,6 +246,14 @@ def test_keep_takes_the_newest_of_each_day_and_each_week():
     assert schedule.keep(stamps, daily=2, weekly=0) == {"g", "f"}
     assert schedule.keep(stamps, daily=2, weekly=3) == {"g", "f", "c", "b"}
     assert schedule.keep(stamps, daily=1, weekly=10) == {"g", "c", "b", "a"}
+    assert schedule.keep(stamps, daily=1, weekly=0, since=at(24, 12)) == {"g", "f"}  # the last day's: all
+
+
+def test_a_backup_on_demand_never_prunes_the_same_days_earlier_one(settings, demo_store):
+    first = backups.run_backup(settings, cfg(settings, keep_daily=1, keep_weekly=0), ZONE)
+    second = backups.run_backup(settings, cfg(settings, keep_daily=1, keep_weekly=0), ZONE)
+
+    assert second.pruned == [] and (settings.backup_path / first.name).is_file()
 
 
 def test_a_backup_is_due_at_each_time_until_one_ran():
