@@ -189,6 +189,26 @@ def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, power
         raise SystemExit(1)
 
 
+@bench.command()
+@click.option("--seconds", type=click.FloatRange(5, 86_400), default=60, show_default=True,
+              help="Length of the soak (the short mode; see --long).")
+@click.option("--long", "long_", is_flag=True, help="Soak for an hour (the target's length).")
+@click.option("--rate", type=click.IntRange(1, 1000), default=20, show_default=True,
+              help="Sales per second over all the tills, sent at a constant rate (open loop).")
+@click.option("--tills", type=click.IntRange(1, 200), default=4, show_default=True, help="Paired tills selling.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def soak(seconds: float, long_: bool, rate: int, tills: int, output: Path, no_write: bool) -> None:
+    """The hub's RSS while tills sell at a constant rate (target <= 80 MiB after an hour), beside
+    a bare Litestar app answering as many requests."""
+    from hub.bench import soak as measure_soak
+
+    seconds = 3600.0 if long_ else seconds
+    result = measure_soak.measure(seconds, rate=rate, tills=tills)
+    _show(measure_soak, result, f"Memory after a {seconds:g} s soak", output, no_write)
+
+
 def _show(measured: Any, result: Any, title: str, output: Path, no_write: bool) -> None:
     """Print a bench's summary and table, and append them to `output` under `title` unless told not to."""
     from hub.bench import report
