@@ -12,9 +12,10 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
+from litestar.params import FromPath
 from litestar.response import Redirect
 
-from cloud_bridge.hq import clock, reports, status, stores, users
+from cloud_bridge.hq import clock, hubs, reports, status, stores, users
 from cloud_bridge.hq.errors import HQError
 
 CSP = "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
@@ -141,7 +142,7 @@ class Period:
 
 
 NAV = [("/", "Sales by day"), ("/products", "By product"), ("/categories", "By category"), ("/margin", "Margin"),
-       ("/stock", "Stock"), ("/health", "Store health"), ("/requests", "Requests")]
+       ("/stock", "Stock"), ("/health", "Store health"), ("/requests", "Requests"), ("/stores", "Stores")]
 
 
 async def _report(request: Request, template: str, title: str, fetch: Any, columns: list[str],
@@ -333,4 +334,86 @@ def _safe_next(value: str | None) -> str:
     return "/"
 
 
-PAGE_CONTROLLERS = [PageController]
+class StoresPage(Controller):
+    """The chain's stores: an admin makes one and hands out enrolment codes (or files) for it."""
+
+    path = "/stores"
+    include_in_schema = False
+
+    @get("/")
+    async def list_page(self, request: Request) -> Response:
+        user = await page_user(request)
+        if user is None:
+            return to_login(request)
+        return await _stores_page(request, user, {}, {}, 200, None)
+
+    @post("/")
+    async def create(self, request: Request) -> Response:
+        user = await page_user(request)
+        if user is None:
+            return to_login(request)
+        data = await form_of(request)
+        values = {k: (data.get(k) or "").strip()[:200] for k in ("code", "name", "time_zone", "currencies")}
+        if not user.is_admin:
+            return await _stores_page(request, user, {"code": "only an HQ admin makes stores"}, values, 403, None)
+        currencies = [c.strip().upper() for c in values["currencies"].replace(";", ",").split(",") if c.strip()]
+        try:
+            async with request.app.state.pool.connection() as conn:
+                async with conn.transaction():
+                    await stores.create_store(conn, values["code"], values["name"], values["time_zone"], currencies)
+        except HQError as err:
+            errors = {e["field"]: e["message"] for e in getattr(err, "errors", [])} or {"code": err.detail}
+            return await _stores_page(request, user, errors, values, err.status, None)
+        return Redirect(f"/stores?notice={quote('Store ' + values['code'] + ' made')}", status_code=303)
+
+    @post("/{code:str}/enrolment")
+    async def enrolment(self, request: Request, code: FromPath[str]) -> Response:
+        user = await page_user(request)
+        if user is None:
+            return to_login(request)
+        if not user.is_admin:
+            return await _stores_page(request, user, {"enrolment": "only an HQ admin hands out codes"}, {}, 403, None)
+        async with request.app.state.pool.connection() as conn:
+            async with conn.transaction():
+                try:
+                    store = await stores.store_by_code(conn, code)
+                except HQError:
+                    return await _stores_page(request, user, {"enrolment": "no such store"}, {}, 404, None)
+                made = await hubs.create_code(conn, store["id"], user.username)
+        return await _stores_page(request, user, {}, {}, 201, None, made={**made, "store_code": code})
+
+    @get("/{code:str}/soko-enrol.json")
+    async def enrolment_file(self, request: Request, code: FromPath[str]) -> Response:
+        user = await page_user(request)
+        if user is None:
+            return to_login(request)
+        wanted = hubs.normalise_code(request.query_params.get("code") or "")
+        async with request.app.state.pool.connection() as conn:
+            row = await (await conn.execute(
+                "SELECT c.code FROM enrolment_codes c JOIN stores s ON s.id = c.store_id WHERE s.code = %s"
+                " AND c.code = %s AND c.used_at IS NULL AND c.expires_at > now()", (code, wanted))).fetchone()
+            await conn.rollback()
+        if row is None or not user.is_admin:
+            return html("base.html", status_code=404, title="No such enrolment code", user=user, nav=NAV,
+                        path="/stores")
+        body = json.dumps({"hq_url": request.app.state.settings.public_url, "code": row["code"],
+                           "store_code": code}, indent=2)
+        return Response(body, media_type="application/json",
+                        headers={"Content-Disposition": 'attachment; filename="soko-enrol.json"',
+                                 "Cache-Control": "no-store"})
+
+
+async def _stores_page(request: Request, user: users.HQUser, errors: dict[str, str], values: dict[str, str],
+                       status_code: int, notice: str | None, made: dict[str, Any] | None = None) -> Response:
+    async with request.app.state.pool.connection() as conn:
+        rows = await reports.health(conn)
+        store_list = {s["code"]: s for s in await stores.list_stores(conn)}
+        await conn.rollback()
+    for r in rows:
+        r.update({k: store_list[r["store"]][k] for k in ("time_zone", "currencies")})
+    return html("stores.html", status_code=status_code, title="Stores", user=user, nav=NAV, path="/stores",
+                rows=rows, errors=errors, values=values, made=made,
+                notice=(notice or request.query_params.get("notice") or "")[:200])
+
+
+PAGE_CONTROLLERS = [PageController, StoresPage]

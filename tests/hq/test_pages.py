@@ -12,7 +12,7 @@ import pytest
 from tests.hq.facts_util import batch, fact, movement, sale
 from tests.hqtest import ADMIN, ANALYST
 
-PAGES = ["/", "/products", "/categories", "/margin", "/stock", "/health", "/requests"]
+PAGES = ["/", "/products", "/categories", "/margin", "/stock", "/health", "/requests", "/stores"]
 
 
 def _browser(hq, who=ADMIN) -> httpx.Client:
@@ -155,3 +155,28 @@ def test_refunds_and_corrections_count_in_the_days_net(hq):
         "from": "2026-11-20", "to": "2026-11-21", "format": "csv"}).text)))
     assert [(x["business_date"], x["total"], x["refunded"], x["corrected"], x["net"]) for x in rows] == [
         ("2026-11-21", "0", "0", "-30", "-30"), ("2026-11-20", "1000", "200", "50", "850")]
+
+
+def test_an_admin_makes_a_store_and_an_enrolment_code_from_the_stores_page(hq):
+    client = _browser(hq)
+    r = client.post("/stores", data={"code": "S 1", "name": "", "time_zone": "Mars/Base", "currencies": "US"})
+    assert r.status_code == 422 and r.text.count('class="field-error"') == 4 and 'value="Mars/Base"' in r.text
+    assert hq.scalar("SELECT count(*) FROM stores") == 0
+    r = client.post("/stores", data={"code": "S1", "name": "Borrowdale", "time_zone": "Africa/Harare",
+                                     "currencies": "USD, ZWG"})
+    assert r.status_code == 303
+    assert "Store S1 made" in client.get(r.headers["location"]).text
+    page = client.post("/stores/S1/enrolment")
+    assert page.status_code == 201
+    code = re.search(r'<strong class="code">(\w{12})</strong>', page.text)[1]
+    enrolment = client.get(f"/stores/S1/soko-enrol.json?code={code}")
+    assert enrolment.json() == {"hq_url": hq.url, "code": code, "store_code": "S1"}
+    r = hq.client().post("/api/hq/v1/enrol", json={"code": code, "hub_id": "h", "store_code": "S1", "epoch": "e"})
+    assert r.status_code == 201
+    assert client.get(f"/stores/S1/soko-enrol.json?code={code}").status_code == 404  # used
+    analyst = _browser(hq, ANALYST)
+    assert "New enrolment code" not in analyst.get("/stores").text
+    assert analyst.post("/stores/S1/enrolment").status_code == 403
+    assert analyst.post("/stores", data={"code": "S2", "name": "X", "time_zone": "Africa/Harare",
+                                         "currencies": "USD"}).status_code == 403
+    assert hq.scalar("SELECT count(*) FROM enrolment_codes") == 1
