@@ -304,3 +304,29 @@ def test_x_and_z_reports_and_printing_them(hub, sim):
     [entry] = _audits(hub, "fiscal_report.printed")
     assert entry["entity_id"] == dev["id"]
     assert hub.as_user("cashier").get(f"{FISCAL}/devices/{dev['id']}/days/1/z").status_code == 403
+
+
+def test_the_worker_publishes_its_alerts_on_the_event_bus(hub, sim, monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    from hub.events.bus import bus_for
+    from hub.fiscal import subsystem
+
+    manager, till, dev = _ready(hub, sim)
+    open_day(manager, dev["id"])
+    _shift_day(hub, sim, dev, 23)
+    state = SimpleNamespace(db=_db(hub), settings=hub.server.settings)
+    listener = bus_for(state).subscribe()
+    monkeypatch.setattr(subsystem, "OPERATIONS_EVERY", 0.0)
+    worker = subsystem.FiscalSubsystem()
+    worker.state = state
+
+    async def one_round():
+        await worker._operations(asyncio.get_running_loop())
+
+    asyncio.run(one_round())
+    event = listener.queue.get_nowait()
+    assert event.kind == "fiscal_alert" and event.data["code"] == "day_end_soon", event
+    assert event.data["fiscal_device_id"] == dev["id"] and event.data["till_id"] == till.device_id
+    assert listener.queue.empty()
