@@ -45,6 +45,42 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+OWNER_FILE = "owner.pid"  # the test process a cluster belongs to
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def reap_stale(root: Path | None = None) -> list[Path]:
+    """Stop and remove the clusters of test processes that died without tearing down (killed by a
+    timeout or SIGKILL): a server left running would hold its port and memory until the machine
+    restarts. Returns the directories removed."""
+    bin_dir = find_bin_dir()
+    removed = []
+    for d in Path(root or tempfile.gettempdir()).glob("soko-pg-*"):
+        try:
+            owner = int((d / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue  # not one of ours, or still being made
+        if _alive(owner):
+            continue
+        if bin_dir is not None and (d / "data" / "postmaster.pid").exists():
+            cmd = [str(bin_dir / "pg_ctl"), "-D", str(d / "data"), "-m", "immediate", "-w", "stop"]
+            if os.geteuid() == 0:
+                cmd = ["runuser", "-u", "postgres", "--", *cmd]
+            subprocess.run(cmd, capture_output=True, timeout=START_TIMEOUT + 30, check=False)
+        shutil.rmtree(d, ignore_errors=True)
+        removed.append(d)
+    return removed
+
+
 class PgCluster:
     """initdb + pg_ctl on 127.0.0.1 with fsync off (a test cluster: a crash loses it, nothing else)."""
 
@@ -68,6 +104,8 @@ class PgCluster:
         return subprocess.run(cmd, capture_output=True, text=True, timeout=START_TIMEOUT + 30, check=False)
 
     def start(self) -> "PgCluster":
+        reap_stale(self.dir.parent)
+        (self.dir / OWNER_FILE).write_text(str(os.getpid()))
         if self._as_postgres:
             pw = pwd.getpwnam("postgres")
             os.chown(self.dir, pw.pw_uid, pw.pw_gid)
