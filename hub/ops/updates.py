@@ -37,7 +37,11 @@ from typing import Any, Callable, Protocol
 
 from hub.clock import format_ts, utc_now
 
-VENDOR_KEYS = ("RJqw5iVKdw5TFtiuSUwVckltoiS18cX+gDh2Ja2McUo=",)
+# No signing key is built into the package: a key whose private half is not held by the vendor's
+# signing machine would trust nobody useful, and one that leaked could not be withdrawn without a
+# release. The vendor's public key is installed by the image build into TRUSTED_KEYS_DIR (and a
+# technician may add a chain's own); with none installed every bundle is refused and says why.
+VENDOR_KEYS: tuple[str, ...] = ()
 TRUSTED_KEYS_DIR = Path("/etc/soko-hub/update-keys")
 ROOT = Path("/opt/soko-hub")
 STATE = "update-state.json"
@@ -145,7 +149,11 @@ def open_bundle(source: Path, into: Path, keys: list[str] | None = None) -> Bund
         signature = (folder / "manifest.sig").read_text().strip()
     except OSError as err:
         raise UpdateRefusedError(f"{source.name} lacks its manifest or signature") from err
-    if not _verify_signature(manifest_bytes, signature, keys if keys is not None else trusted_keys()):
+    keys = keys if keys is not None else trusted_keys()
+    if not keys:
+        raise UpdateRefusedError(f"{source.name}: no update signing key is installed on this hub (put the vendor's "
+                                 f"public key in {TRUSTED_KEYS_DIR}/); nothing was installed")
+    if not _verify_signature(manifest_bytes, signature, keys):
         raise UpdateRefusedError(f"{source.name}: the signature is not from a trusted key; nothing was installed")
     manifest = json.loads(manifest_bytes)
     for name, digest in manifest.get("files", {}).items():

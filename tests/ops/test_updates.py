@@ -118,11 +118,15 @@ def test_a_wheel_swapped_after_signing_is_refused(settings, demo_store, root, ke
         apply(settings, root, keys, unpacked)
 
 
-def test_the_shipped_vendor_key_does_not_trust_a_test_key(tmp_path, keys):
+def test_only_an_installed_key_is_trusted_and_none_installed_refuses_with_why(tmp_path, keys):
     source = bundle(tmp_path, keys)
 
-    with pytest.raises(updates.UpdateRefusedError, match="signature"):
+    with pytest.raises(updates.UpdateRefusedError, match="no update signing key is installed"):
         updates.open_bundle(source, tmp_path / "x", updates.trusted_keys(tmp_path / "no-extra-keys"))
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "someone-else.pub").write_text(Keys().public)
+    with pytest.raises(updates.UpdateRefusedError, match="signature"):
+        updates.open_bundle(source, tmp_path / "z", updates.trusted_keys(tmp_path / "other"))
     (tmp_path / "keys").mkdir()
     (tmp_path / "keys" / "smoke-test.pub").write_text(keys.public)
     assert updates.open_bundle(source, tmp_path / "y", updates.trusted_keys(tmp_path / "keys")).version == "9.0.0"
