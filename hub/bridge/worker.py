@@ -32,6 +32,7 @@ BACKOFF_MAX_S = 300.0
 BATCHES_PER_CYCLE = 20
 PULL_LIMIT = 500
 SNAPSHOT_BATCH = 500
+ERROR_REWRITE_S = 300.0
 
 
 class Store:
@@ -122,6 +123,9 @@ class Worker:
         self.link_key: tuple | None = None
         self.pushed_total = 0
         self.stopped_reason: str | None = None
+        self.last_error: str | None = None
+        self.last_error_at: float | None = None
+        self.cached: tuple[int, list[dict[str, Any]]] | None = None
 
     # -- the round ------------------------------------------------------------------------------
     def cycle(self) -> float:
@@ -204,6 +208,13 @@ class Worker:
         return delay
 
     def _error(self, message: str, *, reachable: bool | None = None, changed: bool = True) -> None:
+        """Record the error; the same error again within ERROR_REWRITE_S writes nothing (a long
+        outage is hundreds of failed rounds, each would be a durable write)."""
+        now = self.monotonic()
+        if (not changed and message == self.last_error
+                and self.last_error_at is not None and now - self.last_error_at < ERROR_REWRITE_S):
+            return
+        self.last_error, self.last_error_at = message, now
         at = _now()
 
         def put(c: sqlite3.Connection) -> None:
@@ -225,7 +236,7 @@ class Worker:
         """Push up to `batches` batches; True when more facts are waiting."""
         after = self.store.read(state.acked_through)
         for _ in range(batches):
-            facts = self.store.read(lambda c: outbox.pending(c, after))
+            facts = self._batch(after)
             if not facts:
                 return False
             body = {"hub_id": ident["hub_id"], "epoch": ident["epoch"], "facts": facts}
@@ -242,6 +253,15 @@ class Worker:
             self.store.write(lambda c: (state.set_acked(c, acked), state.put(c, "last_push_at", _now())))
             after = acked
         return bool(self.store.read(lambda c: outbox.pending(c, after, limit=1)))
+
+    def _batch(self, after: int) -> list[dict[str, Any]]:
+        """The batch after `after`; a batch that failed to go is kept and sent again as it was
+        (facts never change), so retrying through a long outage does not rebuild it each round."""
+        if self.cached is not None and self.cached[0] == after:
+            return self.cached[1]
+        facts = self.store.read(lambda c: outbox.pending(c, after))
+        self.cached = (after, facts) if facts else None
+        return facts
 
     # -- down -----------------------------------------------------------------------------------
     def pull(self, link: Any) -> int:

@@ -171,3 +171,58 @@ def test_hq_requests_are_collected_with_the_status_and_answered(store, hq):
     assert hq.results["r3"]["status"] == "done"
     assert hq.results["r4"]["status"] == "failed"
     assert state.bridge_status(conn)["backlog"] == 0
+
+
+class Switch:
+    """A link to HQ that a test can cut: while `down`, every call fails as an unreachable HQ does."""
+
+    down = False
+
+    def __init__(self, *args, **kwargs) -> None:
+        from cloud_bridge.link import Link
+
+        self.link = Link(*args, **kwargs)
+
+    def __getattr__(self, name):
+        from cloud_bridge.link import HQUnreachable
+
+        attr = getattr(self.link, name)
+        if name != "close" and Switch.down:
+            def cut(*args, **kwargs):
+                raise HQUnreachable("ConnectError: [Errno 111] Connection refused")
+            return cut
+        return attr
+
+
+def test_a_three_day_outage_in_virtual_time_backs_off_within_bounds_then_sends_everything(store, hq, caplog):
+    """Three days of trading while HQ is out of reach, run in virtual time: the worker's delays
+    are summed instead of slept. It never waits more than five minutes, logs the outage once,
+    and sends every fact once HQ answers again."""
+    conn, ids, data_dir = store
+    enrolled(conn, data_dir, hq)
+    worker = make_worker(conn, data_dir, rng=random.Random(5), link_factory=Switch)
+    drain(worker)
+    Switch.down = True
+    virtual, rounds, hour, delays = 0.0, 0, 0, []
+    try:
+        with caplog.at_level("INFO", logger="hub.bridge"):
+            while virtual < 3 * 24 * 3600:
+                if virtual >= hour * 3600:  # a sale every hour of the outage
+                    sell(conn, ids, 1, start=1000 + hour)
+                    hour += 1
+                delay = worker.cycle()
+                delays.append(delay)
+                virtual += max(delay, 0.001)
+                rounds += 1
+            assert state.bridge_status(conn)["state"] == "unreachable"
+            assert state.bridge_status(conn)["backlog"] == hour
+            Switch.down = False
+            drain(worker)
+    finally:
+        Switch.down = False
+    assert max(delays) <= BACKOFF_MAX_S and rounds > 3 * 24 * 3600 / BACKOFF_MAX_S
+    lines = [r.getMessage() for r in caplog.records if r.name == "hub.bridge"]
+    assert sum("unreachable" in m for m in lines) == 1 and sum("reachable again" in m for m in lines) == 1
+    assert state.bridge_status(conn)["backlog"] == 0
+    held = {f["event_id"] for f in hq.facts_of("st-HRE1")}
+    assert held == {r[0] for r in conn.execute("SELECT event_id FROM bridge_outbox")}
