@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 from hub.ids import new_request_id
+from hub.privacy import masking_receive
 
 access_log = logging.getLogger("hub.access")
 _request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_id", default=None)
@@ -59,6 +60,8 @@ class RequestContextMiddleware:
                 message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
             await send(message)
 
+        if scope["type"] == "http":
+            receive = masking_receive(scope, receive)  # no card number enters the hub (hub.privacy)
         try:
             await self.app(scope, receive, send_with_id)
         finally:
