@@ -65,12 +65,17 @@ def image(base_image, tmp_path_factory) -> str:
                           timeout=900)
     assert done.returncode == 0, done.stderr[-3000:]
     tag = f"localhost/soko-hub-test:{uuid.uuid4().hex[:8]}"
+    dangling_before = set(podman("images", "-q", "--filter", "dangling=true").stdout.split())
     started = time.monotonic()
     podman("build", "--format=docker", "--isolation=chroot", "--pull=never", "--build-arg", f"BASE_IMAGE={base_image}",
            "-t", tag, "-f", str(ctx / "Dockerfile"), str(ctx), timeout=1200)
     print(f"podman build took {time.monotonic() - started:.0f}s")
     yield tag
     podman("rmi", "-f", tag, check=False)
+    # The build stage's image is left untagged: remove the ones this build made, nothing else.
+    made = set(podman("images", "-q", "--filter", "dangling=true").stdout.split()) - dangling_before
+    if made:
+        podman("rmi", *sorted(made), check=False)
 
 
 def test_the_image_is_non_root_with_a_data_volume_and_a_healthcheck(image):
