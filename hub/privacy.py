@@ -62,9 +62,22 @@ def _mask_run(match: re.Match[bytes]) -> bytes:
     return bytes(out)
 
 
+_UUID = re.compile(rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def mask_pans(text: bytes) -> bytes:
-    """`text` with every card-number-like run masked (same length)."""
-    return _CANDIDATE.sub(_mask_run, text)
+    """`text` with every card-number-like run masked (same length); digits of a UUID are not one."""
+    ids = [m.span() for m in _UUID.finditer(text)]
+    if not ids:
+        return _CANDIDATE.sub(_mask_run, text)
+
+    def unless_an_id(match: re.Match[bytes]) -> bytes:
+        start, end = match.span()
+        if any(a < end and start < b for a, b in ids):
+            return match.group()
+        return _mask_run(match)
+
+    return _CANDIDATE.sub(unless_an_id, text)
 
 
 def _mask_fields(body: bytes, field: re.Pattern[bytes]) -> bytes:

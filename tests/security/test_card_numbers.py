@@ -38,10 +38,15 @@ def _inside_a_digest(data: bytes, start: int, end: int) -> bool:
     return end - start >= 32
 
 
+UUID = re.compile(rb"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+
+
 def pans_in(data: bytes) -> list[str]:
     found = []
+    ids = [m.span() for m in UUID.finditer(data)]
     for match in PAN_LIKE.finditer(data):
-        if _inside_a_digest(data, *match.span()):
+        start, end = match.span()
+        if _inside_a_digest(data, start, end) or any(a < end and start < b for a, b in ids):
             continue
         digits = re.sub(rb"[^0-9]", b"", match.group()).decode()
         if 13 <= len(digits) <= 19 and luhn(digits):
@@ -56,6 +61,7 @@ def test_the_scan_finds_what_it_looks_for():
     assert pans_in(b"4111111111111112 12345") == []
     assert pans_in(b"22b70449b93ae8e7b4bed1209442261109f5a512755899fee353e75dea300310") == []  # a digest
     assert pans_in(b"card4111111111111111.") == ["4111111111111111"]
+    assert pans_in(b'"abcd1623-2571-6202-2abc-def012345678"') == []  # a UUID's digits (Luhn-valid here)
 
 
 def test_no_card_number_reaches_the_database_a_backup_or_the_log(hub, caplog):
@@ -90,6 +96,7 @@ def test_card_numbers_are_masked_to_their_last_four_and_other_digits_are_not():
     assert mask_pans(b"378282246310005") == b"***********0005"
     assert mask_pans(b"4111+1111+1111+1111") == b"****+****+****+1111"
     assert mask_pans(b"4111%201111%201111%201111") == b"****%20****%20****%201111"
+    assert mask_pans(b"id abcd1623-2571-6202-2abc-def012345678") == b"id abcd1623-2571-6202-2abc-def012345678"
     for kept in (b"4111111111111112", b"6001234567890 12", b"123456789012", b"+263 77 123 4567",
                  b"41111111111111111111"):  # fails Luhn, a barcode that fails it, too short, a phone, too long
         assert mask_pans(kept) == kept
