@@ -45,9 +45,11 @@ def _need_root_and_tools() -> None:
 def rootfs(tmp_path_factory) -> Path:
     _need_root_and_tools()
     out = tmp_path_factory.mktemp("image") / "rootfs"
+    key = out.parent / "smoke-test.pub"
+    key.write_text("dGVzdCBrZXksIG5vdCBhIHJlYWwgb25lIDAxMjM0NTY3ODk=\n")
     started = time.monotonic()
-    done = subprocess.run([str(IMAGE / "build-rootfs"), "--out", str(out)], capture_output=True, text=True,
-                          timeout=1200)
+    done = subprocess.run([str(IMAGE / "build-rootfs"), "--out", str(out), "--update-key", str(key)],
+                          capture_output=True, text=True, timeout=1200)
     assert done.returncode == 0, done.stderr[-4000:]
     print(f"build-rootfs took {time.monotonic() - started:.0f}s")
     yield out
@@ -66,6 +68,7 @@ def test_the_root_is_built_as_the_image_ships(rootfs):
     current = os.readlink(rootfs / "opt/soko-hub/current")
     assert current.startswith("versions/") and (rootfs / "opt/soko-hub" / current / "bin/soko-hub").exists()
     assert (rootfs / "etc/machine-id").read_text() == ""  # each card makes its own
+    assert (rootfs / "etc/soko-hub/update-keys/smoke-test.pub").read_text().startswith("dGVzdCBrZXks")
     assert not list((rootfs / "etc/ssh").glob("ssh_host_*"))
     assert not (rootfs / "usr/sbin/avahi-daemon").exists()
     wants = rootfs / "etc/systemd/system/multi-user.target.wants"
