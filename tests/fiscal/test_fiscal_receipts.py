@@ -144,6 +144,8 @@ def test_the_dashboard_counts_sales_awaiting_a_fiscal_receipt_and_shows_todays_f
     token = portal.token("manager")
     home = portal.call("GET", "/", token).text
     assert "Sales awaiting a fiscal receipt" not in home  # no fiscal device: no fiscal panel
+    cashier = portal.call("GET", "/", portal.token("cashier"))  # no fiscal panel for who may not see it
+    assert cashier.status_code == 200 and "Sales awaiting a fiscal receipt" not in cashier.text
     configure(hub, manager, sim)
     till, dev = fiscal_till(hub, manager, sim)
     map_taxes(manager)
