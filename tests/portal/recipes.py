@@ -309,6 +309,12 @@ def _sale_id(p: People) -> str:
     return _selling().recorded_sale(p.hub, _tills(p))["id"]
 
 
+def _signed_document(p: People) -> str:
+    from tests.fiscal.documents_recipes import signed_document
+
+    return signed_document(p.hub, p.root, _tills(p))
+
+
 def _exception_id(p: People) -> str:
     return _selling().open_exception(p.hub, _tills(p))
 
@@ -332,6 +338,7 @@ PAGE_CALLS.update({
     "GET /sales": lambda p, who: PageCall("/sales?period=custom&from=2026-01-01&to=2026-01-31&method=cash"
                                           "&currency=USD&status=completed"),
     "GET /sales/{sale_id}": lambda p, who: PageCall(f"/sales/{_sale_id(p)}"),
+    "GET /fiscal/documents/{document_id}": lambda p, who: PageCall(f"/fiscal/documents/{_signed_document(p)}"),
     "GET /sales/{sale_id}/print": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/print"),
     "POST /sales/{sale_id}/void": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/void", {"reason": "Rung twice"}),
     "POST /sales/{sale_id}/refund": lambda p, who: PageCall(f"/sales/{_sale_id(p)}/refund", _refund_form(p)),
