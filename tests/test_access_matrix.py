@@ -171,6 +171,13 @@ RECIPES: dict[str, Recipe] = {
         f"{fiscal.FISCAL}/devices/{fiscal.oracle_device(m.hub, m.people.root, _tills(m))}"),
     "GET /api/v1/fiscal/devices/{device_id}/day": lambda m, who, t: Call(
         f"{fiscal.FISCAL}/devices/{fiscal.oracle_device(m.hub, m.people.root, _tills(m))}/day"),
+    "GET /api/v1/fiscal/devices/{device_id}/files": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/devices/{fiscal.oracle_device(m.hub, m.people.root, _tills(m))}/files"),
+    "POST /api/v1/fiscal/recovery/finish": lambda m, who, t: Call(
+        fiscal.in_recovery(m.hub, m.people.root, _tills(m)) if who in ORACLE["permissions"]["fiscal.manage"]
+        else f"{fiscal.FISCAL}/recovery/finish"),
+    "POST /api/v1/fiscal/recovery/receipts": lambda m, who, t: Call(
+        f"{fiscal.FISCAL}/recovery/receipts", {"receipts": []}),
     "PUT /api/v1/fiscal/tax-mapping/{tax_class_id}": lambda m, who, t: Call(
         f"{fiscal.FISCAL}/tax-mapping/{fiscal.a_tax_class(m.people.root)}", {"tax_id": None}),
     "POST /api/v1/auth/login": lambda m, who, t: Call(

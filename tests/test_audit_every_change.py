@@ -148,6 +148,14 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         p, "/day/close", "fiscal_day.closed", opened=True),
     "POST /api/v1/fiscal/queue/submit": lambda p: Change(
         f"{fiscal.FISCAL}/queue/submit", "fiscal.queue_submitted", token=_root(p)),
+    "POST /api/v1/fiscal/recovery/check": lambda p: Change(
+        f"{fiscal.FISCAL}/recovery/check", "fiscal.recovery_checked", token=_root(p)),
+    "POST /api/v1/fiscal/recovery/finish": lambda p: Change(
+        fiscal.in_recovery(p.hub, p.root, _tills(p)), "fiscal.recovery_finished", token=_root(p)),
+    "POST /api/v1/fiscal/recovery/receipts": lambda p: Change(
+        f"{fiscal.FISCAL}/recovery/receipts", "fiscal.claims_received", {"receipts": []}, _root(p)),
+    "POST /api/v1/fiscal/devices/{device_id}/files/submit": lambda p: _fiscal(
+        p, "/files/submit", "fiscal.files_submitted", register=True),
     "POST /api/v1/auth/login": lambda p: Change(
         "/api/v1/auth/login", "auth.login", {"username": ROOT, "password": ROOT_PASSWORD}),
     "POST /api/v1/auth/refresh": lambda p: Change(

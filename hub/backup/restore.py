@@ -84,6 +84,9 @@ def _rebirth(path: Path, backup_name: str, old: dict[str, str | None], actor: au
             backup_epoch = meta.get(conn, "epoch")
             if floor:
                 meta.put(conn, "time_floor", floor)
+            from hub.fiscal import recovery  # a fiscal hub reconciles with FDMS before it signs again
+
+            recovery.before_new_epoch(conn)
             new_epoch = meta.new_epoch(conn)
             audit.append(conn, actor, "backup.restored", "backup", backup_name,
                          detail={"backup": backup_name, "old_epoch": old.get("epoch"),

@@ -163,6 +163,10 @@ class FiscalController(Controller):
 
 CONTROLLERS: list = [FiscalController]
 
+from hub.fiscal.recovery_api import CONTROLLERS as RECOVERY  # noqa: E402  (restore recovery, offline files)
+
+CONTROLLERS += RECOVERY
+
 from hub.fiscal.documents_api import CONTROLLERS as DOCUMENTS  # noqa: E402  (a sale's fiscal documents)
 
 CONTROLLERS += DOCUMENTS

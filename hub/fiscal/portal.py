@@ -42,6 +42,15 @@ def _read(conn: Any) -> dict[str, Any]:
             "results": validation.results(conn)}  # red, grey, yellow and set-aside, with what to do
 
 
+_page_state = _read
+
+
+def _read(conn: Any) -> dict[str, Any]:  # noqa: F811  (the page's state and the recovery after a restore)
+    from hub.fiscal import recovery
+
+    return {**_page_state(conn), "recovery": recovery.overview(conn)}
+
+
 DeviceId = Annotated[str, Parameter(max_length=64)]
 
 
@@ -95,6 +104,10 @@ class FiscalPortal(PortalController):
 
 
 ROUTES = [FiscalPortal]
+
+from hub.fiscal.recovery_portal import FiscalRecoveryPortal  # noqa: E402  (recovery after a restore, files)
+
+ROUTES.append(FiscalRecoveryPortal)
 
 from hub.fiscal.documents_portal import ROUTES as DOCUMENT_ROUTES  # noqa: E402  (the A4 fiscal tax invoice)
 

@@ -392,11 +392,10 @@ def open_problems(conn: sqlite3.Connection, device: dict[str, Any]) -> list[tupl
     if device["taxpayer"].get("vatNumber") and not settings["fallback_hs_code"]:
         problems.append(("fallback_hs_code", "a VAT-registered taxpayer needs an HS code on every line: set "
                                              "the 8-digit fallback for products without one"))
-    if device["operating_mode"] and device["operating_mode"] != "Online":
-        problems.append(("operating_mode", "ZIMRA set this device to Offline mode (submitFile): not built yet"))
-    from hub.fiscal import clocktrust
+    # an Offline device opens its day locally and sends it as files when it closes (hub.fiscal.offline)
+    from hub.fiscal import clocktrust, recovery
 
-    for field, why in (("clock", clocktrust.untrusted_reason(conn)),):
+    for field, why in (("recovery", recovery.reason(conn)), ("clock", clocktrust.untrusted_reason(conn))):
         if why:
             problems.append((field, why))
     return problems
@@ -442,10 +441,11 @@ def open_day(db: Db, actor: Actor, device_id: str) -> dict[str, Any]:
 
     device, ep, opened = db.write_sync(prepare)
     number = device["day_no"] + 1
-    result = _call(db, device_id, ep, "OpenDay", {"fiscalDayOpened": opened, "fiscalDayNo": number})
-    if not result.ok:
-        raise _refusal(result, "openDay")
-    number = int(result.body.get("fiscalDayNo") or number)
+    if device["operating_mode"] != "Offline":  # an Offline device opens locally (hub.fiscal.offline)
+        result = _call(db, device_id, ep, "OpenDay", {"fiscalDayOpened": opened, "fiscalDayNo": number})
+        if not result.ok:
+            raise _refusal(result, "openDay")
+        number = int(result.body.get("fiscalDayNo") or number)
 
     def store(conn: sqlite3.Connection) -> dict[str, Any]:
         stamp = conn.stamp()  # type: ignore[attr-defined]
@@ -489,6 +489,10 @@ def counter_json(c: signing.Counter) -> dict[str, Any]:
 def close_day(db: Db, actor: Actor, device_id: str) -> dict[str, Any]:
     """Stop signing (new sales wait as pending), submit the queue in order, then closeDay with the
     counters and the day signature over the day's OPENING date, and poll getStatus."""
+    from hub.fiscal import offline, recovery
+
+    if db.write_sync(lambda c: recovery.refuse_close(c) or offline.is_offline(get_device(c, device_id))):
+        return offline.close_day(db, actor, device_id)  # submitFile, then getFileStatus
     def begin(conn: sqlite3.Connection) -> str:
         device = _registered(conn, device_id)
         if device["day_status"] not in ("opened", "close_failed"):
@@ -594,9 +598,9 @@ def can_sign(conn: sqlite3.Connection, device: dict[str, Any]) -> str | None:
     """Why the device cannot sign now (None: it can). A receipt waits as pending meanwhile."""
     if device["status"] != "registered":
         return "not registered"
-    from hub.fiscal import clocktrust
+    from hub.fiscal import clocktrust, recovery
 
-    held = clocktrust.untrusted_reason(conn)  # the clock is untrusted
+    held = recovery.reason(conn) or clocktrust.untrusted_reason(conn)  # restore not reconciled; clock untrusted
     if held:
         return held
     if device["day_status"] not in ("opened", "close_failed"):
@@ -622,6 +626,8 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
     cannot sign (order is never skipped). Returns how many it signed."""
     if can_sign(conn, device) is not None:
         return 0
+    from hub.fiscal import recovery
+
     settings = get_settings(conn)
     vat_payer = bool(device["taxpayer"].get("vatNumber") or device["config"].get("vatNumber"))
     today = dt.datetime.strptime(local_time(conn, now(conn)), LOCAL).date()
@@ -629,6 +635,9 @@ def sign_pending(conn: sqlite3.Connection, device: dict[str, Any]) -> int:
     key = None
     for row in conn.execute("SELECT * FROM fiscal_receipts WHERE fiscal_device_id = ? AND status = 'pending' "
                             "ORDER BY created_at, rowid", (device["id"],)).fetchall():
+        if row["document_type"] == "sale" and recovery.adopt(conn, device, row):
+            device = get_device(conn, device["id"])  # a till's claimed receipt: adopted, never signed twice
+            continue
         if row["document_type"] not in BUILDERS:
             break  # a document type this hub does not fiscalise yet: order is kept
         from hub.fiscal import validation
@@ -770,7 +779,8 @@ def submit_queue(db: Db, *, device_id: str | None = None, force: bool = False) -
     done = {"submitted": 0, "failed": 0}
     with _submit_lock:
         devices = db.write_sync(lambda c: [r[0] for r in c.execute(
-            "SELECT id FROM fiscal_devices WHERE status = 'registered' AND (? IS NULL OR id = ?) ORDER BY id",
+            "SELECT id FROM fiscal_devices WHERE status = 'registered' AND operating_mode != 'Offline' "
+            "AND (? IS NULL OR id = ?) ORDER BY id",
             (device_id, device_id))])
         for fid in devices:
             while True:
@@ -855,7 +865,7 @@ def list_calls(conn: sqlite3.Connection, *, device_id: str | None, limit: int, a
 
 def day_status(conn: sqlite3.Connection, device_id: str) -> dict[str, Any]:
     device = get_device(conn, device_id)
-    from hub.fiscal import clocktrust
+    from hub.fiscal import clocktrust, offline
 
     counters = day_counters(conn, device_id, device["day_no"]) if device["day_no"] else []
     reason = can_sign(conn, device)
@@ -864,6 +874,7 @@ def day_status(conn: sqlite3.Connection, device_id: str) -> dict[str, Any]:
             "last_global_no": device["last_global_no"], "closing_error": device["closing_error"],
             "signing": reason is None, "signing_paused_because": reason or "",
             "clock": clocktrust.status(conn),
+            "files": offline.files(conn, device_id) if offline.is_offline(device) else [],
             "open_problems": [{"field": f, "message": m} for f, m in open_problems(conn, device)]
             if device["status"] == "registered" else [],
             "counters": [{"type": c.counter_type, "currency": c.currency, "tax_id": c.tax_id,

@@ -74,12 +74,12 @@ class FiscalSubsystem:
         from hub.fiscal import service
 
         db = self.state.db
-        from hub.fiscal import clocktrust
+        from hub.fiscal import recovery
 
-        try:  # sign what waited while the clock was untrusted
-            db.write_sync(clocktrust.resume)
+        try:  # sign what waited (the clock trusted again); in recovery after a restore, read FDMS
+            recovery.worker_round(db)
         except Exception:  # noqa: BLE001 (the queue below must still be submitted)
-            log.exception("fiscal resume round failed")
+            log.exception("fiscal resume/recovery round failed")
         at = format_ts(utc_now())
         due, ping = db.write_sync(lambda c: c.execute(DUE_SQL, (at, at)).fetchone())
         if due:

@@ -20,6 +20,7 @@ import json
 import re
 import ssl
 import threading
+import urllib.parse
 import uuid
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -148,6 +149,8 @@ class FdmsSim:
         self.cert_days = 3 * 365  # how long the device certificates it issues are valid (observed: 3 years)
         self.tolerance = dt.timedelta(minutes=5)  # AllowedTimeDifferenceForReceiptSubmission (server setting)
         self.clock_offset = dt.timedelta(0)  # FDMS's clock ahead of the machine's (tests that advance time)
+        self.files: dict[int, list[dict]] = {}  # device id -> submitFile uploads in arrival order
+        self.lose_answers = 0  # process the next N requests but answer 503 (the answer lost on the way)
         self.devices: dict[int, Device] = {}
         self.invoice_numbers: set[str] = set()
         self.calls: list[tuple[str, int, dict]] = []  # (operation, http status, request body)
@@ -242,6 +245,7 @@ class FdmsSim:
                     ("Device", "GetConfig"): "GET", ("Device", "GetStatus"): "GET", ("Device", "Ping"): "POST",
                     ("Device", "OpenDay"): "POST", ("Device", "SubmitReceipt"): "POST",
                     ("Device", "CloseDay"): "POST", ("Device", "IssueCertificate"): "POST"}.get((area, op))
+        expected = expected or {("Device", "SubmitFile"): "POST", ("Device", "SubmittedFileList"): "GET"}.get((area, op))
         if expected is None:
             raise Problem(404, None, "unknown endpoint")
         if expected != method:
@@ -532,6 +536,100 @@ class FdmsSim:
             original["adjusted"] += total
         return errors
 
+    # -- offline mode: submitFile and getFileStatus (summary §6.4; spec §4.8-4.9)
+    def op_SubmitFile(self, d: Device, body: dict) -> dict:
+        if d.mode != "Offline":
+            raise Problem(422, "FILE03", "device is not in Offline mode")
+        text = body["_raw"].decode("ascii", "replace").strip()
+        if text.startswith('"'):
+            text = json.loads(text)  # a JSON string body is read as the text it holds
+        if len(text) > 3 * 1024 * 1024:
+            raise Problem(422, "FILE01", "file is larger than 3 MB")
+        try:
+            data = json.loads(base64.b64decode(text, validate=True), parse_float=Decimal)
+            header = data["header"]
+            day_no, sequence = int(header["fiscalDayNo"]), int(header["fileSequence"])
+            dt.datetime.strptime(header["fiscalDayOpened"], FMT)
+        except (ValueError, KeyError, TypeError):
+            raise Problem(422, "FILE02", "file is not base64 JSON with a header") from None
+        if header.get("deviceID") != d.device_id:
+            raise Problem(422, "FILE05", "the file's deviceID is not this device")
+        if not set(data) <= {"header", "content", "footer"}:
+            raise Problem(422, "FILE02", "unknown file section")
+        self.files.setdefault(d.device_id, []).append(
+            {"operationID": body["_operation"], "day": day_no, "sequence": sequence, "data": data,
+             "status": "FileProcessingInProgress", "errors": [], "uploaded": self.now().strftime(FMT)})
+        self._process_files(d)
+        return {}
+
+    def _process_files(self, d: Device) -> None:
+        """Process waiting files in fileSequence order per day, each as FDMS does: its receipts as
+        submitReceipt would (duplicates skipped), its footer as closeDay would."""
+        progress = True
+        while progress:
+            progress = False
+            for f in self.files.get(d.device_id, []):
+                if f["status"] not in ("FileProcessingInProgress", "WaitingForPreviousFile"):
+                    continue
+                done = {g["sequence"] for g in self.files[d.device_id]
+                        if g["day"] == f["day"] and g["status"] == "FileProcessingIsSuccessful"}
+                if any(n not in done for n in range(1, f["sequence"])):
+                    f["status"] = "WaitingForPreviousFile"
+                    continue
+                self._process(d, f)
+                progress = True
+
+    def _process(self, d: Device, f: dict) -> None:
+        header, data = f["data"]["header"], f["data"]
+        closed = d.closed_days.get(f["day"])
+        if closed is not None:  # the day is closed: only the very same content is accepted again
+            same = all(d.receipts.get(r["receiptGlobalNo"], {}).get("receipt", {}).get("receiptDeviceSignature")
+                       == r["receiptDeviceSignature"] for r in (data.get("content") or {}).get("receipts", []))
+            footer = data.get("footer")
+            same = same and (footer is None or footer.get("fiscalDayDeviceSignature") == closed.get("signature"))
+            f["status"], f["errors"] = ("FileProcessingIsSuccessful", []) if same else \
+                ("FileProcessingWithErrors", ["FileSentForClosedDay"])
+            return
+        if d.day_no != f["day"]:
+            if f["day"] != d.day_no + 1 or d.day_status != "FiscalDayClosed":
+                f["status"], f["errors"] = "FileProcessingWithErrors", ["IncorrectFileFormat"]
+                return
+            d.day_no, d.day_status, d.day_opened, d.day_receipts = f["day"], "FiscalDayOpened", \
+                header["fiscalDayOpened"], []
+        errors: set[str] = set()
+        d.mode = "Online"  # the receipts and the footer are checked as submitReceipt and closeDay check them
+        try:
+            for r in (data.get("content") or {}).get("receipts", []):
+                answer = self.op_SubmitReceipt(d, {"receipt": r})
+                if {e["validationErrorColor"] for e in answer["validationErrors"]} & {"Red", "Grey"}:
+                    errors.add("ReceiptsWithValidationErrors")
+            footer = data.get("footer")
+            if footer is not None and not errors:
+                counters = footer.get("fiscalDayCounters", footer.get("fiscalCounters"))
+                self.op_CloseDay(d, {"fiscalDayNo": f["day"], "fiscalDayCounters": counters or [],
+                                     "fiscalDayDeviceSignature": footer.get("fiscalDayDeviceSignature"),
+                                     "receiptCounter": footer.get("receiptCounter")})
+                if d.day_status == "FiscalDayClosed":
+                    d.closed_days[f["day"]]["signature"] = footer.get("fiscalDayDeviceSignature")
+                    d.closed_days[f["day"]]["closed"] = footer.get("fiscalDayClosed")
+                else:
+                    errors.add(d.closing_error or "CountersMismatch")
+                    d.day_status = "FiscalDayOpened"
+        finally:
+            d.mode = "Offline"
+        f["status"], f["errors"] = ("FileProcessingWithErrors", sorted(errors)) if errors else \
+            ("FileProcessingIsSuccessful", [])
+
+    def op_SubmittedFileList(self, d: Device, body: dict) -> dict:
+        if d.mode != "Offline":
+            raise Problem(422, "FILE03", "device is not in Offline mode")
+        wanted = body.get("_query", {}).get("OperationID", [None])[0]
+        rows = [{"operationID": f["operationID"], "deviceId": d.device_id, "fiscalDayNo": f["day"],
+                 "fileSequence": f["sequence"], "fileUploadDate": f["uploaded"],
+                 "fileProcessingStatus": f["status"], "fileProcessingError": f["errors"]}
+                for f in self.files.get(d.device_id, []) if wanted in (None, f["operationID"])]
+        return {"total": len(rows), "rows": rows}
+
     def counters(self, d: Device) -> dict[tuple, Decimal]:
         """What FDMS sums for the day: per type, currency, tax (id, percent) or money type."""
         by_kind = {"FiscalInvoice": ("SaleByTax", "SaleTaxByTax"), "CreditNote": ("CreditNoteByTax", "CreditNoteTaxByTax"),
@@ -605,10 +703,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
         operation = str(uuid.uuid4())
+        path, _, query = self.path.partition("?")
         try:
-            body = json.loads(raw, parse_float=Decimal) if raw else {}
+            body = json.loads(raw, parse_float=Decimal) if raw and not path.endswith("/SubmitFile") else {}
         except ValueError:
             body = None
+        if path.endswith("/SubmitFile"):
+            body = {"_raw": raw, "_operation": operation}  # a text body: the base64 file
+        elif query and body is not None:
+            body = {**body, "_query": urllib.parse.parse_qs(query)}
         der = self.connection.getpeercert(binary_form=True)  # type: ignore[attr-defined]
         peer = x509.load_der_x509_certificate(der) if der else None
         path = self.path.split("?")[0]
@@ -620,6 +723,9 @@ class _Handler(BaseHTTPRequestHandler):
                 raise Problem(400, None, "body is not JSON")
             status, answer = 200, self.sim.handle(method, path, self.headers, body, peer)
             answer = {**answer, "operationID": operation}
+            if self.sim.lose_answers:
+                self.sim.lose_answers -= 1
+                raise Problem(503, None, "simulated outage after the request was processed")
         except Problem as p:
             status = p.status
             answer = {"type": "about:blank", "title": p.title, "status": p.status, "operationID": operation,

@@ -137,5 +137,16 @@ def map_every_class(root: Any, sim: FdmsSim, device_id: str) -> None:
         assert r.status_code == 200, r.text
 
 
+def in_recovery(hub: Hub, root: Any, pairing: Any) -> str:
+    """The hub in fiscal recovery as after a restore (its trusted fiscal epoch another than its
+    epoch), with a registered device and FDMS's status read: the finish path, ready to succeed."""
+    oracle_device(hub, root, pairing, register=True)
+    hub.write("INSERT INTO meta (key, value) VALUES ('fiscal_epoch', 'before-a-restore') "
+              "ON CONFLICT (key) DO UPDATE SET value = excluded.value")
+    r = root.post(f"{FISCAL}/recovery/check")
+    assert r.status_code == 200 and r.json()["in_recovery"] and not r.json()["failed"], r.text
+    return f"{FISCAL}/recovery/finish"
+
+
 def a_tax_class(root: Any) -> str:
     return root.get(f"{FISCAL}/tax-mapping").json()["classes"][0]["tax_class_id"]

@@ -62,6 +62,12 @@ PAGE_CALLS: dict[str, Callable[[People, str | None], PageCall]] = {
     "POST /fiscal/devices/{device_id}/close": lambda p, who: PageCall(
         f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), opened=True)}/close"),
     "POST /fiscal/submit": lambda p, who: PageCall("/fiscal/submit"),
+    "POST /fiscal/recovery/check": lambda p, who: PageCall("/fiscal/recovery/check"),
+    "POST /fiscal/recovery/finish": lambda p, who: (  # in recovery for those who may finish it (fiscal.manage)
+        who in ("admin", "manager") and _fiscal().in_recovery(p.hub, p.root, _tills(p)),
+        PageCall("/fiscal/recovery/finish"))[1],
+    "POST /fiscal/devices/{device_id}/files": lambda p, who: PageCall(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), register=True)}/files"),
     "GET /login": lambda p, who: PageCall("/login"),
     "POST /login": lambda p, who: PageCall("/login", {"username": who or "cashier",
                                                        "password": _password(p, who)}),
@@ -1250,6 +1256,13 @@ PAGE_CHANGES.update({
         f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), opened=True)}/close",
         "fiscal_day.closed", token=_root(p)),
     "POST /fiscal/submit": lambda p: PageChange("/fiscal/submit", "fiscal.queue_submitted", token=_root(p)),
+    "POST /fiscal/recovery/check": lambda p: PageChange("/fiscal/recovery/check", "fiscal.recovery_checked",
+                                                        token=_root(p)),
+    "POST /fiscal/recovery/finish": lambda p: (_fiscal().in_recovery(p.hub, p.root, _tills(p)), PageChange(
+        "/fiscal/recovery/finish", "fiscal.recovery_finished", token=_root(p)))[1],
+    "POST /fiscal/devices/{device_id}/files": lambda p: PageChange(
+        f"/fiscal/devices/{_fiscal().oracle_device(p.hub, p.root, _tills(p), register=True)}/files",
+        "fiscal.files_submitted", token=_root(p)),
 })
 
 
