@@ -144,6 +144,7 @@ class Worker:
         try:
             more = self.push(link, ident)
             self.pull(link)
+            more = self.send_backup(link) or more
             if more or self.last_status is None or self.monotonic() - self.last_status >= STATUS_EVERY_S:
                 more = self.post_status(link, ident) or more
         except HQUnreachable as err:
@@ -158,6 +159,18 @@ class Worker:
             return self._failed(f"{type(err).__name__}: {err}", None, unreachable=False)
         self._succeeded()
         return 0.0 if more else self.idle_s
+
+    def send_backup(self, link: Any) -> bool:
+        """The oldest sealed backup queued for HQ, if any (hub.bridge.backups)."""
+        from hub.bridge import backups
+
+        folder = self.settings.backup_path if self.settings is not None else self.data_dir / "backups"
+        try:
+            return backups.send_one(self.store, link, folder, _now())
+        except sqlite3.OperationalError as err:  # a database from before operations' migration
+            if "ops_backups" in str(err):
+                return False
+            raise
 
     def _link(self, ident: dict[str, Any], creds: dict[str, Any]) -> Any:
         key = (ident["hq_url"], creds.get("token"), ident.get("hub_id"))

@@ -167,7 +167,7 @@ def restore_identity(identity_tar: Path, settings: Any) -> list[str]:
 
 
 def _queue_for_hq(bundle: Path) -> tuple[str, str]:
-    """Hand the sealed bundle to the bridge (hub.bridge.backups.queue_backup, when it exists)."""
+    """Hand the sealed bundle to the bridge (hub.bridge.backups.queue_backup): its worker sends it."""
     try:
         from hub.bridge import backups as bridge_backups  # type: ignore[attr-defined]
     except ImportError:

@@ -196,3 +196,32 @@ def test_an_hq_price_change_reaches_a_reference_till_through_the_hubs_feed(tmp_p
             till.close()
         hub.close()
         hub.server.stop()
+
+
+def test_a_sealed_backup_is_copied_to_hq_and_marked_sent(tmp_path, collector, fast_link):
+    hub = enrolled_hub(tmp_path, collector, collector.url, "S103")
+    try:
+        admin = hub.as_user("admin")
+        assert admin.post("/api/v1/ops/recovery-key").status_code == 201
+        assert admin.patch("/api/v1/ops/settings", json={"hq_copies": True}).status_code == 200
+        r = admin.post("/api/v1/ops/backups")
+        assert r.status_code == 201, r.text
+        run = r.json()
+        assert run["bundle"].endswith(".sokobak") and run["hq_status"] == "queued"
+        hub.server.app.state.bridge.poke()
+
+        def sent() -> dict | None:
+            row = next(b for b in admin.get("/api/v1/ops/backups").json()["items"] if b["name"] == run["name"])
+            return row if row["hq_status"] != "queued" else None
+        row = wait_for(sent, "the backup to reach HQ", lambda: status_of(hub))
+        assert row["hq_status"] == "sent", row
+        [(name, size, digest)] = collector.sql(
+            "SELECT b.name, b.size, b.sha256 FROM backups b JOIN stores t ON t.id = b.store_id WHERE t.code = %s",
+            "S103")
+        bundle = hub.server.settings.backup_path / run["bundle"]
+        from hub.bridge.backups import sha256_of
+        assert (name, size, digest) == (run["bundle"], bundle.stat().st_size, sha256_of(bundle))
+        assert b"SQLite format 3" not in bundle.read_bytes()[:4096]  # HQ holds a copy it cannot open
+    finally:
+        hub.close()
+        hub.server.stop()
