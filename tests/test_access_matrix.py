@@ -490,6 +490,7 @@ def expected(rule: str, who: str | None) -> str:
     return "forbidden"
 
 
+@pytest.mark.timeout(900)  # every route as every role: minutes on a busy 2-core machine
 def test_every_route_answers_every_role_as_the_oracle_says(hub):
     matrix = Matrix(hub)
     routes = {k: ORACLE["routes"][k] for k in routes_of(hub.server.app)
@@ -586,6 +587,7 @@ def page_answer_ok(want: str, r: Any, strict: bool) -> bool:
     }[want]
 
 
+@pytest.mark.timeout(900)  # every route as every role: minutes on a busy 2-core machine
 def test_every_portal_route_answers_every_role_as_the_oracle_says(hub):
     people, portal = People(hub), Portal(hub)
     routes = {k: ORACLE["routes"][k] for k in routes_of(hub.server.app) if is_portal_route(k)}

@@ -11,6 +11,8 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any, Callable
 
+import pytest
+
 from hub.db.audit import verify_chain
 from tests.catalogue import product_recipes as catalogue
 from tests.catalogue import pricing_recipes as pricing
@@ -478,6 +480,7 @@ RECIPES: dict[str, Callable[[People], Change]] = {
 }
 
 
+@pytest.mark.timeout(900)  # every route as every role: minutes on a busy 2-core machine
 def test_every_change_writes_exactly_one_audit_entry_of_its_own(hub):
     people = People(hub)
     mutating = sorted(k for k in routes_of(hub.server.app)
@@ -538,6 +541,7 @@ def test_secrets_never_reach_the_audit_log(hub):
         assert secret not in summaries, secret
 
 
+@pytest.mark.timeout(900)  # every route as every role: minutes on a busy 2-core machine
 def test_every_portal_form_writes_exactly_one_audit_entry_of_its_own(hub):
     people, portal = People(hub), Portal(hub)
     posts = sorted(k for k in routes_of(hub.server.app)

@@ -41,7 +41,7 @@ def test_a_backup_taken_through_the_api_is_sealed_to_the_new_key_and_listed(ops_
     assert r.status_code == 201, r.text
     run = r.json()
     assert run["verified"] and run["key_id"] == key_id and run["bundle"].endswith(".sokobak")
-    assert run["hq_status"] == "not_yet_bridge"
+    assert run["hq_status"] == "queued"
     assert [x["name"] for x in admin.get("/api/v1/ops/backups").json()["items"]] == [run["name"]]
     conn = connect(ops_hub.db_path, readonly=True)
     try:

@@ -51,7 +51,7 @@ def cfg(settings, **changes):
         conn.close()
 
 
-def test_a_run_is_verified_sealed_copied_to_usb_and_waits_for_the_bridge(settings, demo_store, tmp_path):
+def test_a_run_is_verified_sealed_copied_to_usb_and_queued_for_hq(settings, demo_store, tmp_path):
     set_identity(settings)
     key = make_key(settings)
     usb = tmp_path / "usb"
@@ -60,8 +60,8 @@ def test_a_run_is_verified_sealed_copied_to_usb_and_waits_for_the_bridge(setting
     run = backups.run_backup(settings, cfg(settings, usb_path=str(usb)), ZONE, trigger="manual")
 
     assert (run.status, run.verified, run.error) == ("ok", True, "")
-    assert run.usb_status == "copied" and run.hq_status == "not_yet_bridge"
-    assert "not yet" in run.hq_detail
+    assert run.usb_status == "copied" and run.hq_status == "queued"  # the bridge sends it (tests/bridge)
+    assert run.hq_detail == "queued for HQ"
     copy = usb / backups.USB_FOLDER / run.bundle
     assert copy.read_bytes() == (settings.backup_path / run.bundle).read_bytes()
     assert b"SQLite format 3" not in copy.read_bytes() and b"TLSKEY" not in copy.read_bytes()

@@ -34,7 +34,7 @@ def test_encrypt_run_open_and_restore_with_identity(settings, demo_store, tmp_pa
     ran = soko_hub(data, "backup", "run")
 
     assert ran.exit_code == 0, ran.output
-    assert "verified" in ran.output and "USB: copied" in ran.output and "HQ: not_yet_bridge" in ran.output
+    assert "verified" in ran.output and "USB: copied" in ran.output and "HQ: queued" in ran.output
     (bundle,) = (usb / "soko-hub-backups").glob("*.sokobak")
     (data / "tls" / "hub-key.pem").write_text("a new key the tills do not know")
     for path in settings.backup_path.iterdir():
