@@ -64,6 +64,36 @@ def record_change(
     return seq
 
 
+def record_changes(
+    conn: sqlite3.Connection,
+    entity: str,
+    rows: list[tuple[str, int, dict[str, Any] | None]],
+    op: Literal["upsert", "delete"] = "upsert",
+) -> None:
+    """`record_change` for several rows of one entity, (entity_id, version, data) each, in order:
+    one stamp and one statement for them all (a sale's stock levels)."""
+    if not rows:
+        return
+    if op not in ("upsert", "delete"):
+        raise ValueError(f"unknown change op {op!r}")
+    first = getattr(conn, "feed_txn", None) if conn.in_transaction else None
+    if first is None or not hasattr(conn, "stamp"):
+        entity_id, version, data = rows[0]
+        record_change(conn, entity, entity_id, version, op, data)  # the transaction's mark, or no marks at all
+        rows = rows[1:]
+        first = getattr(conn, "feed_txn", None) if conn.in_transaction else None
+        if first is None or not rows:
+            for entity_id, version, data in rows:
+                record_change(conn, entity, entity_id, version, op, data)
+            return
+    recorded_at = conn.stamp()  # type: ignore[attr-defined]
+    conn.executemany(RECORD_SQL, [
+        {"entity": entity, "entity_id": entity_id, "version": version, "op": op,
+         "data": json.dumps(data, separators=(",", ":"), sort_keys=True) if data is not None else None,
+         "recorded_at": recorded_at, "txn": first}
+        for entity_id, version, data in rows])
+
+
 def latest_seq(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT max(seq) FROM changes").fetchone()
     return int(row[0] or 0)

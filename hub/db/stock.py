@@ -26,6 +26,9 @@ PRODUCT_SQL = "SELECT id, sku, name, stock_tracked FROM products WHERE id = :id"
 PRODUCTS_SQL = "SELECT id, sku, name, stock_tracked FROM products WHERE id IN (SELECT value FROM json_each(:ids))"
 EVENT_LINES_SQL = f"SELECT {', '.join(MOVEMENT_COLUMNS)} FROM stock_movements WHERE event_id = :event_id"
 LEVEL_SQL = f"SELECT {', '.join(LEVEL_COLUMNS)} FROM stock_levels WHERE product_id = :product_id"
+LEVELS_SQL = f"""
+SELECT {', '.join(LEVEL_COLUMNS)} FROM stock_levels WHERE product_id IN (SELECT value FROM json_each(:ids))
+"""
 # Non-count movements of a product that occurred strictly after a moment (the index
 # stock_movements_product_time answers it).
 LATER_SUM_SQL = """
@@ -49,6 +52,19 @@ ON CONFLICT (product_id) DO UPDATE SET
     version = stock_levels.version + 1, updated_at = excluded.updated_at
 RETURNING version
 """
+# A document's final levels at once, each with the version its caller counted (`save_levels`).
+SAVE_LEVELS_SQL = """
+INSERT INTO stock_levels (product_id, on_hand, avg_cost, value, baseline_id, baseline_at, last_seq,
+                          last_recorded_at, version, updated_at)
+VALUES (:product_id, :on_hand, :avg_cost, :value, :baseline_id, :baseline_at, :last_seq,
+        :last_recorded_at, :version, :updated_at)
+ON CONFLICT (product_id) DO UPDATE SET
+    on_hand = excluded.on_hand, avg_cost = excluded.avg_cost, value = excluded.value,
+    baseline_id = excluded.baseline_id, baseline_at = excluded.baseline_at,
+    last_seq = excluded.last_seq, last_recorded_at = excluded.last_recorded_at,
+    version = excluded.version, updated_at = excluded.updated_at
+"""
+INSERT_ROWS = 500  # movements in one multi-row INSERT (16 values each, well inside SQLite's variable limit)
 # Every movement with its kind's direction, product by product in recorded order: a rebuild.
 REPLAY_SQL = """
 SELECT m.seq, m.id, m.product_id, m.quantity, m.unit_cost, m.occurred_at, m.recorded_at, k.direction
@@ -129,6 +145,12 @@ def level(conn: sqlite3.Connection, product_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
+def levels(conn: sqlite3.Connection, product_ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """`level` for several at once: product_id -> its stored level (absent: none yet)."""
+    rows = conn.execute(LEVELS_SQL, {"ids": json.dumps(sorted(set(product_ids)))})
+    return {r["product_id"]: dict(r) for r in rows}
+
+
 def later_sum(conn: sqlite3.Connection, product_id: str, after: str) -> int:
     """The sum of the product's non-count movements that occurred strictly after `after`."""
     return int(conn.execute(LATER_SUM_SQL, {"product_id": product_id, "after": after}).fetchone()[0])
@@ -138,6 +160,25 @@ def insert_movement(conn: sqlite3.Connection, row: dict[str, Any]) -> int:
     """Append one movement; returns its seq."""
     cur = conn.execute(INSERT_SQL, {c: row.get(c) for c in MOVEMENT_COLUMNS[1:]})
     return int(cur.lastrowid)
+
+
+def insert_movements(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Append several movements (in the given order, so their seqs follow it); returns id -> seq."""
+    columns = MOVEMENT_COLUMNS[1:]
+    marks = "(" + ", ".join("?" * len(columns)) + ")"
+    seqs: dict[str, int] = {}
+    for start in range(0, len(rows), INSERT_ROWS):
+        chunk = rows[start:start + INSERT_ROWS]
+        sql = (f"INSERT INTO stock_movements ({', '.join(columns)}) VALUES "
+               + ", ".join([marks] * len(chunk)) + " RETURNING id, seq")
+        values = [row.get(c) for row in chunk for c in columns]
+        seqs.update((r[0], int(r[1])) for r in conn.execute(sql, values).fetchall())
+    return seqs
+
+
+def save_levels(conn: sqlite3.Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert or replace several products' levels, each at the version given in its row."""
+    conn.executemany(SAVE_LEVELS_SQL, [{c: row.get(c) for c in LEVEL_COLUMNS} for row in rows])
 
 
 def save_level(conn: sqlite3.Connection, row: dict[str, Any]) -> int:

@@ -21,7 +21,7 @@ from typing import Any, Iterable
 from hub.clock import format_ts
 from hub.db import stock
 from hub.db.audit import Actor
-from hub.db.changes import record_change
+from hub.db.changes import record_change, record_changes
 from hub.errors import ConflictError, FieldErrors, NotFoundError
 from hub.ids import new_id
 from hub.inventory import projection
@@ -242,6 +242,10 @@ def post(conn: sqlite3.Connection, lines: Iterable[Line], *, source_type: str, s
     # a movement this document adds goes into `recorded` too, as a line read afterwards would see it.
     read = _Read(stock.products(conn, (line.product_id for line in listed)),
                  stock.by_event_lines(conn, event_id) if event_id is not None else None)
+    batch = _post_batch(conn, listed, source_type=source_type, source_id=source_id, actor=actor,
+                        occurred_at=occurred_at, event_id=event_id, read=read)
+    if batch is not None:
+        return batch
     for i, line in enumerate(listed):
         try:
             done.append(move(conn, kind=line.kind, product_id=line.product_id, quantity=line.quantity,
@@ -256,6 +260,80 @@ def post(conn: sqlite3.Connection, lines: Iterable[Line], *, source_type: str, s
                 read.recorded[done[-1]["movement"]["source_line"]] = done[-1]["movement"]
     for product_id, level in levels.items():
         _announce(conn, product_id, level["version"], level["on_hand"])
+    return done
+
+
+def _post_batch(conn: sqlite3.Connection, listed: list[Line], *, source_type: str, source_id: str | None,
+                actor: Actor, occurred_at: str | dt.datetime | None, event_id: str | None,
+                read: _Read) -> list[dict[str, Any]] | None:
+    """`post` for the common document (a sale, a receipt): no count, nothing recorded before under
+    its event, every line valid. It reads the levels of all its products in one query, stamps once,
+    works out each line's level in memory as `move` would, then writes the movements in one
+    statement, each product's final level once (at the version its lines reached) and returns what
+    the line-by-line path returns. None (having written nothing) for any other document: the
+    line-by-line path moves it, or names what is wrong with it."""
+    if not listed or read.recorded:
+        return None  # a repeated event: the line-by-line path sorts duplicates from reuse
+    numbers = {line.line if line.line is not None else i for i, line in enumerate(listed)}
+    if event_id is not None and len(numbers) < len(listed):
+        return None  # a line number twice under one event: the second is a duplicate of the first
+    moments: dict[Any, str | None] = {}  # a line's time as given -> as recorded (most share the document's)
+    prepared = []
+    for i, line in enumerate(listed):
+        direction = stock.direction(conn, line.kind)
+        if direction is None or direction == projection.LEVEL:
+            return None
+        source = Source(source_type, source_id, line.line if line.line is not None else i)
+        found = problems(quantity=line.quantity, unit_cost=line.unit_cost, source=source, note=line.note,
+                         event_id=event_id, direction=direction, kind=line.kind)
+        given = line.occurred_at or occurred_at
+        key = given if isinstance(given, str) or given is None else ("dt", given)
+        if key not in moments:
+            moments[key] = _moment(given, found)
+        if found:
+            return None
+        item = read.products.get(line.product_id)
+        if item is None or not item["stock_tracked"]:
+            return None
+        prepared.append((line, direction, source, moments[key]))
+    stored = stock.levels(conn, (line.product_id for line in listed))
+    recorded_at = conn.stamp()  # type: ignore[attr-defined]
+    running: dict[str, tuple[Level, int]] = {}  # product -> its level and version after its latest line
+    done = []
+    for line, direction, source, when in prepared:
+        when = min(when, recorded_at) if when else recorded_at
+        pid = line.product_id
+        if pid in running:
+            before, version = running[pid]
+        else:
+            row = stored.get(pid)
+            before, version = _level_of(row), (row["version"] if row else 0)
+        fact = Fact(id=new_id(), direction=direction, quantity=line.quantity,
+                    unit_cost=line.unit_cost if line.unit_cost is not None else before.avg_cost, occurred_at=when)
+        after = projection.apply(before, fact)
+        try:
+            _check_bounds(after)
+        except FieldErrors:
+            return None
+        running[pid] = (after, version + 1)
+        movement = {"id": fact.id, "kind": line.kind, "product_id": pid, "quantity": line.quantity,
+                    "unit_cost": fact.unit_cost, "source_type": source.type, "source_id": source.id,
+                    "source_line": source.line, "user_id": actor.user_id, "username": actor.username,
+                    "device_id": actor.device_id, "occurred_at": when, "recorded_at": recorded_at,
+                    "event_id": event_id, "note": line.note}
+        level = {"product_id": pid, "on_hand": after.on_hand, "avg_cost": after.avg_cost, "value": after.value,
+                 "baseline_id": after.baseline_id, "baseline_at": after.baseline_at, "last_seq": None,
+                 "last_recorded_at": recorded_at, "version": version + 1, "updated_at": recorded_at}
+        done.append({"movement": movement, "level": level, "applied": not projection.absorbed(before, fact),
+                     "duplicate": False})
+    seqs = stock.insert_movements(conn, [d["movement"] for d in done])
+    final: dict[str, dict[str, Any]] = {}  # product -> its level after its last line (first-moved order)
+    for d in done:
+        d["movement"]["seq"] = d["level"]["last_seq"] = seqs[d["movement"]["id"]]
+        final[d["movement"]["product_id"]] = d["level"]
+    stock.save_levels(conn, list(final.values()))
+    record_changes(conn, LEVEL_ENTITY, [(pid, level["version"], {"product_id": pid, "on_hand": level["on_hand"]})
+                                        for pid, level in final.items()])
     return done
 
 

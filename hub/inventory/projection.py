@@ -100,7 +100,9 @@ def apply(level: Level, fact: Fact, later: int = 0) -> Level:
     avg = level.avg_cost
     if fact.quantity > 0 and fact.unit_cost is not None:
         avg = averaged(level.on_hand, level.avg_cost, fact.quantity, fact.unit_cost)
-    return replace(level, on_hand=level.on_hand + fact.quantity, avg_cost=avg)
+    # Built directly, not with dataclasses.replace: this runs once a sale line.
+    return Level(on_hand=level.on_hand + fact.quantity, avg_cost=avg, baseline_id=level.baseline_id,
+                 baseline_at=level.baseline_at)
 
 
 def replay(facts: Iterable[Fact]) -> Level:

@@ -11,7 +11,7 @@ import pytest
 
 from hub.db.connection import transaction
 from hub.errors import FieldErrors
-from hub.inventory import Line, Source, check, post, rebuild
+from hub.inventory import Line, Source, check, move, post, rebuild
 from hub.inventory.ledger import EventReusedError, NotStockTrackedError, UnknownProductError
 from tests.inventory.store import CLERK, TILL, add_product, moved, on_hand, open_store
 
@@ -220,3 +220,48 @@ def test_a_level_equals_a_rebuild_after_every_movement(conn):
         with transaction(conn):
             assert rebuild(conn)["changed"] == []
         assert level(conn, product) == before
+
+
+def test_a_document_moves_stock_as_its_lines_would_one_by_one(tmp_path):
+    """`post` works a plain document out in memory and writes it at once; what it records and
+    returns is what `move` gives line by line: levels, versions, costs, the feed, and a line
+    the latest count already holds."""
+    stores = {name: open_store(tmp_path / f"{name}.db") for name in ("document", "lines")}
+    got = {}
+    for name, conn in stores.items():
+        a, b, c = add_product(conn), add_product(conn), add_product(conn)
+        moved(conn, a, "opening", 5000, unit_cost=120, occurred_at=T0)
+        moved(conn, c, "count", 4000, occurred_at=T2)
+        lines = [Line("receipt", a, 2000, 150), Line("sale", b, -1500), Line("sale", a, -3000, line=7),
+                 Line("receipt", a, 1000, 90, note="second shelf"), Line("sale", c, -500, occurred_at=T1),
+                 Line("void", b, 500)]
+        with transaction(conn):
+            if name == "document":
+                done = post(conn, lines, source_type="goods_receipt", source_id="doc-2", actor=TILL,
+                            occurred_at=T3, event_id="0190a000-0000-7000-8000-00000000000a")
+            else:
+                done = [move(conn, kind=ln.kind, product_id=ln.product_id, quantity=ln.quantity,
+                             unit_cost=ln.unit_cost, note=ln.note, actor=TILL, occurred_at=ln.occurred_at or T3,
+                             event_id="0190a000-0000-7000-8000-00000000000a",
+                             source=Source("goods_receipt", "doc-2", ln.line if ln.line is not None else i))
+                        for i, ln in enumerate(lines)]
+        names = {a: "a", b: "b", c: "c"}
+        stamps = ("id", "baseline_id", "recorded_at", "last_recorded_at", "updated_at")  # differ by store
+        got[name] = {
+            "done": [({k: names.get(v, v) for k, v in d["movement"].items() if k not in stamps},
+                      {k: names.get(v, v) for k, v in d["level"].items() if k not in stamps},
+                      d["applied"], d["duplicate"]) for d in done],
+            "levels": [tuple(names.get(v, v) for v in r) for r in conn.execute(
+                "SELECT product_id, on_hand, avg_cost, value, baseline_at, last_seq, version FROM stock_levels")],
+            "feed": [(names[r[0]], r[1], r[2].replace(r[0], names[r[0]])) for r in conn.execute(
+                "SELECT entity_id, version, data FROM changes WHERE entity = 'stock_level' ORDER BY seq")],
+        }
+        assert check(conn) == []
+    document, one_by_one = got["document"], got["lines"]
+    assert document["done"] == one_by_one["done"] and document["levels"] == one_by_one["levels"]
+    assert [d[2] for d in document["done"]] == [True, True, True, True, False, True]  # c's line: the count holds it
+    assert document["done"][2][0]["unit_cost"] == 129 and document["done"][2][0]["source_line"] == 7
+    # The document announces each product once, at its final level; line by line announces every step.
+    assert document["feed"][-3:] == [one_by_one["feed"][i] for i in (-3, -1, -2)]
+    for conn in stores.values():
+        conn.close()
