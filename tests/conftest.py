@@ -41,6 +41,17 @@ def hub(settings) -> Iterator[Hub]:
         server.stop()
 
 
+@pytest.fixture
+def sim(tmp_path: Path):
+    """A local FDMS (tests/fiscal/fdms_sim.py: HTTPS with client certificates on 127.0.0.1),
+    started for the test and stopped after it."""
+    from tests.fiscal.fdms_sim import FdmsSim
+
+    s = FdmsSim(tmp_path / "sim").start()
+    yield s
+    s.stop()
+
+
 @pytest.fixture(autouse=True)
 def no_leftover_threads() -> Iterator[None]:
     before = set(threading.enumerate())

@@ -4,21 +4,11 @@ refused meanwhile and the day endpoint says why signing is paused."""
 
 from __future__ import annotations
 
-import pytest
-
 from hub.fiscal import clocktrust
-from tests.fiscal import fdms_sim
 from tests.fiscal.clockwork import Clockwork
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.portal.client import Portal
 from tests.sales.build import line
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _ready(hub, sim, monkeypatch):

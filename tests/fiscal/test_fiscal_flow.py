@@ -10,19 +10,9 @@ from decimal import Decimal
 import stat
 from pathlib import Path
 
-import pytest
-
 from hub.fiscal import signing
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.sales.build import cash, line
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _sim_receipts(sim, number):

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from hub.fiscal import dayjobs
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.sales.build import cash, line
 
@@ -22,13 +21,6 @@ def no_background_rounds(monkeypatch):
     from hub.fiscal import subsystem
 
     monkeypatch.setattr(subsystem, "OPERATIONS_EVERY", float("inf"))
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _db(hub):

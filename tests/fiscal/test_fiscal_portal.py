@@ -3,19 +3,9 @@ the FDMS call log; refused to a cashier (no fiscal.view)."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.portal.client import Portal
 from tests.sales.build import line
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def test_the_page_shows_the_device_its_day_counters_queue_and_calls(hub, sim):

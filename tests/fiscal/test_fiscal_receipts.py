@@ -7,21 +7,11 @@ from __future__ import annotations
 import hashlib
 import base64
 
-import pytest
-
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.printing.escpos_decode import decode
 from tests.sales.build import line
 
 RECEIPT = "/api/v1/sales/{}/receipt"
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _receipt(client, sale_id, fmt, **params):

@@ -5,20 +5,10 @@ typed values, the message beside its field and nothing changed."""
 
 from __future__ import annotations
 
-import pytest
-
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, HS, MAPPING
 from tests.portal.client import Portal
 from tests.sales.build import line
 from tests.sales.recipes import Till, tills
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _audits(hub, action):

@@ -20,13 +20,6 @@ from tests.sales.build import cash, line
 from tests.sales.recipes import SALES, Till
 
 
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
-
-
 def _exceptions(hub, sale_id: str, kind: str) -> list[dict]:
     import json
 

@@ -8,19 +8,9 @@ from __future__ import annotations
 import base64
 import json
 
-import pytest
-
 from hub.fiscal import offline
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.sales.build import line
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _offline_device(hub, sim):

@@ -7,21 +7,11 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
-from tests.fiscal import fdms_sim
 from tests.fiscal.clockwork import Clockwork
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.sales.build import cash, line
 from tests.sales.recipes import SALES, Till
 from tests.sales.refunding import refund_body
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _sell_on_all(tills, rounds):

@@ -6,10 +6,7 @@ from __future__ import annotations
 
 import sqlite3
 
-import pytest
-
 from hub.backup import create_backup, restore_backup
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.hubtest import Hub, HubServer
 from tests.pairing import Tills
@@ -18,13 +15,6 @@ from tests.sales.build import line
 from tests.sales.recipes import SALES, Till
 
 RECOVERY = f"{FISCAL}/recovery"
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def _claims(db_path, sale_ids, number):

@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fiscal.fdms_sim import FdmsSim
 from tests.fiscal.recipes import configure, fiscal_till, map_taxes
 from tests.portal.conftest import PHONE
 from tests.portal.test_browser import heading, sign_in
 from tests.sales.build import line
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def test_a_manager_opens_the_fiscal_day_submits_and_closes_it(browse, hub, sim):

@@ -6,20 +6,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fiscal.fdms_sim import FdmsSim
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_taxes, open_day
 from tests.portal.conftest import PHONE
 from tests.portal.test_browser import sign_in
 from tests.sales.build import line
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def test_a_manager_checks_with_fdms_and_finishes_the_recovery(browse, hub, sim):

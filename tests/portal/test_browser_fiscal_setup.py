@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests.fiscal import fdms_sim
 from tests.fiscal.recipes import HS, MAPPING
 from tests.portal.conftest import PHONE
 from tests.portal.test_browser import heading, sign_in
@@ -15,13 +14,6 @@ from tests.sales.build import line
 from tests.sales.recipes import Till, tills
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def sim(tmp_path):
-    s = fdms_sim.FdmsSim(tmp_path / "sim").start()
-    yield s
-    s.stop()
 
 
 def test_a_manager_sets_up_a_fiscal_device_from_the_portal(browse, hub, sim):
