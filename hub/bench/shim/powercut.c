@@ -11,6 +11,9 @@
  *   POWERCUT_FILES   colon-separated absolute paths to watch (e.g. hub.db and hub.db-wal)
  *   POWERCUT_AFTER   cut just before the Nth watched write (unset or 0: never by count)
  *   POWERCUT_SIGNAL  the signal number that cuts (default SIGUSR2)
+ *   POWERCUT_GRACE_MS after the signal, wait up to this long for the next watched write and cut
+ *                    right after it lands, so the cut finds a write in flight (default 250; 0 cuts
+ *                    at once). A process that writes nothing in that time is cut when it runs out.
  *   POWERCUT_LOG     a file the cut reports to (how many writes and bytes it dropped)
  *
  * Not simulated: torn sectors inside one write, reordering between files, directory entries (a
@@ -25,6 +28,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -68,6 +72,9 @@ static unsigned long seq;
 static unsigned long writes;
 static unsigned long after;
 static sem_t cut_sem;
+static sem_t wrote_sem;      /* posted by the first watched write after the signal */
+static int armed;            /* the signal came: the next watched write ends with the cut */
+static long grace_ms = 250;
 static int active;
 
 static void resolve(void) {
@@ -188,9 +195,34 @@ static void *cutter(void *arg) {
     pthread_sigmask(SIG_BLOCK, &all, NULL);
     while (sem_wait(&cut_sem) != 0) {
     }
+    if (grace_ms > 0) {
+        pthread_mutex_lock(&lock);
+        armed = 1;
+        pthread_mutex_unlock(&lock);
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += grace_ms / 1000;
+        until.tv_nsec += (grace_ms % 1000) * 1000000L;
+        if (until.tv_nsec >= 1000000000L) {
+            until.tv_sec++;
+            until.tv_nsec -= 1000000000L;
+        }
+        while (sem_timedwait(&wrote_sem, &until) != 0 && errno == EINTR) {
+        }
+    }
     pthread_mutex_lock(&lock);
     restore_and_die();
     return NULL;
+}
+
+/* After a watched change has landed: if the cut is armed, hand it to the cutter and stay here,
+ * holding the lock, so nothing more is written before the cut. Lock held. */
+static void after_change(void) {
+    if (!armed) return;
+    armed = 0;
+    sem_post(&wrote_sem);
+    pthread_mutex_unlock(&lock);  /* the cutter takes it and never gives it back */
+    for (;;) pause();
 }
 
 __attribute__((constructor)) static void init(void) {
@@ -211,9 +243,12 @@ __attribute__((constructor)) static void init(void) {
     }
     const char *a = getenv("POWERCUT_AFTER");
     after = a ? strtoul(a, NULL, 10) : 0;
+    const char *g = getenv("POWERCUT_GRACE_MS");
+    if (g) grace_ms = strtol(g, NULL, 10);
     const char *s = getenv("POWERCUT_SIGNAL");
     int sig = s ? atoi(s) : SIGUSR2;
     sem_init(&cut_sem, 0, 0);
+    sem_init(&wrote_sem, 0, 0);
     pthread_t t;
     pthread_attr_t attr;
     pthread_attr_init(&attr);
@@ -237,6 +272,7 @@ static ssize_t positioned(int fd, const void *buf, size_t len, off_t off,
         save(f, off, len, 0);
     }
     ssize_t r = real(fd, buf, len, off);
+    if (f) after_change();
     pthread_mutex_unlock(&lock);
     return r;
 }
@@ -269,6 +305,7 @@ ssize_t write(int fd, const void *buf, size_t len) {
         if (off >= 0) save(f, off, len, 0);
     }
     ssize_t r = real_write(fd, buf, len);
+    if (f) after_change();
     pthread_mutex_unlock(&lock);
     return r;
 }
@@ -281,6 +318,7 @@ static int truncating(int fd, off_t size, int (*real)(int, off_t)) {
         save(f, size, 0, 1);
     }
     int r = real(fd, size);
+    if (f) after_change();
     pthread_mutex_unlock(&lock);
     return r;
 }
