@@ -5,7 +5,7 @@ import threading
 import pytest
 
 from hub.db import meta
-from hub.db.connection import (Database, DatabaseCorruptError, connect, quick_check,
+from hub.db.connection import (Database, DatabaseCorruptError, DatabaseError, connect, quick_check,
                                transaction)
 from hub.db.migrations import migrate
 
@@ -87,6 +87,35 @@ async def test_a_read_is_not_blocked_by_an_open_write_transaction(db_path):
     finally:
         release.set()
         db.close()
+
+
+async def test_a_read_on_the_loop_sees_the_last_commit_and_never_waits_for_the_writer(db_path):
+    db = Database(db_path, readers=1)
+    db.open()
+    inside, release = threading.Event(), threading.Event()
+    try:
+        def count(conn):
+            return conn.execute("SELECT count(*) FROM t").fetchone()[0]
+
+        await db.write(lambda c: c.execute("INSERT INTO t (n) VALUES (1)"))
+        assert db.read_now(count) == 1
+
+        def slow_write(conn):
+            conn.execute("INSERT INTO t (n) VALUES (2)")
+            inside.set()
+            assert release.wait(10)
+
+        writing = asyncio.ensure_future(db.write(slow_write))
+        await asyncio.get_running_loop().run_in_executor(None, inside.wait, 10)
+        assert db.read_now(count) == 1  # the writer's open transaction is not seen, nor waited on
+        release.set()
+        await writing
+        assert db.read_now(count) == 2
+    finally:
+        release.set()
+        db.close()
+    with pytest.raises(DatabaseError, match="not open"):
+        db.read_now(count)
 
 
 async def test_failed_write_changes_nothing(db_path):

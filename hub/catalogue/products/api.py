@@ -88,7 +88,8 @@ class ProductController(Controller):
         the till (any case). 404 `barcode_unknown` otherwise, also for an in-store code whose
         check digit is wrong. Any signed-in user may look up (a cashier sells)."""
         try:
-            found = await request.app.state.db.read(products.lookup, barcode)
+            # A lookup reads a handful of index pages: done on the loop, no thread hand-off.
+            found = request.app.state.db.read_now(products.lookup, barcode)
         except products.MisreadBarcodeError as err:
             raise NotFoundError(f"{err}: scan it again", code="barcode_unknown") from err
         if found is None:
