@@ -39,11 +39,14 @@ def _snapshot(rows: list[dict], count: int | None = None) -> bytes:
 
 def test_the_bench_till_loads_a_whole_snapshot_and_refuses_a_cut_or_miscounted_one(tmp_path):
     rows = [{"entity": "unit", "id": f"u{i}", "version": 1, "data": {"i": i}} for i in range(50)]
-    conn = bench_sync.till_db(tmp_path / "till.db")
-    assert bench_sync.load_snapshot(conn, [_snapshot(rows)]) == 50
-    assert conn.execute("SELECT value FROM cursor").fetchone()[0] == "e:9"
+    path = tmp_path / "till.db"
+    assert bench_sync.load_snapshot(path, [_snapshot(rows)]) == 50
     whole = _snapshot(rows)
     for bad in (whole[: len(whole) // 2], whole[:-4], _snapshot(rows, count=49)):
         with pytest.raises(ValueError):
-            bench_sync.load_snapshot(conn, [bad])
-    assert conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 50  # the good load stands
+            bench_sync.load_snapshot(path, [bad])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["till.db"]  # nothing half-loaded left beside it
+    conn = bench_sync.till_db(path)  # the good load stands, and opens for deltas
+    assert conn.execute("SELECT value FROM cursor").fetchone()[0] == "e:9"
+    assert conn.execute("SELECT count(*) FROM rows").fetchone()[0] == 50
+    assert conn.execute("SELECT data FROM rows WHERE id = 'u7'").fetchone()[0] == b'{"i": 7}'

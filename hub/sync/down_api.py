@@ -49,10 +49,9 @@ class ChangesPage(msgspec.Struct):
 
 
 def _gzip(body: bytes) -> bytes:
-    import zlib
+    from hub.compression import gzip_bytes
 
-    packer = zlib.compressobj(1, zlib.DEFLATED, 31)
-    return packer.compress(body) + packer.flush()
+    return gzip_bytes(body)
 
 
 def _gone(err: Any) -> GoneError:

@@ -12,27 +12,30 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import zlib
 from pathlib import Path
 from typing import Any, Iterator
 
+from hub.compression import LEVEL as GZIP_LEVEL, gzip_packer
 from hub.sync import feed
 
 CHUNK_ROWS = 2000
-# gzip level: 1 compresses a catalogue's JSON about 6:1 at a few times the speed of level 6
-# (about 7:1); a till on Wi-Fi gains little from the last bit, the Pi's CPU pays for it.
-GZIP_LEVEL = 1
 ENTITIES = sorted(feed.TILL_ENTITIES)
 # The newest row of each entity; a line is made by SQLite itself for the entities every till
-# holds alike, by `feed.for_till` for those that belong to one till (OWN_DEVICE_FIELD).
+# holds alike (LINES_SQL), by `feed.for_till` for those that belong to one till (OWN_DEVICE_FIELD).
 LATEST = """
 FROM (SELECT max(seq) AS seq FROM changes WHERE entity IN (SELECT value FROM json_each(:entities))
       GROUP BY entity, entity_id) latest
 JOIN changes c ON c.seq = latest.seq
 WHERE c.op = 'upsert'
 """
+# The shared rows stream: each change row read in index order is kept when it is its entity's
+# newest, so the first lines go out at once instead of after a GROUP BY of the whole feed.
 LINES_SQL = """SELECT '{"entity":' || json_quote(c.entity) || ',"id":' || json_quote(c.entity_id)
-       || ',"version":' || c.version || ',"data":' || coalesce(c.data, 'null') || '}' """ + LATEST
+       || ',"version":' || c.version || ',"data":' || coalesce(c.data, 'null') || '}'
+FROM changes c
+WHERE c.entity IN (SELECT value FROM json_each(:entities)) AND c.op = 'upsert'
+  AND c.seq = (SELECT max(seq) FROM changes m WHERE m.entity = c.entity AND m.entity_id = c.entity_id)
+"""
 OWN_SQL = "SELECT c.seq, c.entity, c.entity_id, c.version, c.op, c.data, c.txn " + LATEST
 USERS_SQL = """
 SELECT u.id, u.username, u.display_name, u.role_id, r.name AS role, u.active, u.pin_hash, u.tills,
@@ -81,8 +84,8 @@ class SnapshotStream:
     """A snapshot being sent: its own read-only connection held in one read transaction.
 
     A reader thread runs the query and makes the lines while `next_chunk` (called from another
-    worker thread) compresses the previous chunk: SQLite and zlib both let go of the GIL, so the
-    two overlap. At most QUEUED chunks wait between them, so memory stays bounded however large
+    worker thread) compresses the previous chunk: SQLite and the compressor both let go of the
+    GIL, so the two overlap. At most QUEUED chunks wait between them, so memory stays bounded however large
     the catalogue. `close` (at the end, or when the till goes away) stops the reader and closes
     the connection.
     """
@@ -101,7 +104,7 @@ class SnapshotStream:
         self.conn.execute("SELECT 1 FROM changes LIMIT 1").fetchone()  # the read snapshot starts here
         self._queue: queue.Queue = queue.Queue(self.QUEUED)
         self._stop = threading.Event()
-        self._gzip = zlib.compressobj(level, zlib.DEFLATED, 31)
+        self._gzip = gzip_packer(level)
         self._done = False
         self._reader = threading.Thread(target=self._read, args=(device_id,), name="soko-snapshot", daemon=True)
         self._reader.start()
@@ -133,9 +136,18 @@ class SnapshotStream:
 
     def next_chunk(self) -> bytes | None:
         """The next compressed bytes (maybe empty), or None once everything was sent."""
+        import queue
+
         if self._done:
             return None
-        item = self._queue.get()
+        while True:  # never wait past `close`: its reader stops without a last item
+            try:
+                item = self._queue.get(timeout=0.2)
+                break
+            except queue.Empty:
+                if self._stop.is_set():
+                    self._done = True
+                    return None
         if isinstance(item, BaseException):
             self._done = True
             raise item
