@@ -257,3 +257,22 @@ def test_a_till_that_goes_away_mid_snapshot_frees_its_place(hub, till):
     assert not [t for t in threading.enumerate() if t.name == "soko-snapshot"]
     till.load_snapshot()  # and a whole one still comes
     assert len([k for k in till.rows if k[1].startswith("noise-")]) == 20000
+
+
+def test_a_sender_waiting_for_a_chunk_is_let_go_when_the_snapshot_is_closed(hub, till):
+    """The HTTP side asks for the next chunk on a worker thread; a till that hangs up closes the
+    stream meanwhile, and its reader stops without a last item. The sender must not wait for it
+    forever (that held a worker thread for good, and the process at its exit)."""
+    from hub.sync.snapshot import SnapshotStream
+
+    _record(hub, 20000, "bulk")
+    db = _db(hub)
+    stream = SnapshotStream(db.path, till.device_id, db.floor)
+    assert stream.next_chunk() is not None  # the header line went in (compressed bytes may come later)
+    stream.close()
+    got: list = []
+    sender = threading.Thread(target=lambda: got.extend(iter(stream.next_chunk, None)), daemon=True)
+    sender.start()
+    sender.join(10)
+    assert not sender.is_alive(), "the sender still waits for a chunk of a closed snapshot"
+    assert stream.next_chunk() is None
