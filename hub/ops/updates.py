@@ -259,14 +259,16 @@ def apply(bundle_source: Path, settings: Any, *, root: Path = ROOT, force: bool 
             backup = create_backup(settings.db_path, settings.backup_path, facts=False)
             (root / "versions").mkdir(parents=True, exist_ok=True)
             target = root / "versions" / bundle.version
-            staging = Path(tempfile.mkdtemp(prefix=f".{bundle.version}.", dir=root / "versions"))
+            # Installed where it will run: a virtual environment is not relocatable (its scripts name
+            # their interpreter by absolute path), so one built elsewhere and renamed would not start.
+            # A directory left by an earlier failed attempt goes first (never the running version:
+            # refused above); the switch of `current` below is what makes the update atomic.
+            if target.exists():
+                shutil.rmtree(target)
             try:
-                installer(bundle, staging)
-                if target.exists():
-                    shutil.rmtree(target)
-                os.replace(staging, target)
+                installer(bundle, target)
             except (OSError, subprocess.SubprocessError) as err:
-                shutil.rmtree(staging, ignore_errors=True)
+                shutil.rmtree(target, ignore_errors=True)
                 raise UpdateError(f"installing {bundle.version} failed: {err}; the running version is untouched") from err
             with transaction(conn):
                 update_id = rows.record_update(conn, {
@@ -348,8 +350,16 @@ def _restore_if_migrated(settings: Any, state: dict[str, Any]) -> str | None:
         return None
     from hub.db import audit
 
+    db_path = Path(settings.db_path)
+    before = db_path.stat()
     restore_backup(settings.backup_path / state["backup"], settings.db_path, settings.lock_path,
                    actor=audit.Actor.system("update"))
+    # The helper runs this as root: the restored file is root's, and the hub (its own user) could
+    # not open it. It gets the owner and mode the database had.
+    after = db_path.stat()
+    if (after.st_uid, after.st_gid) != (before.st_uid, before.st_gid):
+        os.chown(db_path, before.st_uid, before.st_gid)
+    os.chmod(db_path, before.st_mode & 0o7777)
     return state["backup"]
 
 

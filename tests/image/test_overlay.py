@@ -254,6 +254,16 @@ def test_the_helper_applies_only_a_bundle_the_hub_saved(tmp_path):
     assert helper("apply-update missing.bundle\n", tmp_path)[0].startswith("error ")
 
 
+def test_the_helper_passes_a_shorter_health_wait_only_as_whole_seconds(tmp_path):
+    updates = tmp_path / "var/lib/soko-hub/updates"
+    updates.mkdir(parents=True)
+    (updates / "soko-hub-0.2.0.bundle").write_bytes(b"x")
+    last, out = helper("apply-update soko-hub-0.2.0.bundle\n", tmp_path, SOKO_UPDATE_CONFIRM_TIMEOUT="40")
+    assert last.startswith("ok ") and "update confirm --timeout 40" in out
+    last, out = helper("apply-update soko-hub-0.2.0.bundle\n", tmp_path, SOKO_UPDATE_CONFIRM_TIMEOUT="1;reboot")
+    assert last.startswith("error ") and "run " not in out
+
+
 @pytest.mark.parametrize("request_line", [
     "", "\n", "reboot\n", "rm -rf /\n", "set-time now\n", "set-time 2026-02-30T10:00:00Z\n",
     "set-time 1999-01-01T00:00:00Z\n", "set-time $(reboot)\n", "set-time 2026-11-26T09:30:00Z extra\n",

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import os
+import subprocess
 import tarfile
 from pathlib import Path
 
@@ -187,3 +188,64 @@ def test_a_broken_update_rolls_back_and_restores_a_migrated_database(settings, d
         assert audit.list_entries(conn, action="update.rolled_back")
     finally:
         conn.close()
+
+
+def write_wheel(path: Path, files: dict[str, str]) -> Path:
+    """A wheel with `files` and the RECORD pip checks."""
+    import hashlib
+    import zipfile
+
+    dist_info = next(name.split("/")[0] for name in files if name.endswith(".dist-info/METADATA"))
+    lines = []
+    with zipfile.ZipFile(path, "w") as whl:
+        for name, text in files.items():
+            data = text.encode()
+            digest = base64.urlsafe_b64encode(hashlib.sha256(data).digest()).rstrip(b"=").decode()
+            lines.append(f"{name},sha256={digest},{len(data)}")
+            whl.writestr(name, data)
+        whl.writestr(f"{dist_info}/RECORD", "\n".join([*lines, f"{dist_info}/RECORD,,"]) + "\n")
+    return path
+
+
+def test_the_real_installer_makes_a_version_that_runs_where_it_was_switched_to(settings, demo_store, root, keys,
+                                                                               tmp_path):
+    # A virtual environment is not relocatable: one installed elsewhere and renamed into versions/
+    # had scripts naming an interpreter that no longer existed, and the hub could not start.
+    dist = tmp_path / "dist"
+    dist.mkdir()
+    hello = write_wheel(dist / "smoke_hello-9.0.0-py3-none-any.whl", {
+        "smoke_hello/__init__.py": "def main():\n    print('hello from 9.0.0')\n",
+        "smoke_hello-9.0.0.dist-info/METADATA": "Metadata-Version: 2.1\nName: smoke-hello\nVersion: 9.0.0\n",
+        "smoke_hello-9.0.0.dist-info/WHEEL": "Wheel-Version: 1.0\nGenerator: test\nRoot-Is-Purelib: true\n"
+                                             "Tag: py3-none-any\n",
+        "smoke_hello-9.0.0.dist-info/entry_points.txt": "[console_scripts]\nsmoke-hello = smoke_hello:main\n",
+    })
+    source = updates.build_bundle(tmp_path / "soko-hub-9.0.0.update", "9.0.0", [hello], keys.pem)
+
+    updates.apply(source, settings, root=root, control=Control(), keys=[keys.public], now=NIGHT)
+
+    assert not [p.name for p in (root / "versions").iterdir() if p.name.startswith(".")]  # nothing left aside
+    done = subprocess.run([str(root / "current" / "bin" / "smoke-hello")], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout.strip() == "hello from 9.0.0", done.stderr
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_a_rollback_run_as_root_leaves_the_restored_database_to_the_hubs_user(settings, demo_store, root, keys,
+                                                                             tmp_path):
+    # The image's helper runs `update confirm` as root; a database restored by root was root's own
+    # (mode 0600) and the old version, started again as the hub's user, could not open it.
+    apply(settings, root, keys, bundle(tmp_path, keys))
+    conn = connect(settings.db_path)
+    with transaction(conn):  # the new version migrated the schema before failing
+        conn.execute("INSERT INTO schema_migrations (number, name, applied_at) VALUES (?, 'from_9', 'x')",
+                     (current_version(conn) + 1,))
+    conn.close()
+    os.chown(settings.db_path, 4242, 4343)
+    os.chmod(settings.db_path, 0o640)
+
+    state = updates.confirm(settings, root=root, probe=lambda: None, control=Control(), timeout_s=0,
+                            sleep=lambda s: None)
+
+    assert state["status"] == "rolled_back" and state["backup"] in state["reason"]
+    st = settings.db_path.stat()
+    assert (st.st_uid, st.st_gid, st.st_mode & 0o777) == (4242, 4343, 0o640)
