@@ -282,7 +282,8 @@ def apply(bundle_source: Path, settings: Any, *, root: Path = ROOT, force: bool 
             conn.close()
     previous = switch(root, bundle.version)
     state = {"update_id": update_id, "version": bundle.version, "previous": previous or running,
-             "status": "installed", "backup": backup.name,
+             "status": "installed", "backup": backup.name, "bundle_sha256": bundle.sha256, "forced": int(force),
+             "started_at": started,
              "schema": backup.manifest.schema_version if backup.manifest else None, "switched_at": format_ts(utc_now())}
     _write_state(root, state)
     control("restart")
@@ -372,6 +373,12 @@ def _finish(settings: Any, state: dict[str, Any], status: str, detail: str) -> N
         with transaction(conn):
             if conn.execute("SELECT 1 FROM ops_updates WHERE id = ?", (state["update_id"],)).fetchone():
                 rows.finish_update(conn, state["update_id"], status, detail, conn.stamp())
+            else:  # the pre-update backup was restored: it predates the update's row, which is written whole
+                at = conn.stamp()
+                rows.record_update(conn, {
+                    "version": state["version"], "from_version": state["previous"], "status": status,
+                    "forced": state.get("forced", 0), "bundle_sha256": state.get("bundle_sha256", ""),
+                    "detail": detail, "started_at": state.get("started_at") or at, "finished_at": at})
             audit.append(conn, audit.Actor.system("update"), f"update.{status}", "update", state["version"],
                          detail={"previous": state["previous"], "detail": detail})
     finally:
