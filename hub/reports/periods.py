@@ -96,6 +96,19 @@ def resolve(conn: sqlite3.Connection, name: str = "today", date_from: str = "", 
     return Period(name, first, last, since, until, zone)
 
 
+def halves(period: Period) -> list[Period]:
+    """The period cut at the local midnight nearest its middle, for a report that reads its two
+    halves at once; a period of one day stays whole. Every moment falls in exactly one half."""
+    days = (period.last - period.first).days + 1
+    if days < 2:
+        return [period]
+    middle = period.first + dt.timedelta(days=days // 2)
+    cut = day_start(middle.isoformat(), period.zone)
+    assert cut is not None
+    return [Period(period.name, period.first, middle - dt.timedelta(days=1), period.since, cut, period.zone),
+            Period(period.name, middle, period.last, cut, period.until, period.zone)]
+
+
 def for_days(conn: sqlite3.Connection, first: dt.date, last: dt.date, name: str = "custom") -> Period:
     zone = zone_of(conn)
     since, until = day_start(first.isoformat(), zone), day_start(last.isoformat(), zone, days_after=1)

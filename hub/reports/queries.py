@@ -441,17 +441,53 @@ def voids_refunds_corrections(conn: sqlite3.Connection, period: Period) -> dict[
     return {"rows": rows[:MAX_LIST], "truncated": len(rows) > MAX_LIST, "totals": summary}
 
 
-def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
-    """Per product: the lines' revenue before tax in each receipt currency, and in the base
-    currency (costs are in it) converted at each sale's recorded rate, the cost of what left stock
-    (`sale_lines.cost_thousandths`: its sale movements' quantity times unit cost), the margin and
-    its share of revenue. Lines with no cost known (no stock movement, or one without a cost) are
-    counted apart, not costed at zero."""
-    base = base_currency(conn)
-    specs = decimals(conn)
-    rate = _rate_sql(base["code"]) if base else "NULL AS num, NULL AS den"
-    found: dict[str, dict[str, Any]] = {}
-    per_currency: dict[tuple, dict[str, Any]] = {}
+# A period at least this long is read in two halves at once (gross margin), one on the caller's
+# connection and one on a read connection of its own: the join and grouping of a quarter's lines
+# is CPU work in SQLite, which lets go of the GIL, so a second core halves the wait.
+PARALLEL_FROM_DAYS = 28
+
+
+def in_halves(conn: sqlite3.Connection, period: Period, read: Any) -> list[Any]:
+    """`read(conn, part)` for each half of a long period (hub.reports.periods.halves), the second
+    half on its own read-only connection in a thread, the first here; [read(conn, period)] for a
+    short period or a database without a file. Each half is one read snapshot; the halves hold
+    disjoint moments, so a sale committed between the two snapshots is counted once or not at
+    all, as a sale committed just after a one-snapshot read."""
+    from hub.reports.periods import halves
+
+    path = next((r[2] for r in conn.execute("PRAGMA database_list") if r[1] == "main"), "")
+    parts = halves(period) if (period.last - period.first).days + 1 >= PARALLEL_FROM_DAYS and path else [period]
+    if len(parts) == 1:
+        return [read(conn, period)]
+    import threading
+
+    from hub.db.connection import connect
+
+    result: dict[str, Any] = {}
+
+    def other() -> None:
+        side = connect(path, readonly=True)
+        try:
+            side.execute("BEGIN")
+            result["value"] = read(side, parts[1])
+            side.execute("COMMIT")
+        except BaseException as err:  # handed back to the caller
+            result["error"] = err
+        finally:
+            side.close()
+
+    thread = threading.Thread(target=other, name="soko-report-half", daemon=True)
+    thread.start()
+    try:
+        first = read(conn, parts[0])
+    finally:
+        thread.join()
+    if "error" in result:
+        raise result["error"]
+    return [first, result["value"]]
+
+
+def _margin_groups(conn: sqlite3.Connection, period: Period, rate: str) -> list[tuple]:
     # The rate once per sale (a materialised set of the period's live sales), then its lines.
     sql = f"""
     WITH ps AS MATERIALIZED (SELECT s.id, s.currency, s.tax_mode, {rate} FROM sales s WHERE {IN_PERIOD} AND {LIVE}),
@@ -463,8 +499,30 @@ def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
     SELECT coalesce(product_id, 'code:' || code) AS k, currency, num, den, sum(quantity), sum(revenue), sum(cost),
            count(cost), count(*), sum(CASE WHEN cost IS NOT NULL THEN revenue ELSE 0 END)
     FROM pl GROUP BY product_id, CASE WHEN product_id IS NULL THEN code END, currency, num, den"""
-    for r in conn.execute(sql, _params(period)):
-        key, cur, num, den, quantity, revenue, cost, costed, lines, costed_revenue = r
+    return conn.execute(sql, _params(period)).fetchall()
+
+
+def gross_margin(conn: sqlite3.Connection, period: Period) -> dict[str, Any]:
+    """Per product: the lines' revenue before tax in each receipt currency, and in the base
+    currency (costs are in it) converted at each sale's recorded rate, the cost of what left stock
+    (`sale_lines.cost_thousandths`: its sale movements' quantity times unit cost), the margin and
+    its share of revenue. Lines with no cost known (no stock movement, or one without a cost) are
+    counted apart, not costed at zero. A long period is read in two halves at once (in_halves)."""
+    base = base_currency(conn)
+    specs = decimals(conn)
+    rate = _rate_sql(base["code"]) if base else "NULL AS num, NULL AS den"
+    found: dict[str, dict[str, Any]] = {}
+    per_currency: dict[tuple, dict[str, Any]] = {}
+    # The halves' groups are added up before anything is converted or rounded, so the figures are
+    # those of one read of the whole period to the minor unit.
+    merged: dict[tuple, list[int]] = {}
+    for half in in_halves(conn, period, lambda c, part: _margin_groups(c, part, rate)):
+        for key, cur, num, den, *sums in half:
+            into = merged.setdefault((key, cur, num, den), [0, 0, None, 0, 0, 0])
+            for i, value in enumerate(sums):
+                if value is not None:
+                    into[i] = (into[i] or 0) + value
+    for (key, cur, num, den), (quantity, revenue, cost, costed, lines, costed_revenue) in merged.items():
         row = found.setdefault(key, {"quantity": 0, "revenue": 0, "cost": 0, "costed_lines": 0, "lines": 0,
                                      "unconverted": 0, "costed_revenue": 0})
         row["quantity"] += quantity
