@@ -1,6 +1,6 @@
-"""A long period's gross margin is read in two halves at once (hub.reports.queries.in_halves); its
-figures are those of one read of the whole period to the minor unit, and the halves cover every
-moment of the period exactly once."""
+"""A long period's gross margin and sales by product are read in two halves at once
+(hub.reports.queries.in_halves); their figures are those of one read of the whole period to the
+minor unit, and the halves cover every moment of the period exactly once."""
 
 from __future__ import annotations
 
@@ -39,14 +39,16 @@ def test_the_halves_meet_at_a_local_midnight_and_cover_the_period_once(history):
             assert parts[1].since == periods.for_days(history, parts[1].first, parts[1].last).since
 
 
-def test_a_long_gross_margin_read_in_halves_equals_one_read_of_the_whole(history, monkeypatch):
+@pytest.mark.parametrize("report", ["gross_margin", "sales_by_product"])
+def test_a_long_report_read_in_halves_equals_one_read_of_the_whole(history, monkeypatch, report):
     period = periods.for_days(history, TODAY - dt.timedelta(days=DAYS - 1), TODAY)
     assert (period.last - period.first).days + 1 >= queries.PARALLEL_FROM_DAYS
+    read = getattr(queries, report)
     history.execute("BEGIN")
     try:
-        halves = queries.gross_margin(history, period)
+        halves = read(history, period)
         monkeypatch.setattr(queries, "PARALLEL_FROM_DAYS", 10_000)
-        whole = queries.gross_margin(history, period)
+        whole = read(history, period)
     finally:
         history.execute("COMMIT")
     assert whole["rows"] and sum(r["lines"] for r in whole["rows"]) > 1000
