@@ -209,6 +209,32 @@ def soak(seconds: float, long_: bool, rate: int, tills: int, output: Path, no_wr
     _show(measure_soak, result, f"Memory after a {seconds:g} s soak", output, no_write)
 
 
+@bench.command()
+@click.option("--tills", type=click.IntRange(1, 200), default=30, show_default=True, help="Reference tills selling.")
+@click.option("--seconds", type=click.FloatRange(10, 86_400), default=60, show_default=True,
+              help="Length of the compressed day (the short mode; see --long).")
+@click.option("--long", "long_", is_flag=True, help="A 15-minute day.")
+@click.option("--rate", type=click.FloatRange(0.01, 50), default=0.3, show_default=True,
+              help="Sales per second at each till, arriving at a constant rate (open loop).")
+@click.option("--seed", type=int, default=1, show_default=True, help="Seed of the baskets and arrivals.")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def storeday(tills: int, seconds: float, long_: bool, rate: float, seed: int, output: Path, no_write: bool) -> None:
+    """A compressed store day: reference tills selling (shifts, voids, offline spells) while the
+    manager runs reports, changes the catalogue and posts a stock take, and the link to a real HQ
+    collector (PostgreSQL) goes down and up; then every sale must be held once at the hub and at
+    HQ, stock equal the ledger, the audit chain verify and every till be caught up. Exits 1 when a
+    check fails."""
+    from hub.bench import storeday as day
+
+    seconds = 900.0 if long_ else seconds
+    result = day.measure(tills=tills, seconds=seconds, rate=rate, seed=seed, progress=click.echo)
+    _show(day, result, f"Store day, {tills} tills, {seconds:g} s", output, no_write)
+    if not result.ok:
+        raise SystemExit(1)
+
+
 def _show(measured: Any, result: Any, title: str, output: Path, no_write: bool) -> None:
     """Print a bench's summary and table, and append them to `output` under `title` unless told not to."""
     from hub.bench import report
