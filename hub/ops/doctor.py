@@ -75,6 +75,7 @@ def read_facts(conn: sqlite3.Connection, *, integrity: bool = True) -> dict[str,
     facts["tills_unsynced"] = [dict(r) for r in conn.execute(
         "SELECT d.name, s.queue_depth FROM sync_devices s JOIN devices d ON d.id = s.device_id "
         "WHERE s.queue_depth > 0 AND d.revoked_at IS NULL ORDER BY d.name")] if _table(conn, "sync_devices") else []
+    facts["last_update"] = (rows.updates(conn, 1) or [None])[0] if _table(conn, "ops_updates") else None
     return facts
 
 
@@ -302,6 +303,23 @@ def _tills(facts: dict[str, Any]) -> Finding:
                    "They send when they reach the hub; see the Sync monitor.")
 
 
+def _updates(facts: dict[str, Any]) -> list[Finding]:
+    """The last update attempt, when it did not end well (a healthy or no update says nothing)."""
+    last = facts.get("last_update")
+    if not last or last["status"] == "healthy":
+        return []
+    if last["status"] == "rolled_back":
+        return [Finding("update", "Last update", "warning",
+                        f"{last['version']} was rolled back to {last['from_version']}: {last['detail'][:300]}",
+                        "The hub runs the version it had. Send a support bundle (soko-hub support-bundle) to the "
+                        "vendor before trying that update again.")]
+    if last["status"] == "installed":
+        return [Finding("update", "Last update", "warning",
+                        f"{last['version']} is installed but its health check has not finished",
+                        "Run `soko-hub update confirm`: it keeps the update if the hub is healthy, else rolls back.")]
+    return [Finding("update", "Last update", "info", f"{last['version']}: {last['status']}: {last['detail'][:300]}")]
+
+
 def examine(settings: Any, facts: dict[str, Any], *, clock_status: Any = None, advertiser: Any = None,
             scanners: list[dict[str, Any]] | None = None, shutdown_state: dict[str, Any] | None = None,
             throttled_bits: int | None = None, clock_error: str = "", now: dt.datetime | None = None) -> list[Finding]:
@@ -315,6 +333,7 @@ def examine(settings: Any, facts: dict[str, Any], *, clock_status: Any = None, a
         _integrity(facts), _space(settings.data_path), *_clock(clock_status, facts["floor"], now),
         _certificate(settings.tls_path, settings.tls, now), *_printers(facts, scanners),
         _mdns(settings.mdns, advertiser), _hq(facts, now), *_fiscal(facts), *_backups(facts, now), _tills(facts),
+        *_updates(facts),
         _shutdowns(shutdown_state if shutdown_state is not None else shutdowns.read(settings.data_path)),
         _power(throttled_bits), _sd_card(),
     ]

@@ -132,6 +132,21 @@ def _verify_signature(manifest: bytes, signature: str, keys: list[str]) -> bool:
     return False
 
 
+def _extract(tar: tarfile.TarFile, folder: Path) -> None:
+    """Unpack only plain files and directories inside `folder`."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(folder, filter="data")
+        return
+    # Python before 3.11.4 (Debian bookworm's 3.11.2, what a card runs) has no extraction filters.
+    members = tar.getmembers()
+    for member in members:
+        name = Path(member.name)
+        if name.is_absolute() or ".." in name.parts or not (member.isfile() or member.isdir()):
+            raise tarfile.TarError(f"{member.name} is not a plain file inside the bundle")
+        member.mode = 0o755 if member.isdir() else 0o644
+    tar.extractall(folder, members=members)  # noqa: S202 (every member checked above)
+
+
 def open_bundle(source: Path, into: Path, keys: list[str] | None = None) -> Bundle:
     """Unpack (if a tar) and verify a bundle: signature by a trusted key, then every file's SHA-256."""
     source = Path(source)
@@ -141,7 +156,7 @@ def open_bundle(source: Path, into: Path, keys: list[str] | None = None) -> Bund
         folder = into
         try:
             with tarfile.open(source) as tar:
-                tar.extractall(folder, filter="data")
+                _extract(tar, folder)
         except (tarfile.TarError, OSError) as err:
             raise UpdateRefusedError(f"{source.name} is not an update bundle: {err}") from err
     try:
