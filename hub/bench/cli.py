@@ -235,6 +235,32 @@ def storeday(tills: int, seconds: float, long_: bool, rate: float, seed: int, ou
         raise SystemExit(1)
 
 
+@bench.command("all")
+@click.option("--only", multiple=True, type=click.Choice(["sales", "lookup", "sync", "startup", "soak", "receipt",
+                                                           "mdns", "crash", "reports", "storeday"]),
+              help="Run only these benches (repeat the option); default: all.")
+@click.option("--reports-history", is_flag=True,
+              help="Reports over two years of history (about 12 more minutes) instead of 92 days.")
+@click.option("--tiny", is_flag=True, hidden=True, help="Each bench at its smallest (the test of the table).")
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+              show_default=True, help="Markdown file the results are appended to.")
+@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+def all_(only: tuple[str, ...], reports_history: bool, tiny: bool, output: Path, no_write: bool) -> None:
+    """Every bench in a quick mode (about ten minutes), and one table in the shape of DESIGN.md
+    section 9: what, target, the hub's figure, the reference run, their ratio, met or missed by how
+    much. Exits 1 when a bench failed to run or a fault check failed."""
+    from hub.bench import report, table
+
+    result = table.measure(list(only) or None, tiny=tiny, reports_history=reports_history, progress=click.echo)
+    body = table.summary(result) + "\n\n" + table.table(result)
+    click.echo(body)
+    if not no_write:
+        report.append(output, "All targets (DESIGN.md section 9), quick modes", body)
+        click.echo(f"appended to {output}")
+    if result.failed or not result.checks_ok:
+        raise SystemExit(1)
+
+
 def _show(measured: Any, result: Any, title: str, output: Path, no_write: bool) -> None:
     """Print a bench's summary and table, and append them to `output` under `title` unless told not to."""
     from hub.bench import report
