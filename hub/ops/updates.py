@@ -184,7 +184,7 @@ def venv_installer(bundle: Bundle, target: Path) -> None:
     """A virtual environment at `target` with the bundle's wheels installed (no network)."""
     subprocess.run([sys.executable, "-m", "venv", str(target)], check=True, capture_output=True, timeout=300)
     wheels = sorted(str(p) for p in (bundle.path / "wheels").glob("*.whl"))
-    subprocess.run([str(target / "bin" / "pip"), "install", "--no-index", "--find-links",
+    subprocess.run([str(target / "bin" / "pip"), "install", "--no-index", "--no-cache-dir", "--find-links",
                     str(bundle.path / "wheels"), *wheels], check=True, capture_output=True, timeout=900)
 
 
@@ -243,11 +243,20 @@ def guard(conn: Any, now: dt.datetime | None = None) -> list[str]:
     return reasons
 
 
+def _give_to_db_owner(db_path: Path, *paths: Path) -> None:
+    """Files the helper made as root (the pre-update backup) belong to the hub's user, as hub.db
+    does: the hub lists, copies, sends and restores its backups."""
+    owner = Path(db_path).stat()
+    for path in paths:
+        if path.exists() and (path.stat().st_uid, path.stat().st_gid) != (owner.st_uid, owner.st_gid):
+            os.chown(path, owner.st_uid, owner.st_gid)
+
+
 def apply(bundle_source: Path, settings: Any, *, root: Path = ROOT, force: bool = False,
           installer: Callable[[Bundle, Path], None] = venv_installer, control: ServiceControl = helper_control,
           keys: list[str] | None = None, now: dt.datetime | None = None) -> dict[str, Any]:
     """Verify, guard, back up, install beside, switch, restart; the update's state."""
-    from hub.backup.service import create_backup
+    from hub.backup.service import create_backup, manifest_path
     from hub.db import audit, ops as rows
     from hub.db.connection import connect, transaction
 
@@ -272,6 +281,7 @@ def apply(bundle_source: Path, settings: Any, *, root: Path = ROOT, force: bool 
                                  detail={"reasons": reasons})
                 raise UpdateRefusedError("the update waits: " + "; ".join(reasons) + " (a technician may --force it)")
             backup = create_backup(settings.db_path, settings.backup_path, facts=False)
+            _give_to_db_owner(settings.db_path, backup.path, manifest_path(backup.path))
             (root / "versions").mkdir(parents=True, exist_ok=True)
             target = root / "versions" / bundle.version
             # Installed where it will run: a virtual environment is not relocatable (its scripts name

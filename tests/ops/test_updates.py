@@ -293,3 +293,15 @@ def test_a_bundle_opens_on_the_cards_python_and_one_reaching_outside_is_refused(
     with pytest.raises(updates.UpdateRefusedError, match="not an update bundle"):
         updates.open_bundle(evil, tmp_path / "evil", [keys.public])
     assert not (tmp_path / "evil" / "manifest.json").is_symlink()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
+def test_the_pre_update_backup_made_as_root_belongs_to_the_hubs_user(settings, demo_store, root, keys, tmp_path):
+    # Made by the helper as root, it was root's alone (0600): the hub could not list its manifest,
+    # copy it to USB or HQ, or restore it.
+    os.chown(settings.db_path, 4242, 4343)
+
+    state = apply(settings, root, keys, bundle(tmp_path, keys))
+
+    for path in (settings.backup_path / state["backup"], (settings.backup_path / state["backup"]).with_suffix(".json")):
+        assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343), path.name
