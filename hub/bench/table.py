@@ -8,6 +8,7 @@ generate); without it they run over a quarter's history.
 
 from __future__ import annotations
 
+import os
 import statistics
 import tempfile
 import time
@@ -70,6 +71,7 @@ class Result:
     failed: list[str] = field(default_factory=list)  # bench: error
     seconds: dict[str, float] = field(default_factory=dict)  # bench: wall time
     checks_ok: bool = True  # the fault benches' oracles (crash loop, store day)
+    load_average: float = 0.0  # when it began
 
 
 # -- the benches, each in its quick mode --------------------------------------------------------------
@@ -204,7 +206,7 @@ def measure(only: list[str] | None = None, *, tiny: bool = False, reports_histor
     say = progress or (lambda _m: None)
     quick = {**(TINY if tiny else QUICK), "checks": []}
     quick["reports_history"] = reports_history
-    result = Result()
+    result = Result(load_average=os.getloadavg()[0])
     for name, run in BENCHES.items():
         if only and name not in only:
             continue
@@ -240,6 +242,6 @@ def summary(result: Result) -> str:
     missed = [t.what for t in result.targets if t.verdict().startswith("missed")]
     times = ", ".join(f"{k} {v:.0f} s" for k, v in result.seconds.items())
     return (f"Every bench in its quick mode, one after another ({times}); each has its own command for the "
-            f"full run. Ratios are hub / reference. {met} of {len(result.targets)} targets met"
+            f"full run; load average {result.load_average:.1f} when it began. Ratios are hub / reference. {met} of {len(result.targets)} targets met"
             + (f"; missed: {'; '.join(missed)}" if missed else "") + "."
             + (f" Failed to run: {'; '.join(result.failed)}." if result.failed else ""))
