@@ -101,6 +101,8 @@ LAZY_COMMANDS["support-bundle"] = "hub.ops.cli:support_bundle"
 LAZY_COMMANDS["update"] = "hub.ops.cli:update"
 # The link to HQ (`soko-hub hq enrol | status | push-now`).
 LAZY_COMMANDS["hq"] = "hub.bridge.cli:hq"
+# The first-run wizard's one-time code (first boot makes it; `soko-hub setup-code` makes a new one).
+LAZY_COMMANDS["setup-code"] = "hub.firstrun.code:setup_code"
 
 
 class _Group(click.Group):
@@ -138,11 +140,17 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
     except InstanceLockedError as err:
         raise click.ClickException(str(err)) from err
     try:
-        if not settings.db_path.exists():
-            if not demo:
+        if not settings.db_path.exists() and not demo:
+            from hub.firstrun.code import has_code
+
+            if not has_code(settings):
                 raise click.ClickException(
                     f"no database at {settings.db_path}: run `soko-hub init` to set up a store, "
+                    "`soko-hub setup-code` then `soko-hub serve` for the first-run wizard in the portal, "
                     "or `soko-hub serve --demo` for the demo store")
+            _serve_setup(settings)
+            return
+        if not settings.db_path.exists():
             _create_demo(ctx, settings)
         elif demo:
             click.echo("Using the existing database in "
@@ -168,6 +176,20 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
             sys.exit(1)
     finally:
         lock.release()
+
+
+def _serve_setup(settings: Settings) -> None:
+    """No store yet: serve the first-run wizard (hub.firstrun), which becomes the hub when done."""
+    from hub.firstrun.app import build_setup_server
+
+    server = build_setup_server(settings)
+    scheme = "https" if settings.tls else "http"
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    click.echo(f"Soko Hub {hub.__version__}: no store at {settings.db_path}; the setup wizard is at "
+               f"{scheme}://{shown_host}:{settings.port}/setup (or run `soko-hub init`)")
+    server.run()
+    if not server.started:
+        sys.exit(1)
 
 
 @contextlib.contextmanager
