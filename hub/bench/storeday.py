@@ -7,7 +7,8 @@ hub.bench.hqcollector) through a fault proxy (hub.bench.faultproxy). Then, for t
 
 - reference tills (reftill, the client a till is) each open a shift, sell baskets arriving at a
   constant rate (open loop: a till that falls behind sells the arrivals it owes at once), hand over
-  to a second shift half-way through the day, void a few sales (the supervisor signs in for it),
+  to a second shift half-way through the day, void a few sales and refund one (the supervisor signs
+  in for it),
   and upload and pull every second; every fifth till is offline for a spell and uploads later;
 - a manager runs the reports through the API over and over (their latency is measured);
 - the catalogue changes at HQ (which owns it once the hub is enrolled): a price, a new product, a
@@ -44,6 +45,7 @@ HQ_DOWN = (0.3, 0.6)  # of the day
 EVENTS = {"price": 0.1, "new_product": 0.2, "archive": 0.4, "stock_take": 0.5}  # archive: while HQ is down
 VOID_SHARE = 0.02
 VOID_NTH = 5  # each till also voids its fifth sale, so every day has voids
+REFUND_AT = (12, 2)  # when a till rings up its 12th sale, the supervisor refunds its 2nd (uploaded by then)
 SETTLE_TIMEOUT_S = 120
 # The HQ link's waits in the served hub (hub.bridge.worker), shrunk as the link tests shrink them:
 # a store waits minutes between attempts, a compressed day cannot.
@@ -57,6 +59,7 @@ class Result:
     rate: float = 0.0
     made: int = 0
     voids: int = 0
+    refunds: int = 0
     shifts: int = 0
     offline_tills: int = 0
     reports_run: int = 0
@@ -71,12 +74,14 @@ class Result:
     hq_doubled: list[str] = field(default_factory=list)
     hq_missing: list[str] = field(default_factory=list)
     hq_foreign: list[str] = field(default_factory=list)
+    documents_differ: list[str] = field(default_factory=list)  # voids and refunds, hub against HQ
     hub_totals: dict[str, int] = field(default_factory=dict)
     hq_totals: dict[str, int] = field(default_factory=dict)
     hq_backlog: int = -1
     unacked: int = 0
     feeds_behind: list[str] = field(default_factory=list)
     till_errors: list[str] = field(default_factory=list)
+    refund_errors: list[str] = field(default_factory=list)
     hub: crash.Result = field(default_factory=crash.Result)  # the hub-side oracle
     wall_s: float = 0.0
     load_average: float = 0.0
@@ -86,6 +91,7 @@ class Result:
         if self.hq_missing or self.hq_doubled or self.hq_foreign:
             out.append(f"HQ: {len(self.hq_missing)} sales missing, {len(self.hq_doubled)} doubled, "
                        f"{len(self.hq_foreign)} unknown")
+        out += [f"HQ: {d}" for d in self.documents_differ]
         if self.hub_totals != self.hq_totals:
             out.append(f"totals differ: hub {self.hub_totals}, HQ {self.hq_totals}")
         if self.hq_backlog != 0:
@@ -102,6 +108,8 @@ class Result:
             out.append(f"reports refused: {', '.join(self.report_errors[:3])}")
         if not self.made:
             out.append("no sale was made")
+        if self.refund_errors:
+            out.append(f"refunds refused: {', '.join(self.refund_errors[:3])}")
         return out
 
     @property
@@ -265,6 +273,8 @@ class DayTill:
         self.day_start = day_start
         self.sales = 0
         self.voids = 0
+        self.refunds = 0
+        self.voided: set[str] = set()
         self.shifts = 1
         self.errors: list[str] = []
 
@@ -277,6 +287,25 @@ class DayTill:
         try:
             self.w.till.void(sale_id, "customer changed their mind")
             self.voids += 1
+            self.voided.add(sale_id)
+        finally:
+            self._login(crash.CASHIER)
+
+    def _refund(self, sale: dict[str, Any]) -> None:
+        """The supervisor refunds a sale's first line at the till, online (POST /api/v1/sales/{id}/refunds)."""
+        from reftill.facts import uuid7
+        from reftill.http import HubRefusedError, HubUnreachableError
+        from reftill.sync import stamp
+
+        till = self.w.till
+        self._login("supervisor")
+        try:
+            body = {"id": uuid7(), "device_clock": stamp(till.clock()), "reason": "damaged packaging",
+                    "lines": [{"line_no": 0, "quantity": sale["lines"][0]["quantity"]}], "shift_id": till.shift_id}
+            till.client.call("POST", f"/api/v1/sales/{sale['id']}/refunds", json_body=body)
+            self.refunds += 1
+        except (HubRefusedError, HubUnreachableError) as err:
+            self.errors.append(f"refund: {err}"[:300])
         finally:
             self._login(crash.CASHIER)
 
@@ -305,6 +334,7 @@ class DayTill:
         last_sync = time.monotonic()
         handed_over = False
         last_sale: str | None = None
+        made: list[dict[str, Any]] = []
         while True:
             now = time.monotonic()
             at = now - self.day_start
@@ -323,6 +353,10 @@ class DayTill:
                 if last_sale and (self.sales == VOID_NTH or rng.random() < VOID_SHARE):
                     self._void(last_sale)
                 last_sale = sale["id"]
+                made.append(sale)
+                if self.sales == REFUND_AT[0] and self._online(at):
+                    self.w.deliver()
+                    self._refund(next(m for m in made[REFUND_AT[1] - 1:] if m["id"] not in self.voided))
                 next_sale += rng.expovariate(self.rate)
             if now - last_sync >= UPLOAD_EVERY_S and self._online(at):
                 last_sync = now
@@ -469,8 +503,10 @@ def measure(tills: int = 30, seconds: float = 60.0, rate: float = 0.5, seed: int
             for d in days:
                 result.made += d.sales
                 result.voids += d.voids
+                result.refunds += d.refunds
                 result.shifts += d.shifts
                 result.till_errors += [f"{d.w.till.store.get('device_name')}: {e}" for e in d.errors]
+                result.refund_errors += [e for e in d.errors if e.startswith("refund:")]
             epoch, head = _feed_head(hub)
             for w in workers:  # every till's feed reaches the hub's head once the store is quiet, holding each change
                 name = w.till.store.get("device_name")
@@ -507,6 +543,13 @@ def _compare_hq(hub: StoreHub, hq: Any, workers: list[crash.TillWorker], result:
     result.hq_doubled = sorted(s for s, n in at_hq.items() if n > 1)
     result.hq_missing = sorted(made - set(at_hq))
     result.hq_foreign = sorted(set(at_hq) - made)
+    for what, hub_sql, hq_sql in (
+            ("voided sales", "SELECT sale_id FROM sale_voids", "SELECT v.sale_id FROM voids v"),
+            ("refunds", "SELECT id FROM sale_refunds", "SELECT v.refund_id FROM refunds v")):
+        here = {r[0] for r in hub.query(hub_sql)}
+        there = {r[0] for r in hq.sql(hq_sql + " JOIN stores t ON t.id = v.store_id WHERE t.code = %s", STORE_CODE)}
+        if here != there:
+            result.documents_differ.append(f"{what}: {len(here - there)} not at HQ, {len(there - here)} only at HQ")
     result.hub_totals = {c: int(t) for c, t in hub.query(
         "SELECT currency, sum(total) FROM sales WHERE training = 0 GROUP BY currency")}
     result.hq_totals = {c: int(t) for c, t in hq.sql(
@@ -520,13 +563,16 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
     return [
         ("sales made / held at the hub / at HQ", f"{result.made} / {h.held} / {result.hq_sales}", "-", "-",
          "all, once"),
-        ("tills (of them offline for a spell), shifts, voids",
-         f"{result.tills} ({result.offline_tills}), {result.shifts}, {result.voids}", "-", "-", "-"),
+        ("tills (of them offline for a spell), shifts, voids, refunds",
+         f"{result.tills} ({result.offline_tills}), {result.shifts}, {result.voids}, {result.refunds}", "-", "-",
+         "-"),
         ("sales lost / doubled at the hub", f"{len(h.lost)} / {len(h.doubled)}", "-", "-", "0 / 0"),
         ("sales missing / doubled at HQ", f"{len(result.hq_missing)} / {len(result.hq_doubled)}", "-", "-",
          "0 / 0"),
         ("totals per currency, hub = HQ", "equal" if result.hub_totals == result.hq_totals else
          f"{result.hub_totals} vs {result.hq_totals}", "-", "-", "equal"),
+        ("voids and refunds, hub = HQ", "equal" if not result.documents_differ else
+         "; ".join(result.documents_differ), "-", "-", "equal"),
         ("reports run during the day, p50 / p99", f"{result.reports_run}, "
          f"{percentile(result.report_ms, 0.5):.0f} / {p99:.0f} ms", "-", "-", "p99 <= 1000 ms"),
         ("catalogue changes at every till", f"{len(result.catalogue_changes)} made, "
@@ -547,7 +593,7 @@ def summary(result: Result) -> str:
     problems = result.problems()
     return (f"A compressed store day of {result.seconds:g} s: `python -m hub serve` (plain HTTP) enrolled with "
             f"a real HQ collector on PostgreSQL through a fault proxy, {result.tills} reference tills selling "
-            f"{result.rate:g} sales/s each (open loop), a shift handover half-way, voids by the supervisor, "
+            f"{result.rate:g} sales/s each (open loop), a shift handover half-way, voids and refunds by the supervisor, "
             f"{result.offline_tills} tills offline for {OFFLINE_SPELL[0]:.0%}-{OFFLINE_SPELL[1]:.0%} of the day; "
             f"the manager running every report through the API and posting a stock take; HQ changing a price, adding "
             f"a product and taking one out; HQ unreachable for {HQ_DOWN[0]:.0%}-{HQ_DOWN[1]:.0%} of the day. "

@@ -40,7 +40,8 @@ def test_a_store_day_holds_every_sale_once_at_the_hub_and_at_hq(tmp_path, monkey
     assert result.ok, storeday.summary(result)
     # the day did what it says
     assert result.made > TILLS and result.hub.held == result.made == result.hq_sales
-    assert result.voids >= 1 and result.shifts == 2 * TILLS
+    assert result.voids >= 1 and result.refunds >= 1 and result.shifts == 2 * TILLS
+    assert not result.documents_differ and not result.refund_errors
     assert result.offline_tills == TILLS // storeday.OFFLINE_EVERY
     assert result.hq_outages == 1 and result.hq_refused > 0
     assert result.catalogue_changes == ["price", "new product", "archived product"]
@@ -59,15 +60,23 @@ def test_a_store_day_holds_every_sale_once_at_the_hub_and_at_hq(tmp_path, monkey
 
 
 class _FakeHQ:
-    def __init__(self, ids: list[str], totals: list[tuple[str, int]]) -> None:
-        self.ids, self.totals = ids, totals
+    def __init__(self, ids: list[str], totals: list[tuple[str, int]], refunds: tuple[str, ...] = ()) -> None:
+        self.ids, self.totals, self.refunds = ids, totals, refunds
 
     def sql(self, query: str, *params):
+        if "FROM voids" in query:
+            return [("a",)]
+        if "FROM refunds" in query:
+            return [(r,) for r in self.refunds]
         return [(i,) for i in self.ids] if "sale_id" in query else self.totals
 
 
 class _FakeHub:
     def query(self, sql: str, *params):
+        if "sale_voids" in sql:
+            return [("a",)]
+        if "sale_refunds" in sql:
+            return [("r1",)]
         return [("USD", 300), ("ZWG", 50)]
 
 
@@ -92,10 +101,11 @@ def test_the_hq_comparison_names_a_sale_missing_doubled_or_unknown_and_unequal_t
     assert result.hub_totals == {"USD": 300, "ZWG": 50} and result.hq_totals == {"USD": 300}
     problems = " ".join(result.problems())
     assert "2 sales missing, 1 doubled, 1 unknown" in problems and "totals differ" in problems
+    assert "refunds: 1 not at HQ, 0 only at HQ" in problems and "voided" not in problems
     assert not result.ok
 
     clean = storeday.Result(made=3, hq_backlog=0, stock_take="posted")
-    storeday._compare_hq(_FakeHub(), _FakeHQ(["a", "b", "c"], [("USD", 300), ("ZWG", 50)]),
+    storeday._compare_hq(_FakeHub(), _FakeHQ(["a", "b", "c"], [("USD", 300), ("ZWG", 50)], ("r1",)),
                          [_FakeWorker(["a", "b", "c"])], clean)
     assert clean.ok, clean.problems()
     clean.unacked = 1
