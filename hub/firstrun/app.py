@@ -543,6 +543,7 @@ def build_setup_server(settings: Settings, *, host: str | None = None, port: int
 
     async def after_switch() -> None:
         server = holder["server"]
+        switch.state.discovered_printers = []
         if server.discovery is not None:  # advertise the hub's new identity
             await server.discovery.stop()
             server.discovery = None
