@@ -21,7 +21,7 @@ from litestar.template.config import TemplateConfig
 import hub
 from hub.auth.access import public
 from hub.auth.hashing import hasher_for, limiter_for
-from hub.auth.passwords import MAX_PASSWORD_LENGTH, check_password_rules
+from hub.auth.passwords import check_password_rules
 from hub.auth.signin import client_address
 from hub.errors import EXCEPTION_HANDLERS, ConflictError, HubError
 from hub.firstrun import code as setup_code
