@@ -244,8 +244,8 @@ def guard(conn: Any, now: dt.datetime | None = None) -> list[str]:
 
 
 def _give_to_db_owner(db_path: Path, *paths: Path) -> None:
-    """Files the helper made as root (the pre-update backup) belong to the hub's user, as hub.db
-    does: the hub lists, copies, sends and restores its backups."""
+    """Files the helper made as root (the pre-update backup and its folder) belong to the hub's user,
+    as hub.db does: the hub takes, lists, copies, sends and restores its backups."""
     owner = Path(db_path).stat()
     for path in paths:
         if path.exists() and (path.stat().st_uid, path.stat().st_gid) != (owner.st_uid, owner.st_gid):
@@ -281,7 +281,9 @@ def apply(bundle_source: Path, settings: Any, *, root: Path = ROOT, force: bool 
                                  detail={"reasons": reasons})
                 raise UpdateRefusedError("the update waits: " + "; ".join(reasons) + " (a technician may --force it)")
             backup = create_backup(settings.db_path, settings.backup_path, facts=False)
-            _give_to_db_owner(settings.db_path, backup.path, manifest_path(backup.path))
+            # The backup folder too: made here by root on a hub with no backup yet, it would shut
+            # the hub's user out of every backup after this one.
+            _give_to_db_owner(settings.db_path, Path(settings.backup_path), backup.path, manifest_path(backup.path))
             (root / "versions").mkdir(parents=True, exist_ok=True)
             target = root / "versions" / bundle.version
             # Installed where it will run: a virtual environment is not relocatable (its scripts name

@@ -6,6 +6,7 @@ import base64
 import datetime as dt
 import json
 import os
+import shutil
 import subprocess
 import tarfile
 from pathlib import Path
@@ -298,10 +299,13 @@ def test_a_bundle_opens_on_the_cards_python_and_one_reaching_outside_is_refused(
 @pytest.mark.skipif(os.geteuid() != 0, reason="changing a file's owner needs root")
 def test_the_pre_update_backup_made_as_root_belongs_to_the_hubs_user(settings, demo_store, root, keys, tmp_path):
     # Made by the helper as root, it was root's alone (0600): the hub could not list its manifest,
-    # copy it to USB or HQ, or restore it.
+    # copy it to USB or HQ, or restore it; and on a hub with no backup yet the folder itself was
+    # made root's, so every later backup failed with "Permission denied".
     os.chown(settings.db_path, 4242, 4343)
+    shutil.rmtree(settings.backup_path, ignore_errors=True)
 
     state = apply(settings, root, keys, bundle(tmp_path, keys))
 
-    for path in (settings.backup_path / state["backup"], (settings.backup_path / state["backup"]).with_suffix(".json")):
+    for path in (settings.backup_path, settings.backup_path / state["backup"],
+                 (settings.backup_path / state["backup"]).with_suffix(".json")):
         assert (path.stat().st_uid, path.stat().st_gid) == (4242, 4343), path.name
