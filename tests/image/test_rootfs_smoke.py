@@ -299,6 +299,7 @@ def test_updates_in_the_booted_root_refuse_bad_bundles_roll_back_a_broken_one_an
     assert broken["health"]["body"]["version"] == running and broken["current"] == f"versions/{running}"
     assert broken["schema"] == schema and "update_smoke" not in broken["tables"]
     assert broken["db_owner"][:2] == result["hub_user"], (broken["db_owner"], result["hub_user"])
+    assert broken["backup_owner"] == result["hub_user"], broken["backup_owner"]  # the hub can restore it again
     # ... and the failure is on record: the update history, the audit and `soko-hub update status`.
     last = broken["updates"][-1]
     assert (last["version"], last["from_version"], last["status"]) == (broken_version, running, "rolled_back")
@@ -314,4 +315,5 @@ def test_updates_in_the_booted_root_refuse_bad_bundles_roll_back_a_broken_one_an
     assert kept["current"] == f"versions/{good_version}" and kept["previous"] == f"versions/{running}"
     assert kept["updates"][-1]["status"] == "healthy" and kept["audit"][-2:] == ["update.installed", "update.healthy"]
     assert kept["doctor"] == []  # a healthy update leaves nothing to fix
-    assert result["failed"] == "", result["failed"]
+    assert result["backup_after"]["rc"] == 0, result["backup_after"]
+    assert result["failed"] == "", result["failed_logs"]
