@@ -46,7 +46,7 @@ def test_bench_all_runs_every_bench_and_prints_one_design_table(tmp_path, monkey
     for line, start in zip(body, ROW_STARTS):
         cells = [c.strip() for c in line.strip("|").split("|")]
         assert len(cells) == 6 and cells[0].startswith(start), line
-        assert cells[5] == "met" or cells[5].startswith("missed by "), line
+        assert cells[5] == "met" or cells[5].startswith(("missed by ", "not judged: ")), line
     crash_rows = [t for t in result.targets if t.what.startswith("kill -9") or t.what.startswith("store day")]
     assert all(t.hub == 0 and t.verdict() == "met" for t in crash_rows)
 
@@ -60,6 +60,7 @@ def test_a_target_says_met_or_missed_by_how_much():
     assert table.Target("rate", ">= 60%", 70.0, "/s", 100.0, limit=0.6, at_least=True, share=True).verdict() == "met"
     assert table.Target("lost", "0", 2.0, "", limit=0).verdict() == "missed by 2"
     assert table.Target("x", "-", None, "", note="failed: OSError").verdict() == "failed: OSError"
+    assert table.Target("growth", "<= 2", 30.0, "MiB/h", note="not judged: short").verdict() == "not judged: short"
     result = table.Result(targets=[below, share])
     lines = table.table(result).splitlines()
     assert lines[0] == table.HEADER and len(lines) == 4
