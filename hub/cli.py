@@ -167,10 +167,7 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
                 raise click.ClickException(str(err)) from err
             server = build_server(settings)
             server.config.app.state.database_checked = settings.db_path  # no second quick_check
-        scheme = "https" if settings.tls else "http"
-        shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
-        click.echo(f"Soko Hub {hub.__version__} at {scheme}://{shown_host}:{settings.port}/ "
-                   f"(health: /api/v1/health, API: /api/docs)")
+        click.echo(f"Soko Hub {hub.__version__} at {_address(settings)}/ (health: /api/v1/health, API: /api/docs)")
         server.run()
         if not server.started:
             sys.exit(1)
@@ -178,15 +175,20 @@ def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
         lock.release()
 
 
+def _address(settings: Settings) -> str:
+    """Where the hub answers, as a person on this machine would type it."""
+    scheme = "https" if settings.tls else "http"
+    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
+    return f"{scheme}://{shown_host}:{settings.port}"
+
+
 def _serve_setup(settings: Settings) -> None:
     """No store yet: serve the first-run wizard (hub.firstrun), which becomes the hub when done."""
     from hub.firstrun.app import build_setup_server
 
     server = build_setup_server(settings)
-    scheme = "https" if settings.tls else "http"
-    shown_host = "127.0.0.1" if settings.host in ("0.0.0.0", "::") else settings.host
     click.echo(f"Soko Hub {hub.__version__}: no store at {settings.db_path}; the setup wizard is at "
-               f"{scheme}://{shown_host}:{settings.port}/setup (or run `soko-hub init`)")
+               f"{_address(settings)}/setup (or run `soko-hub init`)")
     server.run()
     if not server.started:
         sys.exit(1)

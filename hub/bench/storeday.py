@@ -173,19 +173,24 @@ def hq_put(hq: Any, body: dict[str, Any]) -> None:
 
 def make_real_and_enrol(hub: StoreHub, hq: Any, url: str) -> None:
     """The demo store made a real one (its tills are already paired) and enrolled with HQ at `url`."""
+    enrol_real_store(hub.db_path, hub.data, hq, url, STORE_CODE)
+
+
+def enrol_real_store(db_path: Path, data_dir: Path, hq: Any, url: str, code: str, *, actor: str = "bench") -> None:
+    """A demo store's database made a real store's (a demo hub refuses enrolment) with the store
+    code `code`, and enrolled as that store with the HQ collector `hq` reached at `url`."""
     from hub.bridge import enrol as enrolment
     from hub.bridge.worker import ConnStore
     from hub.db.audit import Actor
     from hub.db.connection import connect, transaction
 
-    conn = connect(hub.db_path)
+    conn = connect(db_path)
     try:
         with transaction(conn):
             conn.execute("UPDATE meta SET value = '0' WHERE key = 'demo'")
-            conn.execute("UPDATE settings SET value = ? WHERE key = 'store.code'", (f'"{STORE_CODE}"',))
+            conn.execute("UPDATE settings SET value = ? WHERE key = 'store.code'", (f'"{code}"',))
         s = ConnStore(conn)
-        enrolment.enrol(s.read, s.write, hub.data, Actor.system("bench"), url=url,
-                        code=hq.create_store(STORE_CODE))
+        enrolment.enrol(s.read, s.write, data_dir, Actor.system(actor), url=url, code=hq.create_store(code))
     finally:
         conn.close()
 

@@ -10,11 +10,10 @@ import time
 import httpx
 import pytest
 
-from hub.bridge import enrol as enrolment, state, worker as worker_mod
+from hub.bridge import state, worker as worker_mod
+from hub.bench.storeday import enrol_real_store
 from hub.bridge.outbox import business_date
-from hub.bridge.worker import ConnStore
-from hub.db.audit import Actor
-from hub.db.connection import connect, transaction
+from hub.db.connection import connect
 from reftill.till import Till as RefTill
 from tests.bridge.faultproxy import FaultProxy
 from tests.hqtest import HQ
@@ -53,16 +52,7 @@ def enrolled_hub(tmp_path, hq: HQ, url: str, code: str, *, tls: bool = False, ca
     """A store (the demo data, made a real store) enrolled with HQ at `url`, then served."""
     settings = make_settings(tmp_path / code / "var", tls=tls)
     store = make_demo_store(settings, catalogue=catalogue)
-    conn = connect(settings.db_path)
-    try:
-        with transaction(conn):
-            conn.execute("UPDATE meta SET value = '0' WHERE key = 'demo'")
-            conn.execute("UPDATE settings SET value = ? WHERE key = 'store.code'", (f'"{code}"',))
-        s = ConnStore(conn)
-        enrolment.enrol(s.read, s.write, settings.data_dir, Actor.system("test"), url=url,
-                        code=hq.create_store(code))
-    finally:
-        conn.close()
+    enrol_real_store(settings.db_path, settings.data_dir, hq, url, code, actor="test")
     return TlsHub(HubServer(settings).start(), store)
 
 
