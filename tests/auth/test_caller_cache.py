@@ -32,16 +32,21 @@ def tills(hub):
 
 @pytest.fixture
 def reads(hub, monkeypatch):
-    """Counts the hub's database reads from here on."""
+    """Counts the hub's database reads from here on: on the reader pool, or on the loop (read_now)."""
     db = hub.server.app.state.db
     counted = {"n": 0}
-    read = db.read
+    read, read_now = db.read, db.read_now
 
     async def counting(fn, /, *args, **kwargs):
         counted["n"] += 1
         return await read(fn, *args, **kwargs)
 
+    def counting_now(fn, /, *args, **kwargs):
+        counted["n"] += 1
+        return read_now(fn, *args, **kwargs)
+
     monkeypatch.setattr(db, "read", counting)
+    monkeypatch.setattr(db, "read_now", counting_now)
     return counted
 
 
