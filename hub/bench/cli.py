@@ -8,6 +8,13 @@ from typing import Any
 import click
 
 
+def appends_results(command: Any) -> Any:
+    """The options every bench shares: where its table is appended (`--output`), or not (`--no-write`)."""
+    command = click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")(command)
+    return click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
+                        show_default=True, help="Markdown file the results are appended to.")(command)
+
+
 @click.group()
 def bench() -> None:
     """Measure the hub against its targets, beside a reference run (see BENCHMARKS.md)."""
@@ -15,9 +22,7 @@ def bench() -> None:
 
 @bench.command()
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True, help="Starts of each app.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def startup(runs: int, output: Path, no_write: bool) -> None:
     """Cold start to the first health 200, its CPU time and idle RSS, against a bare Litestar app."""
     from hub.bench import startup as measure_startup
@@ -29,9 +34,7 @@ def startup(runs: int, output: Path, no_write: bool) -> None:
 @bench.command()
 @click.option("--runs", type=click.IntRange(1, 50), default=5, show_default=True,
               help="Starts of the hub and of the reference service.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def mdns(runs: int, output: Path, no_write: bool) -> None:
     """How long a fresh till-side resolver takes to find a just-started hub over mDNS, key pin
     checked (target <= 1.5 s), against a bare python-zeroconf service; on loopback only."""
@@ -47,9 +50,7 @@ def mdns(runs: int, output: Path, no_write: bool) -> None:
 @click.option("--runs", type=click.IntRange(1, 20), default=3, show_default=True,
               help="Measured runs of each (after one warm-up).")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the generated catalogue.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def sync_down(products: int, runs: int, seed: int, output: Path, no_write: bool) -> None:
     """A till's full sync (snapshot to a committed till database, target <= 1 s for 50,000
     products) and a delta of 500 changes (target <= 100 ms) over HTTPS, against the same decode
@@ -70,9 +71,7 @@ def sync_down(products: int, runs: int, seed: int, output: Path, no_write: bool)
 @click.option("--rate", type=click.IntRange(1, 5000), default=200, show_default=True,
               help="Lookups per second, sent at a constant rate (open loop).")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the generated catalogue.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def lookup(products: int, seconds: float, rounds: int, rate: int, seed: int, output: Path,
            no_write: bool) -> None:
     """Barcode lookup p50/p99 through the API: idle, while slow commits run (target p99 <= 5 ms)
@@ -93,9 +92,7 @@ def lookup(products: int, seconds: float, rounds: int, rate: int, seed: int, out
 @click.option("--rate", type=click.IntRange(1, 5000), default=150, show_default=True,
               help="Sales per second of the store-load phase, sent at a constant rate (open loop).")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the catalogue and baskets.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def sales(products: int, tills: int, seconds: float, rate: int, seed: int, output: Path, no_write: bool) -> None:
     """Sale commits through the API (1 header + 15 lines): p50/p99/p999 at a store's load (target
     p99 <= 10 ms at 150 sales/s) and the sustained rate of a 30-till burst (target >= 60% of raw
@@ -113,9 +110,7 @@ def sales(products: int, tills: int, seconds: float, rate: int, seed: int, outpu
 @click.option("--days", type=click.IntRange(1, 1000), default=730, show_default=True, help="Days of history.")
 @click.option("--lines", type=click.IntRange(1000, 5_000_000), default=1_500_000, show_default=True,
               help="Sale lines to generate, about.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def reports(db_path: Path | None, days: int, lines: int, output: Path, no_write: bool) -> None:
     """Every report over two years of a busy store (target <= 1 s each, this month and 92 days)
     beside a COUNT of the same lines, and sale-commit latency while reports run."""
@@ -135,9 +130,7 @@ def reports(db_path: Path | None, days: int, lines: int, output: Path, no_write:
 @click.option("--products", type=click.IntRange(100, 200_000), default=2_000, show_default=True,
               help="Generated products in the scratch store.")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the catalogue and baskets.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) -> None:
     """A sale's receipt from its commit to the last byte at a network printer (a TCP listener on
     127.0.0.1; target p99 <= 30 ms), beside the same bytes pre-rendered over a raw socket."""
@@ -159,9 +152,7 @@ def receipt(sales: int, products: int, seed: int, output: Path, no_write: bool) 
 @click.option("--power-cut", is_flag=True,
               help="Cut the power instead (an LD_PRELOAD shim built with cc drops every write not fsync'd); "
                    "each round then starts cold.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, power_cut: bool, output: Path,
           no_write: bool) -> None:
     """Kill the hub with SIGKILL (or cut its power) at random moments while reference tills sell,
@@ -196,9 +187,7 @@ def crash(kills: int, tills: int, max_delay: float, seed: int, cold: bool, power
 @click.option("--rate", type=click.IntRange(1, 1000), default=20, show_default=True,
               help="Sales per second over all the tills, sent at a constant rate (open loop).")
 @click.option("--tills", type=click.IntRange(1, 200), default=4, show_default=True, help="Paired tills selling.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def soak(seconds: float, long_: bool, rate: int, tills: int, output: Path, no_write: bool) -> None:
     """The hub's RSS while tills sell at a constant rate (target <= 80 MiB after an hour), beside
     a bare Litestar app answering as many requests."""
@@ -217,9 +206,7 @@ def soak(seconds: float, long_: bool, rate: int, tills: int, output: Path, no_wr
 @click.option("--rate", type=click.FloatRange(0.01, 50), default=0.3, show_default=True,
               help="Sales per second at each till, arriving at a constant rate (open loop).")
 @click.option("--seed", type=int, default=1, show_default=True, help="Seed of the baskets and arrivals.")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def storeday(tills: int, seconds: float, long_: bool, rate: float, seed: int, output: Path, no_write: bool) -> None:
     """A compressed store day: reference tills selling (shifts, voids, offline spells) while the
     manager runs reports, changes the catalogue and posts a stock take, and the link to a real HQ
@@ -242,9 +229,7 @@ def storeday(tills: int, seconds: float, long_: bool, rate: float, seed: int, ou
 @click.option("--reports-history", is_flag=True,
               help="Reports over two years of history (about 12 more minutes) instead of 92 days.")
 @click.option("--tiny", is_flag=True, hidden=True, help="Each bench at its smallest (the test of the table).")
-@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), default=Path("BENCHMARKS.md"),
-              show_default=True, help="Markdown file the results are appended to.")
-@click.option("--no-write", is_flag=True, help="Print only; do not append to the file.")
+@appends_results
 def all_(only: tuple[str, ...], reports_history: bool, tiny: bool, output: Path, no_write: bool) -> None:
     """Every bench in a quick mode (about ten minutes), and one table in the shape of DESIGN.md
     section 9: what, target, the hub's figure, the reference run, their ratio, met or missed by how
