@@ -12,10 +12,8 @@ from typing import Any
 
 try:
     from isal import isal_zlib as _deflate
-    ENGINE = "isa-l"
 except ImportError:  # pragma: no cover - the marker in pyproject.toml installs isal where it has wheels
-    import zlib as _deflate
-    ENGINE = "zlib"
+    import zlib as _deflate  # type: ignore[no-redef]
 
 # Level 1: a catalogue's JSON compresses about 7:1 with either engine; a till on Wi-Fi gains
 # little from more, and the Pi's CPU pays for it.

@@ -85,8 +85,8 @@ class SnapshotStream:
 
     A reader thread runs the query and makes the lines while `next_chunk` (called from another
     worker thread) compresses the previous chunk: SQLite and the compressor both let go of the
-    GIL, so the two overlap. At most QUEUED chunks wait between them, so memory stays bounded however large
-    the catalogue. `close` (at the end, or when the till goes away) stops the reader and closes
+    GIL, so the two overlap. At most QUEUED chunks wait between them, so memory stays bounded
+    however large the catalogue. `close` (at the end, or when the till goes away) stops the reader and closes
     the connection.
     """
 
