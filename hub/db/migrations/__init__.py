@@ -66,6 +66,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(27, "fiscal_documents", _module("m0027_fiscal_documents")),
     Migration(28, "sale_line_category", _module("m0028_sale_line_category")),
     Migration(29, "fiscal_recovery", _module("m0029_fiscal_recovery")),
+    Migration(30, "bridge_product_local", _module("m0030_bridge_product_local")),
 )
 
 TRACKING_SQL = """
