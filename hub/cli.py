@@ -129,12 +129,13 @@ def main(ctx: click.Context, data_dir: str | None, config: str | None) -> None:
 @pass_ctx
 def serve(ctx: Context, demo: bool, host: str | None, port: int | None) -> None:
     """Run the hub: check and migrate the database, then serve the API and portal."""
-    from hub import logs
+    from hub import logs, memory
     from hub.db.connection import DatabaseError, quick_check
     from hub.db.lock import InstanceLock, InstanceLockedError
 
     settings = ctx.settings(host=host, port=port)
     logs.configure(settings.log_level)
+    memory.tune()  # before the threads: a long-running process's malloc settings (hub.memory)
     try:
         lock = InstanceLock(settings.lock_path).acquire("serve")
     except InstanceLockedError as err:
