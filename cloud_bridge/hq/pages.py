@@ -225,7 +225,8 @@ class PageController(Controller):
     @get("/products")
     async def products(self, request: Request) -> Response:
         return await _report(request, "products.html", "Sales by product", reports.by_product,
-                             ["product_id", "code", "name", "currency", "stores", "quantity", "net", "tax"],
+                             ["product_id", "code", "name", "store_product", "currency", "stores", "quantity", "net",
+                              "tax"],
                              ("net", "tax"), "sales-by-product")
 
     @get("/categories")
@@ -246,7 +247,7 @@ class PageController(Controller):
             return await reports.stock(conn, store)
 
         return await _report(request, "stock.html", "Stock by store", fetch,
-                             ["store", "product_id", "sku", "name", "on_hand"], (), "stock")
+                             ["store", "product_id", "sku", "name", "store_product", "on_hand"], (), "stock")
 
     @get("/health")
     async def health(self, request: Request) -> Response:

@@ -1,5 +1,6 @@
 """Projections of the facts HQ stores for the first time: sales, their lines, voids, refunds,
-stock movements, stock on hand and cost of goods sold (in the batch's transaction)."""
+stock movements, stock on hand, cost of goods sold and the stores' own products (in the batch's
+transaction)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from cloud_bridge.hq import clock
-from cloud_bridge.hq.bulk import insert_many
+from cloud_bridge.hq.bulk import insert_many, jsonb
 
 COGS_KINDS = ("sale",)  # movements whose cost is the cost of goods a sale sold
 
@@ -32,6 +33,14 @@ MOVEMENT_COLUMNS = [("store_id", "text"), ("movement_id", "text"), ("product_id"
 COST_COLUMNS = [("store_id", "text"), ("movement_id", "text"), ("sale_id", "text"), ("product_id", "text"),
                 ("cost_thousandths", "bigint")]
 STOCK_COLUMNS = [("store_id", "text"), ("product_id", "text"), ("on_hand", "bigint"), ("baseline_at", "timestamptz")]
+PRODUCT_COLUMNS = [("store_id", "text"), ("product_id", "text"), ("version", "bigint"), ("sku", "text"),
+                   ("name", "text"), ("short_name", "text"), ("category_id", "text"), ("unit", "text"),
+                   ("tax_class", "text"), ("active", "boolean"), ("cost_price", "bigint"), ("cost_currency", "text"),
+                   ("prices", "jsonb"), ("data", "jsonb"), ("event_id", "text"), ("changed_at", "timestamptz")]
+# The highest version a store sent of each product wins, whatever order its facts arrive in.
+PRODUCT_UPSERT = "ON CONFLICT (store_id, product_id) DO UPDATE SET " + ", ".join(
+    f"{name} = excluded.{name}" for name, _type in PRODUCT_COLUMNS[2:]) + \
+    ", updated_at = now() WHERE store_products.version < excluded.version"
 
 # A sale whose void HQ holds (a void that came first, or the void of this batch) is voided.
 VOIDED_SQL = """UPDATE sales SET voided = true WHERE store_id = %s AND NOT voided AND sale_id = ANY(%s)
@@ -53,6 +62,33 @@ def _int(value: Any, default: int = 0) -> int:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _maybe_text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def product_version(event_id: str, data: dict[str, Any]) -> int:
+    """The version a `product_local` fact carries: its data's, else its event id's (`<id>:<version>`)."""
+    if isinstance(data.get("version"), int) and not isinstance(data.get("version"), bool):
+        return data["version"]
+    tail = event_id.rpartition(":")[2]
+    return int(tail) if tail.isdigit() else 0
+
+
+def store_product(store_id: str, event_id: str, occurred_at: datetime, data: dict[str, Any]) -> tuple | None:
+    """A row of `store_products` from a `product_local` fact (None without a product id)."""
+    product = _text(data.get("id")) or event_id.rpartition(":")[0]
+    if not product:
+        return None
+    prices = {c: p for c, p in (data.get("prices") or {}).items()
+              if isinstance(c, str) and isinstance(p, int)} if isinstance(data.get("prices"), dict) else {}
+    cost = data.get("cost_price")
+    return (store_id, product, product_version(event_id, data), _text(data.get("sku")), _text(data.get("name")),
+            _maybe_text(data.get("short_name")), _maybe_text(data.get("category_id")), _maybe_text(data.get("unit")),
+            _maybe_text(data.get("tax_class")), data.get("active") is not False,
+            cost if isinstance(cost, int) and not isinstance(cost, bool) else None,
+            _maybe_text(data.get("cost_currency")), jsonb(prices), jsonb(data), event_id, occurred_at)
 
 
 def business_date(data: dict[str, Any], occurred_at: datetime, zone: str) -> date:
@@ -80,7 +116,13 @@ def line_money(line: dict[str, Any], tax_mode: str) -> tuple[int, int]:
 
 async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[str, Any]]]) -> None:
     sales, lines, voids, refunds, corrections, movements = [], [], [], [], [], []
+    products: dict[str, tuple] = {}  # product id -> its row at the highest version in this batch
     for kind, event_id, occurred_at, data in facts:
+        if kind == "product_local":
+            row = store_product(hub.store_id, event_id, occurred_at, data)
+            if row is not None and (row[1] not in products or products[row[1]][2] < row[2]):
+                products[row[1]] = row
+            continue
         if kind == "sale":
             if data.get("training"):
                 continue  # a training sale counts nowhere (docs/sync.md)
@@ -139,6 +181,8 @@ async def apply(conn: Any, hub: Any, facts: list[tuple[str, str, datetime, dict[
         await insert_many(cur, "corrections", CORRECTION_COLUMNS, corrections)
         if movements:
             await _stock(cur, hub.store_id, movements)
+        await insert_many(cur, "store_products", PRODUCT_COLUMNS, [products[p] for p in sorted(products)],
+                          suffix=PRODUCT_UPSERT)
 
 
 async def _stock(cur: Any, store_id: str, movements: list[dict[str, Any]]) -> None:

@@ -31,12 +31,18 @@ JOIN stores st ON st.id = coalesce(d.store_id, f.store_id, k.store_id)
 WHERE %(store)s::text IS NULL OR st.code = %(store)s
 ORDER BY 2 DESC, 1, 3"""
 
+# A product HQ's catalogue lacks is named as its store named it (store_products, from the hub's
+# `product_local` facts) and marked `store_product`; else as the sale lines named it.
 BY_PRODUCT_SQL = f"""
-SELECT coalesce(l.product_id, 'code:' || l.code) AS product_id, max(l.code) AS code, max(l.name) AS name,
+SELECT coalesce(l.product_id, 'code:' || l.code) AS product_id, max(l.code) AS code,
+       coalesce(max(sp.name) FILTER (WHERE rp.id IS NULL AND sp.name <> ''), max(l.name)) AS name,
+       (bool_and(rp.id IS NULL) AND bool_or(sp.product_id IS NOT NULL)) AS store_product,
        l.currency, count(DISTINCT l.store_id) AS stores, sum(l.quantity)::bigint AS quantity, sum(l.net)::bigint AS net,
        sum(l.tax)::bigint AS tax
 FROM sale_lines l JOIN sales s ON s.store_id = l.store_id AND s.sale_id = l.sale_id
 JOIN stores st ON st.id = l.store_id
+LEFT JOIN reference rp ON rp.entity = 'product' AND rp.id = l.product_id
+LEFT JOIN store_products sp ON sp.store_id = l.store_id AND sp.product_id = l.product_id
 WHERE {LIVE} AND l.business_date BETWEEN %(from)s AND %(to)s AND (%(store)s::text IS NULL OR st.code = %(store)s)
 GROUP BY 1, l.currency ORDER BY l.currency, sum(l.net)::bigint DESC, 1 LIMIT 2000"""
 
@@ -67,12 +73,14 @@ WHERE %(store)s::text IS NULL OR st.code = %(store)s
 ORDER BY 1, 2"""
 
 STOCK_SQL = """
-SELECT st.code AS store, k.product_id, coalesce(p.data->>'sku', '') AS sku,
-       coalesce(p.data->>'name', (SELECT l.name FROM sale_lines l WHERE l.store_id = k.store_id
-                                  AND l.product_id = k.product_id LIMIT 1), '') AS name,
-       k.on_hand, k.updated_at
+SELECT st.code AS store, k.product_id, coalesce(p.data->>'sku', sp.sku, '') AS sku,
+       coalesce(p.data->>'name', nullif(sp.name, ''),
+                (SELECT l.name FROM sale_lines l WHERE l.store_id = k.store_id
+                 AND l.product_id = k.product_id LIMIT 1), '') AS name,
+       (p.id IS NULL AND sp.product_id IS NOT NULL) AS store_product, k.on_hand, k.updated_at
 FROM stock k JOIN stores st ON st.id = k.store_id
 LEFT JOIN reference p ON p.entity = 'product' AND p.id = k.product_id
+LEFT JOIN store_products sp ON sp.store_id = k.store_id AND sp.product_id = k.product_id
 WHERE %(store)s::text IS NULL OR st.code = %(store)s
 ORDER BY 1, 4, 2 LIMIT 5000"""
 

@@ -104,8 +104,8 @@ class HQ:
         self.stop()
 
     TABLES = ("facts", "fact_ids", "hub_epochs", "hubs", "enrolment_codes", "sales", "sale_lines", "voids",
-              "refunds", "corrections", "stock_movements", "stock", "sale_costs", "reference", "changes", "requests",
-              "store_status", "backups", "stores")
+              "refunds", "corrections", "stock_movements", "stock", "sale_costs", "store_products", "reference",
+              "changes", "requests", "store_status", "backups", "stores")
 
     def reset(self) -> "HQ":
         """Empty every table but HQ's admin and analyst (a running collector reused by many tests)."""

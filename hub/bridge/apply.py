@@ -33,13 +33,17 @@ ALL = frozenset({"prices.manage"})
 
 @contextlib.contextmanager
 def hq_writes(conn: sqlite3.Connection) -> Iterator[None]:
-    """Lift the enrolled hub's ownership rule for HQ's own writes, inside this transaction."""
+    """Lift the enrolled hub's ownership rule for HQ's own writes, inside this transaction, and
+    mark them HQ's (`bridge_hq_writing`, migration 30): the outbox's product triggers then write
+    no `product_local` fact, so HQ's own products never echo back to it."""
     enrolled = meta.get(conn, "hq_enrolled")
     if enrolled is not None:
         conn.execute("DELETE FROM meta WHERE key = 'hq_enrolled'")
+    conn.execute("INSERT OR IGNORE INTO bridge_hq_writing (one) VALUES (1)")
     try:
         yield
     finally:
+        conn.execute("DELETE FROM bridge_hq_writing")
         if enrolled is not None:
             meta.put(conn, "hq_enrolled", enrolled)
 

@@ -4,6 +4,10 @@ Migration 24's triggers write one `bridge_outbox` row per fact in the fact's own
 here each row becomes `{"seq", "event_id", "kind", "occurred_at", "hash", "data"}` at push time,
 `data` read from the fact's rows. Only what never changes once recorded goes into `data` (a
 sale's `status` does: its void is a fact of its own), so a fact sent again has the same hash.
+The one exception is `product_local` (migration 30): a product is not immutable, so its fact
+carries the product as it is when sent, which is the fact's own version unless the product
+changed since (a later fact of the store's, or an HQ change); HQ deduplicates by event id and
+keeps the highest `version` it was sent per product, so a resent fact changes nothing there.
 """
 
 from __future__ import annotations
@@ -161,10 +165,36 @@ def _voucher(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
                          FROM voucher_ledger l JOIN vouchers v ON v.id = l.voucher_id WHERE l.seq = ?""", int(ref))
 
 
+def _product_local(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
+    """A product the store made or changed in its own fields, as it is now (docs/cloud-bridge.md:
+    a fact names the version that made it; its data is the product's current version, so a
+    product HQ changed since carries HQ's fields too, and `version` says which one it is)."""
+    product = _row(conn, """SELECT p.id, p.version, p.sku, p.name, p.receipt_name AS short_name, p.category_id,
+                                   u.code AS unit, t.code AS tax_class, p.hs_code, p.sold_by_weight,
+                                   p.stock_tracked, p.active, p.cost_price,
+                                   (SELECT code FROM currencies WHERE is_base = 1) AS cost_currency, p.updated_at
+                            FROM products p LEFT JOIN units u ON u.id = p.unit_id
+                            LEFT JOIN tax_classes t ON t.id = p.tax_class_id WHERE p.id = ?""", ref)
+    if product is None:
+        return None
+    for flag in ("sold_by_weight", "stock_tracked", "active"):
+        product[flag] = bool(product[flag])
+    product["barcodes"] = _rows(conn, "SELECT code, pack_quantity FROM barcodes WHERE product_id = ? "
+                                      "ORDER BY pack_quantity, code", ref)
+    prices = _rows(conn, "SELECT currency, price, override_price FROM product_prices WHERE product_id = ? "
+                         "ORDER BY currency", ref)
+    # `prices`: what a customer pays (the store's override where it set one); `override_prices`: those.
+    product["prices"] = {p["currency"]: p["override_price"] if p["override_price"] is not None else p["price"]
+                         for p in prices}
+    product["override_prices"] = {p["currency"]: p["override_price"] for p in prices
+                                  if p["override_price"] is not None}
+    return product
+
+
 BUILDERS: dict[str, Callable[[sqlite3.Connection, str], dict[str, Any] | None]] = {
     "sale": _sale, "void": _void, "refund": _refund, "correction": _correction,
     "stock_movement": _stock_movement, "cash_movement": _cash_movement,
-    "credit_payment": _credit, "voucher_entry": _voucher,
+    "credit_payment": _credit, "voucher_entry": _voucher, "product_local": _product_local,
 }
 
 

@@ -9,6 +9,7 @@ from cloud_bridge.link import fact_hash
 from hub.bridge import outbox
 from hub.db.connection import connect, transaction
 from hub.db.migrations.m0024_bridge import backfill
+from hub.db.migrations.m0030_bridge_product_local import backfill as backfill_products
 from hub.sales.ingest import ingest_sale
 from tests.hubtest import make_demo_store, make_settings
 from tests.sales.build import cash, cashier, line, sale, till_store
@@ -102,10 +103,11 @@ def test_the_backfill_finds_the_facts_the_triggers_wrote_and_every_kind_builds(h
     try:
         by_trigger = {r["event_id"]: r["kind"] for r in conn.execute("SELECT event_id, kind FROM bridge_outbox")}
         kinds = set(by_trigger.values())
-        assert {"sale", "void", "stock_movement", "shift", "cash_movement"} <= kinds
+        assert {"sale", "void", "stock_movement", "shift", "cash_movement", "product_local"} <= kinds
         with transaction(conn):
             conn.execute("DELETE FROM bridge_outbox")
             conn.execute(backfill())
+            conn.execute(backfill_products())  # migration 30: the store's products, each at its version
             by_backfill = {r["event_id"]: r["kind"] for r in conn.execute("SELECT event_id, kind FROM bridge_outbox")}
             facts = outbox.pending(conn, 0, limit=5000)
         assert by_backfill == by_trigger
@@ -127,4 +129,5 @@ def test_every_fact_table_has_its_trigger_at_the_head_schema(history):
         conn.close()
     assert names == {f"bridge_outbox_{t}" for t in (
         "sales", "sale_voids", "sale_refunds", "sale_corrections", "stock_movements", "shifts",
-        "cash_movements", "credit_ledger", "voucher_ledger", "shifts_status")}
+        "cash_movements", "credit_ledger", "voucher_ledger", "shifts_status", "products_insert",
+        "products_update")}
