@@ -185,12 +185,13 @@ def _address(settings: Settings) -> str:
 
 def _serve_setup(settings: Settings) -> None:
     """No store yet: serve the first-run wizard (hub.firstrun), which becomes the hub when done."""
-    from hub.firstrun.app import build_setup_server
+    from hub.firstrun.app import build_setup_server, exit_if_switch_failed
 
     server = build_setup_server(settings)
     click.echo(f"Soko Hub {hub.__version__}: no store at {settings.db_path}; the setup wizard is at "
                f"{_address(settings)}/setup (or run `soko-hub init`)")
     server.run()
+    exit_if_switch_failed(server)  # the store is made but this process is not its hub: exit non-zero
     if not server.started:
         sys.exit(1)
 

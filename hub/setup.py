@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from hub.auth.passwords import SecretHasher, check_password_rules
-from hub.catalogue.seed import seed_reference_data
+from hub.catalogue.seed import CURRENCIES, seed_reference_data
 from hub.db import audit, meta, roles, users
 from hub.db.connection import connect, transaction
 from hub.db.migrations import migrate
@@ -53,6 +53,20 @@ def validate_store(name: str, code: str, timezone: str) -> None:
         raise SetupError(f"unknown time zone {timezone!r} (use an IANA name such as Africa/Harare)") from err
 
 
+def _seed_base() -> str:
+    return next(c["code"] for c in CURRENCIES if c.get("is_base"))
+
+
+def validate_base_currency(code: str | None) -> str:
+    """The base currency a new store is made with: one of the seeded currencies (None: the seed's)."""
+    if code is None:
+        return _seed_base()
+    known = [c["code"] for c in CURRENCIES]
+    if code.upper() not in known:
+        raise SetupError(f"the base currency must be one of {', '.join(known)}")
+    return code.upper()
+
+
 def _random_password() -> str:
     alphabet = string.ascii_letters + string.digits
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
@@ -68,9 +82,15 @@ def _random_pin() -> str:
 def create_database(
     path: Path, *, store_name: str, store_code: str, timezone: str, hasher: SecretHasher,
     admin_username: str | None = None, admin_password: str | None = None, demo: bool = False,
+    base_currency: str | None = None,
 ) -> NewStore:
-    """Create and migrate a new hub.db; refuses to touch an existing file."""
+    """Create and migrate a new hub.db; refuses to touch an existing file. `base_currency` (one of
+    the seeded currencies; None: the seed's own base) is set in the same transaction that makes
+    the store, so no store ever exists without the base currency it was made with. The database
+    is made under a temporary name beside `path` and appears at `path` only when complete: a crash
+    (a power cut) at any point leaves no hub.db, so the next start offers the set-up again."""
     validate_store(store_name, store_code, timezone)
+    base_currency = validate_base_currency(base_currency)
     if not demo:
         if not admin_username or admin_password is None:
             raise SetupError("a new store needs its first administrator's username and password")
@@ -81,7 +101,9 @@ def create_database(
     if path.exists():
         raise SetupError(f"{path} already exists; the hub never overwrites a database")
     path.parent.mkdir(parents=True, exist_ok=True)
-    conn = connect(path)
+    making = path.with_name(path.name + CREATING_SUFFIX)
+    _remove_db_files(making)  # left by a creation a crash interrupted
+    conn = connect(making)
     try:
         migrate(conn)
         store = NewStore(hub_id=new_id(), store_id=new_id(), epoch="", demo=demo)
@@ -100,6 +122,10 @@ def create_database(
                          after={"name": store_name, "code": store_code, "timezone": timezone,
                                 "demo": demo, "hub_id": store.hub_id})
             seed_reference_data(conn, system)  # currencies, units, tax classes, tax mode
+            if base_currency != _seed_base():
+                from hub.catalogue.currencies.service import update_currency
+
+                update_currency(conn, system, base_currency, {"is_base": True})
             if demo:
                 for username, display, role in DEMO_USERS:
                     password, pin = _random_password(), _random_pin()
@@ -114,13 +140,51 @@ def create_database(
                                          role_id=builtin["admin"]["id"],
                                          password_hash=hasher.hash(admin_password))
                 audit.append(conn, system, "user.created", "user", user["id"], after=user)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # everything in the main file
     except BaseException:
         conn.close()
-        for suffix in ("", "-wal", "-shm"):  # a half-made store must not look like a real one
-            Path(str(path) + suffix).unlink(missing_ok=True)
+        _remove_db_files(making)  # a half-made store must not look like a real one
         raise
     conn.close()
+    _publish(making, path)
     return store
+
+
+CREATING_SUFFIX = ".creating"
+
+
+def _remove_db_files(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _publish(made: Path, path: Path) -> None:
+    """Give the finished database (closed, checkpointed) its real name, never over another one."""
+    import os
+
+    for suffix in ("-wal", "-shm"):  # checkpointed and closed: nothing is left in them
+        Path(str(made) + suffix).unlink(missing_ok=True)
+    fd = os.open(made, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    try:
+        os.link(made, path)  # atomic, and fails if `path` appeared meanwhile
+    except FileExistsError as err:
+        _remove_db_files(made)
+        raise SetupError(f"{path} already exists; the hub never overwrites a database") from err
+    except OSError:  # a file system without hard links
+        if path.exists():
+            _remove_db_files(made)
+            raise SetupError(f"{path} already exists; the hub never overwrites a database") from None
+        os.rename(made, path)
+    made.unlink(missing_ok=True)
+    dir_fd = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
 
 
 def require_not_demo(conn: sqlite3.Connection, what: str) -> None:

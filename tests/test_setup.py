@@ -83,3 +83,74 @@ def test_demo_database_refuses_hq_enrolment_and_fiscal_registration(tmp_path):
     finally:
         demo.close()
         real.close()
+
+
+def base_currency_of(path) -> str:
+    conn = connect(path, readonly=True)
+    try:
+        return conn.execute("SELECT code FROM currencies WHERE is_base").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_the_base_currency_is_chosen_when_the_store_is_made(tmp_path):
+    real_store(tmp_path / "usd.db")
+    real_store(tmp_path / "zwg.db", base_currency="zwg")
+    assert base_currency_of(tmp_path / "usd.db") == "USD"
+    assert base_currency_of(tmp_path / "zwg.db") == "ZWG"
+    conn = connect(tmp_path / "zwg.db", readonly=True)
+    try:
+        actions = [e["action"] for e in audit.list_entries(conn)]
+        assert {"store.created", "catalogue.seeded", "user.created"} <= set(actions)
+        assert any(a.startswith("currency.") for a in actions)  # the move of the base, audited
+        assert audit.verify_chain(conn).ok
+    finally:
+        conn.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["usd.db", "zwg.db"]  # no file left beside
+    with pytest.raises(SetupError, match="base currency must be one of USD, ZWG"):
+        real_store(tmp_path / "eur.db", base_currency="EUR")
+    assert not (tmp_path / "eur.db").exists()
+
+
+def test_a_failure_while_setting_the_base_currency_leaves_no_store(tmp_path, monkeypatch):
+    from hub.catalogue.currencies import service
+
+    def broken(*args, **kwargs):
+        raise OSError("injected: the disk went away")
+
+    monkeypatch.setattr(service, "update_currency", broken)
+    with pytest.raises(OSError, match="injected"):
+        real_store(tmp_path / "hub.db", base_currency="ZWG")
+    assert list(tmp_path.iterdir()) == []
+
+
+CRASH_AT_THE_CURRENCY = """\
+import os, sys
+from pathlib import Path
+from hub.catalogue.currencies import service
+from hub.setup import create_database
+from tests.hubtest import fast_hasher
+
+def power_cut(*args, **kwargs):
+    os._exit(9)  # no cleanup, no commit: as the power going off
+
+service.update_currency = power_cut
+create_database(Path(sys.argv[1]), store_name="Harare Central", store_code="HRE1", timezone="Africa/Harare",
+                hasher=fast_hasher(), admin_username="owner", admin_password="correct horse", base_currency="ZWG")
+"""
+
+
+def test_a_crash_while_the_store_is_made_leaves_no_store_and_it_can_be_made_again(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    path = tmp_path / "data" / "hub.db"
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run([sys.executable, "-c", CRASH_AT_THE_CURRENCY, str(path)], cwd=root, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 9, done.stderr
+    assert not path.exists()  # no store without its currency: no store at all
+    real_store(path, base_currency="ZWG")  # the set-up runs again over what the crash left
+    assert base_currency_of(path) == "ZWG"
+    assert sorted(p.name for p in path.parent.iterdir()) == ["hub.db"]

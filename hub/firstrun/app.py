@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import secrets
+import sys
 import time
 import zoneinfo
 from pathlib import Path
@@ -25,8 +27,9 @@ from hub.auth.passwords import check_password_rules
 from hub.auth.signin import client_address
 from hub.errors import EXCEPTION_HANDLERS, ConflictError, HubError
 from hub.firstrun import code as setup_code
-from hub.firstrun.network import HELPER_SOCKET, NetworkChoice, NetworkChoiceError, ask_helper, parse_choice
+from hub.firstrun.network import NetworkChoice, NetworkChoiceError, parse_choice
 from hub.http import RequestContextMiddleware
+from hub.ops import helper
 from hub.portal import STATIC_DIR, STATIC_MAX_AGE_S, session
 from hub.portal.controller import PortalController
 from hub.portal.forms import Form
@@ -42,6 +45,9 @@ DEFAULT_TIMEZONE = "Africa/Harare"
 STEPS = ("store", "admin", "network")
 LIMITER_NAME = "setup-code"
 TEMPLATES = Path(__file__).parent / "templates"
+HELPER_SOCKET = helper.SOCKET
+HELPER_TIMEOUT_S = 60.0
+EXIT_AFTER_S = 0.5  # after a failed switch: time for the answer to reach the browser before the exit
 
 
 class SetupRequired(HubError):
@@ -115,7 +121,7 @@ def _render(request: Request, step: str, *, status: int = 200, values: dict[str,
     if flash is not None:
         jar.append(session.expired(request, session.FLASH_COOKIE))
     titles = {"code": "Set up this hub", "store": "The store", "admin": "The first administrator",
-              "network": "The network", "summary": "Check and finish"}
+              "network": "The network", "summary": "Check and finish", "restarting": "The store is made"}
     refused = {"summary": summary or "Please correct the fields marked below.", "errors": errors or {}} \
         if (errors or summary) else None
     return Template(template_name="firstrun/wizard.html", status_code=status, cookies=jar, context={
@@ -314,16 +320,28 @@ class WizardController(PortalController):
                      data["store"]["code"], made.hub_id)
             notice = f"Store {data['store']['name']} is set up. Sign in as {data['admin']['username']}."
             kind = "ok"
-            request_line = data["network"].helper_request()
-            if request_line is not None:
-                accepted, answer = await asyncio.to_thread(ask_helper, request_line, state.helper_socket)
-                if accepted:
+            network = data["network"].helper_request()
+            if network is not None:
+                try:
+                    await asyncio.to_thread(helper.ask, *network, path=state.helper_socket,
+                                            timeout=HELPER_TIMEOUT_S)
                     notice += f" Network: {data['network'].describe()}."
-                else:
-                    notice += (f" The network was NOT changed ({answer}); the hub keeps its current "
+                except helper.HelperError as err:
+                    notice += (f" The network was NOT changed ({err}); the hub keeps its current "
                                "network. Change it from the console or a later update.")
                     kind = "error"
-            await state.switch_to_store()
+            try:
+                await state.switch_to_store()
+            except Exception:
+                # The store is made: a hub half switched over must not go on serving setup mode. The
+                # process exits non-zero once this answer is sent; systemd starts it again, and the
+                # new process finds the store and serves the full hub.
+                log.exception("setup finished and the store is made, but switching this process to the "
+                              "store's hub failed: exiting so that the hub starts again on the store")
+                state.switch_failed()
+                return _render(request, "restarting", cookies=[_setup_cookie(request, "", 0)],
+                               notice=notice, notice_kind=kind, store=data["store"],
+                               admin_username=data["admin"]["username"])
         cookies = [_setup_cookie(request, "", 0)]
         return Redirect("/login", status_code=303,
                         cookies=[*cookies, session.flash_cookie(request, notice, kind)])
@@ -339,26 +357,12 @@ def _summary(request: Request, data: dict[str, Any]) -> dict[str, Any]:
 
 
 def create_store(settings: Settings, hasher: Any, store: dict[str, str], admin: dict[str, str]) -> Any:
-    """The store, made exactly as `soko-hub init` makes it, then its base currency if not the seed's."""
-    from hub.db import currencies as currency_rows
-    from hub.db.audit import Actor
-    from hub.db.connection import connect, transaction
+    """The store, made exactly as `soko-hub init` makes it, its base currency in the same creation."""
     from hub.setup import create_database
 
-    made = create_database(settings.db_path, store_name=store["name"], store_code=store["code"],
+    return create_database(settings.db_path, store_name=store["name"], store_code=store["code"],
                            timezone=store["timezone"], hasher=hasher, admin_username=admin["username"],
-                           admin_password=admin["password"], demo=False)
-    conn = connect(settings.db_path)
-    try:
-        base = currency_rows.base_currency(conn)
-        if base is None or base["code"] != store["currency"]:
-            from hub.catalogue.currencies.service import update_currency
-
-            with transaction(conn):
-                update_currency(conn, Actor.system("setup"), store["currency"], {"is_base": True})
-    finally:
-        conn.close()
-    return made
+                           admin_password=admin["password"], demo=False, base_currency=store["currency"])
 
 
 class SetupHealthController(PortalController):
@@ -404,7 +408,8 @@ def template_config() -> TemplateConfig:
 
 
 def create_setup_app(settings: Settings, *, helper_socket: str = HELPER_SOCKET, tls_pin: str | None = None,
-                     switch_to_store: Callable[[], Awaitable[None]] | None = None) -> Litestar:
+                     switch_to_store: Callable[[], Awaitable[None]] | None = None,
+                     switch_failed: Callable[[], None] | None = None) -> Litestar:
     from hub.portal.errors import portal_aware
 
     static = create_static_files_router(
@@ -414,6 +419,9 @@ def create_setup_app(settings: Settings, *, helper_socket: str = HELPER_SOCKET, 
     async def no_switch() -> None:
         return None
 
+    def no_exit() -> None:
+        return None
+
     app = Litestar(
         route_handlers=[WizardController, SetupHealthController, api_in_setup, static],
         template_config=template_config(),
@@ -421,6 +429,7 @@ def create_setup_app(settings: Settings, *, helper_socket: str = HELPER_SOCKET, 
         request_max_body_size=min(settings.max_body_bytes, 64 * 1024),
         state=State({"settings": settings, "wizard": Wizard(), "helper_socket": helper_socket,
                      "tls_pin": tls_pin, "switch_to_store": switch_to_store or no_switch,
+                     "switch_failed": switch_failed or no_exit,
                      "portal_zone": zoneinfo.ZoneInfo("UTC")}),
         openapi_config=None, logging_config=None, debug=False,
     )
@@ -466,13 +475,23 @@ class SetupSwitch:
     """The server's ASGI app: the setup app until the store exists, then the full hub."""
 
     def __init__(self, settings: Settings, *, helper_socket: str = HELPER_SOCKET, tls_pin: str | None = None,
-                 build_store_app: Callable[[], Any], after_switch: Callable[[], Awaitable[None]] | None = None):
+                 build_store_app: Callable[[], Any], after_switch: Callable[[], Awaitable[None]] | None = None,
+                 on_failure: Callable[[], None] | None = None):
         self.build_store_app = build_store_app
         self.after_switch = after_switch
+        self.on_failure = on_failure
         self.current: Any = create_setup_app(settings, helper_socket=helper_socket, tls_pin=tls_pin,
-                                             switch_to_store=self.switch)
+                                             switch_to_store=self.switch, switch_failed=self.fail)
         self.life = _Lifespan(self.current)
         self.switched = False
+        self.failed = False
+
+    def fail(self) -> None:
+        """The switch failed after the store was made: the process is to exit non-zero (see
+        `exit_if_switch_failed`), soon, so that it starts again as the full hub."""
+        self.failed = True
+        if self.on_failure is not None:
+            self.on_failure()
 
     @property
     def state(self) -> Any:
@@ -550,8 +569,13 @@ def build_setup_server(settings: Settings, *, host: str | None = None, port: int
             port_now = holder["config"].port
             server._discovery_start = asyncio.create_task(server._start_discovery(switch.state, port_now))
 
+    def on_failure() -> None:
+        server = holder["server"]
+        server.exit_code = 1
+        asyncio.get_running_loop().call_later(EXIT_AFTER_S, setattr, server, "should_exit", True)
+
     switch = SetupSwitch(settings, helper_socket=helper_socket, tls_pin=pin, build_store_app=build_store_app,
-                         after_switch=after_switch)
+                         after_switch=after_switch, on_failure=on_failure)
     loop, http = server_stack()
     config = uvicorn.Config(switch, host=host or settings.host, port=port or settings.port, loop=loop, http=http,
                             log_config=None, access_log=False, lifespan="on", proxy_headers=False,
@@ -560,5 +584,23 @@ def build_setup_server(settings: Settings, *, host: str | None = None, port: int
     holder["config"] = config
     server = HubServer(config, settings)
     holder["server"] = server
+    server.setup_switch = switch
     log.warning("no store database at %s: serving the first-run setup wizard at /setup", settings.db_path)
     return server
+
+
+def exit_if_switch_failed(server: Any) -> None:
+    """After `server.run()` of a setup server: if Finish made the store but the switch to the full
+    hub failed, end the process with a non-zero status (systemd restarts it; the new process finds
+    the store). Without waiting for threads a half-started hub may have left behind."""
+    switch = getattr(server, "setup_switch", None)
+    if switch is None or not switch.failed:
+        return
+    log.critical("exiting after the failed switch to the store's hub; the next start serves the store")
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(getattr(server, "exit_code", 1) or 1)

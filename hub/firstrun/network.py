@@ -1,16 +1,13 @@
 """The wizard's network step: what the technician chose, checked here, then applied by the image's
-privileged helper (image/overlay/usr/lib/soko-hub/helper, which checks it again) over its socket.
-The hub process itself never touches the system's network configuration."""
+privileged helper (image/overlay/usr/lib/soko-hub/helper, which checks it again) through its one
+client, hub.ops.helper. The hub process itself never touches the system's network configuration."""
 
 from __future__ import annotations
 
 import ipaddress
 import re
-import socket
 from dataclasses import dataclass
 
-HELPER_SOCKET = "/run/soko-hub-helper.sock"
-HELPER_TIMEOUT_S = 60.0
 MODES = ("keep", "static", "wifi")
 _PRINTABLE = re.compile(r"^[\x20-\x7e]{8,63}$")
 
@@ -30,12 +27,13 @@ class NetworkChoice:
     ssid: str = ""      # wifi
     passphrase: str = ""
 
-    def helper_request(self) -> str | None:
-        """The helper's request line, or None when nothing is to change."""
+    def helper_request(self) -> tuple[str, ...] | None:
+        """The helper's request (verb and arguments, for hub.ops.helper.ask), or None when nothing
+        is to change."""
         if self.mode == "static":
-            return " ".join(["network", "static", self.address, self.gateway] + ([self.dns] if self.dns else []))
+            return ("network", "static", self.address, self.gateway, *([self.dns] if self.dns else []))
         if self.mode == "wifi":
-            return f"network wifi {self.ssid.encode().hex()} {self.passphrase.encode().hex()}"
+            return ("network", "wifi", self.ssid.encode().hex(), self.passphrase.encode().hex())
         return None
 
     def describe(self) -> str:
@@ -93,19 +91,3 @@ def parse_choice(fields: dict[str, str]) -> NetworkChoice:
             raise NetworkChoiceError(errors)
         return NetworkChoice("wifi", ssid=ssid, passphrase=passphrase)
     return NetworkChoice()
-
-
-def ask_helper(request: str, path: str = HELPER_SOCKET, timeout: float = HELPER_TIMEOUT_S) -> tuple[bool, str]:
-    """Send one request line to the privileged helper: (accepted, its answer without ok/error)."""
-    try:
-        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
-            sock.settimeout(timeout)
-            sock.connect(path)
-            sock.sendall(request.encode() + b"\n")
-            answer = sock.makefile(encoding="utf-8", errors="replace").readline().strip()
-    except OSError as err:
-        return False, f"the system helper cannot be reached ({err.strerror or err})"
-    verdict, _, text = answer.partition(" ")
-    if verdict == "ok":
-        return True, text
-    return False, text or "the system helper gave no answer"

@@ -6,9 +6,9 @@ and the moment, in sync_devices). `TillClockKeeper.poll` notices each new readin
 since. When the hub's clock is not synchronised (hub.clock_sync) and at least MIN_TILLS tills
 reported within SAMPLE_MAX_AGE_S, the median of their clocks now is the time: if it differs from
 the hub's by more than STEP_THRESHOLD_S, `apply` sets the system clock through a `ClockSetter`
-(the image's privileged helper: `timedatectl set-time`), never to a moment before the time floor,
-and audits it. A reading is at most one poll old when seen, so the median is behind by at most
-POLL_S: well inside the threshold.
+(the image's privileged helper's `set-time`, asked through hub.ops.helper), never to a moment
+before the time floor, and audits it. A reading is at most one poll old when seen, so the median
+is behind by at most POLL_S: well inside the threshold.
 """
 
 from __future__ import annotations
@@ -17,7 +17,6 @@ import datetime as dt
 import logging
 import sqlite3
 import statistics
-import subprocess
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -31,9 +30,7 @@ POLL_S = 5.0
 SAMPLE_MAX_AGE_S = 600.0
 MIN_TILLS = 1
 STEP_THRESHOLD_S = 60.0
-# The image's privileged helper's client (image/overlay/usr/lib/soko-hub/soko-hub-helper: one line to a
-# root-owned socket, no sudo): `<HELPER> set-time <YYYY-MM-DDTHH:MM:SSZ>` sets the clock (and the RTC).
-HELPER = ("/usr/lib/soko-hub/soko-hub-helper",)
+SET_TIME_TIMEOUT_S = 10.0
 
 READINGS_SQL = """
 SELECT s.device_id, s.skew_ms, s.skew_at, d.name FROM sync_devices s JOIN devices d ON d.id = s.device_id
@@ -46,11 +43,17 @@ class ClockSetter(Protocol):
 
 
 class HelperClockSetter:
-    """Sets the system clock through the image's privileged helper (`set-time`)."""
+    """Sets the system clock (and the RTC) through the image's privileged helper: `set-time
+    <YYYY-MM-DDTHH:MM:SSZ>`; a hub.ops.helper.HelperError when it cannot."""
+
+    def __init__(self, socket_path: str | None = None) -> None:
+        self.socket_path = socket_path  # None: hub.ops.helper.SOCKET
 
     def set_time(self, moment: dt.datetime) -> None:
+        from hub.ops import helper
+
         stamp = moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-        subprocess.run([*HELPER, "set-time", stamp], check=True, capture_output=True, timeout=10)
+        helper.ask("set-time", stamp, path=self.socket_path, timeout=SET_TIME_TIMEOUT_S)
 
 
 class FakeClockSetter:

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import subprocess
 from typing import Any, Callable
 
 log = logging.getLogger(__name__)
@@ -21,13 +20,17 @@ log = logging.getLogger(__name__)
 FIRST_BACKUP_DELAY_S = 120.0
 BACKUP_TICK_S = 30.0
 CLOCK_RETRY_S = 300.0  # after a failed attempt to set the clock (no helper, helper refused)
+POWEROFF_TIMEOUT_S = 10.0
 
 
 def _poweroff(reason: str) -> None:
-    from hub.ops.clock import HELPER
+    from hub.ops import helper
 
     log.critical("%s: shutting down cleanly", reason)
-    subprocess.run([*HELPER, "poweroff"], check=False, capture_output=True, timeout=10)
+    try:
+        helper.ask("poweroff", timeout=POWEROFF_TIMEOUT_S)
+    except helper.HelperError as err:
+        log.critical("the system helper could not power off: %s", err)
 
 
 class OpsSubsystem:
@@ -122,6 +125,7 @@ class OpsSubsystem:
         """One round of the clock keeper; the audit entry when it set the clock."""
         from hub import clock_sync
         from hub.ops import clock
+        from hub.ops.helper import HelperError
 
         cfg, _zone, _last = await self._config()
         if not cfg["clock_from_tills"]:
@@ -141,7 +145,7 @@ class OpsSubsystem:
         floor = self.state.db.floor.value
         try:
             done = await asyncio.to_thread(self.keeper.apply, proposal, floor)
-        except (OSError, subprocess.SubprocessError) as err:
+        except (OSError, HelperError) as err:
             self.clock_failed_at, self.clock_error = time.monotonic(), str(err)
             log.warning("could not set the clock from the tills' median (%s); trying again in %.0f s",
                         err, CLOCK_RETRY_S)

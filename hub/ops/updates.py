@@ -72,13 +72,16 @@ class ServiceControl(Protocol):
     def __call__(self, verb: str) -> None: ...  # "stop" | "start" | "restart"
 
 
+CONTROL_TIMEOUT_S = 120.0
+
+
 def helper_control(verb: str) -> None:
-    """The image's privileged helper: `<HELPER> stop|start|restart` for the soko-hub unit."""
-    from hub.ops.clock import HELPER
+    """The image's privileged helper (hub.ops.helper): `stop|start|restart` for the soko-hub unit."""
+    from hub.ops import helper
 
     try:
-        subprocess.run([*HELPER, verb], check=True, capture_output=True, timeout=120)
-    except (OSError, subprocess.SubprocessError) as err:
+        helper.ask(verb, timeout=CONTROL_TIMEOUT_S)
+    except helper.HelperError as err:
         raise UpdateError(f"the helper could not {verb} the hub: {err}") from err
 
 

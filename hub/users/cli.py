@@ -82,17 +82,19 @@ def _read_secret_file(path: str) -> str:
 @click.option("--store-name", help="The store's name, as printed on receipts.")
 @click.option("--store-code", help="2 to 8 capital letters or digits; starts every invoice number.")
 @click.option("--timezone", default="Africa/Harare", show_default=True, help="IANA time zone of the store.")
+@click.option("--base-currency", default="USD", show_default=True,
+              help="The store's base currency (USD or ZWG); costs are kept in it.")
 @click.option("--admin-username", help="Username of the first administrator.")
 @click.option("--admin-password", help="Their password (visible to `ps`: prefer the prompt or a file).")
 @click.option("--admin-password-file", type=click.Path(dir_okay=False),
               help="Read the password from the first line of this file (for scripts and first boot).")
 @click.pass_obj
-def init(ctx, store_name: str | None, store_code: str | None, timezone: str, admin_username: str | None,
-         admin_password: str | None, admin_password_file: str | None) -> None:
+def init(ctx, store_name: str | None, store_code: str | None, timezone: str, base_currency: str,
+         admin_username: str | None, admin_password: str | None, admin_password_file: str | None) -> None:
     """Set up a real, empty store: its database and its first administrator."""
     from hub.auth.passwords import check_password_rules
     from hub.db.lock import InstanceLock, InstanceLockedError
-    from hub.setup import STORE_CODE, SetupError, create_database, validate_store
+    from hub.setup import STORE_CODE, SetupError, create_database, validate_base_currency, validate_store
 
     settings = ctx.settings()
     if settings.db_path.exists():
@@ -102,6 +104,10 @@ def init(ctx, store_name: str | None, store_code: str | None, timezone: str, adm
         raise click.ClickException("give --admin-password or --admin-password-file, not both")
     if admin_password_file:
         admin_password = _read_secret_file(admin_password_file)
+    try:
+        base_currency = validate_base_currency(base_currency)
+    except SetupError as err:
+        raise click.ClickException(str(err)) from err
 
     def code_rule(code: str) -> None:
         if not STORE_CODE.match(code):
@@ -124,7 +130,7 @@ def init(ctx, store_name: str | None, store_code: str | None, timezone: str, adm
         with InstanceLock(settings.lock_path).acquire("init"):
             store = create_database(settings.db_path, store_name=store_name, store_code=store_code,
                                     timezone=timezone, hasher=ctx.hasher(), admin_username=admin,
-                                    admin_password=admin_password, demo=False)
+                                    admin_password=admin_password, demo=False, base_currency=base_currency)
     except (SetupError, InstanceLockedError) as err:
         raise click.ClickException(str(err)) from err
     click.echo(f"Created store {store_name!r} ({store_code}) in {settings.db_path}: hub {store.hub_id}.")

@@ -108,3 +108,19 @@ def test_init_refuses_a_bad_store_code(settings):
     assert result.exit_code == 1
     assert "store code is 2 to 8 capital letters or digits" in result.stderr
     assert not settings.db_path.exists()
+
+
+def test_init_makes_the_store_with_the_base_currency_asked_for(settings):
+    result = soko_hub(settings.data_path, "init", *STORE, "--admin-password", "correct horse",
+                      "--base-currency", "ZWG")
+    assert result.exit_code == 0, result.output
+    base = read(settings.db_path, lambda c: c.execute("SELECT code FROM currencies WHERE is_base").fetchone()[0])
+    assert base == "ZWG"
+
+
+def test_init_refuses_a_base_currency_it_does_not_know_before_asking_anything(settings):
+    result = soko_hub(settings.data_path, "init", *STORE, "--admin-password", "correct horse",
+                      "--base-currency", "EUR")
+    assert result.exit_code == 1
+    assert "base currency must be one of USD, ZWG" in result.stderr
+    assert not settings.db_path.exists()

@@ -1,11 +1,9 @@
 """A hub in setup mode (no store database) on 127.0.0.1, and a helper socket that runs the image's
-real privileged helper script in dry-run mode (it validates; the fake records what it was asked)."""
+real privileged helper script in dry-run mode (tests.helpertest: it validates; the fake records what
+it was asked)."""
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
 import threading
 import time
 from pathlib import Path
@@ -16,53 +14,8 @@ import pytest
 
 from hub.firstrun.app import build_setup_server
 from hub.firstrun.code import make_code
+from tests.helpertest import FakeHelper
 from tests.hubtest import fast_hasher, free_port, make_settings
-
-HELPER = Path(__file__).resolve().parents[2] / "image" / "overlay" / "usr" / "lib" / "soko-hub" / "helper"
-
-
-class FakeHelper:
-    """Listens where the helper's socket would be; each connection's line goes to the real helper
-    script (SOKO_HELPER_DRYRUN=1, files under SOKO_HELPER_ROOT), its answer line goes back."""
-
-    def __init__(self, tmp: Path) -> None:
-        self.root = tmp / "root"
-        self.root.mkdir()
-        self.path = str(tmp / "helper.sock")
-        self.requests: list[str] = []
-        self.commands: list[str] = []  # what the helper would have run
-        self.answers: list[str] = []
-        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        self.sock.bind(self.path)
-        self.sock.listen(4)
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-        self.thread.start()
-
-    def _serve(self) -> None:
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with conn:
-                line = conn.makefile("rb").readline()
-                self.requests.append(line.decode(errors="replace").rstrip("\n"))
-                env = {**os.environ, "SOKO_HELPER_DRYRUN": "1", "SOKO_HELPER_ROOT": str(self.root)}
-                out = subprocess.run(["bash", str(HELPER)], input=line, capture_output=True, env=env,
-                                     timeout=30).stdout.decode()
-                lines = out.splitlines()
-                self.commands += [ln for ln in lines if ln.startswith("run ")]
-                answer = next((ln for ln in reversed(lines) if ln.startswith(("ok", "error"))), "error none")
-                self.answers.append(answer)
-                conn.sendall(answer.encode() + b"\n")
-
-    def close(self) -> None:
-        try:
-            self.sock.shutdown(socket.SHUT_RDWR)  # wakes accept()
-        except OSError:
-            pass
-        self.sock.close()
-        self.thread.join(5)
 
 
 class SetupHub:

@@ -15,7 +15,7 @@ from click.testing import CliRunner
 
 from hub.cli import main
 from hub.firstrun.code import code_path
-from hub.firstrun.network import ask_helper
+from hub.ops import helper
 from tests.firstrun.conftest import SetupHub
 
 GOOD_STORE = {"name": "Mbare Fresh", "code": "MBF1", "timezone": "Africa/Harare", "currency": "ZWG"}
@@ -166,6 +166,19 @@ def test_static_address_through_the_helper(setup_hub):
     assert "Address=192.168.1.20/24" in wired and "Gateway=192.168.1.1" in wired
 
 
+def test_a_helper_that_cannot_be_reached_leaves_the_network_and_says_so(setup_hub):
+    c = setup_hub.client()
+    walk_to_summary(setup_hub, c, {"mode": "static", "address": "192.168.1.20/24", "gateway": "192.168.1.1"})
+    setup_hub.helper.close()  # the socket file stays, no one listens
+    r = post(c, "/setup/finish", {})
+    assert r.status_code == 303 and r.headers["location"] == "/login", r.text
+    page = c.get("/login")
+    assert page.status_code == 200
+    assert "The network was NOT changed (the system helper cannot be reached" in page.text
+    assert "Connection refused" in page.text
+    assert setup_hub.settings.db_path.exists() and setup_hub.helper.requests == []
+
+
 def test_keep_dhcp_asks_the_helper_nothing(setup_hub):
     c = setup_hub.client()
     walk_to_summary(setup_hub, c, {"mode": "keep"})
@@ -175,12 +188,13 @@ def test_keep_dhcp_asks_the_helper_nothing(setup_hub):
 
 
 def test_the_helper_checks_again_whatever_it_is_sent(fake_helper):
-    accepted, answer = ask_helper("network static 192.168.1.20/33 192.168.1.1", fake_helper.path)
-    assert not accepted and "IPv4/8-30" in answer
-    accepted, answer = ask_helper("network wifi zz 00", fake_helper.path)
-    assert not accepted
-    accepted, answer = ask_helper("network dhcp", fake_helper.path + ".missing")
-    assert not accepted and "cannot be reached" in answer
+    with pytest.raises(helper.HelperRefused, match="IPv4/8-30"):
+        helper.ask("network", "static", "192.168.1.20/33", "192.168.1.1", path=fake_helper.path)
+    with pytest.raises(helper.HelperRefused, match="hex-encoded"):
+        helper.ask("network", "wifi", "zz", "00", path=fake_helper.path)
+    with pytest.raises(helper.HelperUnavailable, match="cannot be reached"):
+        helper.ask("network", "dhcp", path=fake_helper.path + ".missing")
+    assert helper.ask("network", "dhcp", path=fake_helper.path) == "network dhcp"
 
 
 def test_two_finishes_at_once_make_one_store(setup_hub):
