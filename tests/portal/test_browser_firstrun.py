@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.firstrun.conftest import FakeHelper, SetupHub
+from tests.firstrun.conftest import SetupHub
+from tests.helpertest import FakeHelper
 from tests.portal.conftest import DESKTOP, PHONE, Watch, leaves_the_machine
 from tests.portal.test_browser import heading
 
