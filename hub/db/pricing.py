@@ -91,6 +91,15 @@ def load_catalogue(conn: sqlite3.Connection, product_ids: Iterable[str], *, at: 
     }
 
 
+def load_prices(conn: sqlite3.Connection, product_ids: Iterable[str], *, at: str,
+                include_archived: bool = False) -> dict[str, Any]:
+    """What `hub.pricing.prices.unit_price` reads of `load_catalogue`, and no more: the currencies
+    at `at`, the products (with their category) and the tiers. A recorded sale's price check
+    needs only this: three of the seven queries (hub.sales.ingest)."""
+    ids = json.dumps(sorted(set(product_ids)))
+    return {"currencies": _currencies(conn, at), **_products_and_tiers(conn, ids, include_archived)}
+
+
 def _currencies(conn: sqlite3.Connection, at: str) -> dict[str, dict[str, Any]]:
     currencies: dict[str, dict[str, Any]] = {}
     for row in conn.execute(CURRENCIES_SQL, {"at": at}):

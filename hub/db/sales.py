@@ -17,7 +17,7 @@ SALE_COLUMNS = (
 )
 LINE_COLUMNS = (
     "sale_id", "line_no", "product_id", "code", "name", "quantity", "unit_price", "catalogue_price", "gross",
-    "discount", "tax_class_id", "tax_code", "tax_rate_bp", "tax_amount", "total",
+    "discount", "tax_class_id", "tax_code", "tax_rate_bp", "tax_amount", "total", "category_id",
 )
 DISCOUNT_COLUMNS = ("sale_id", "line_no", "seq", "amount", "promotion_id", "approved_by", "reason")
 TENDER_COLUMNS = ("sale_id", "seq", "method", "provider", "reference", "currency", "amount", "rate", "rate_scale",

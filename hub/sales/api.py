@@ -51,7 +51,7 @@ class TillCodeSet(msgspec.Struct):
 def _record(conn: Any, body: schemas.SaleCreate, device_id: str, caller: Any, received_at: str) -> dict[str, Any]:
     result = ingest_sale(conn, body, device_id=device_id, caller=caller, received_at=received_at)
     printer = after_sale(conn, result.sale_id, device_id) if result.created else None
-    return {"created": result.created, "sale": service.detail(conn, result.sale_id), "printer": printer}
+    return {"created": result.created, "printer": printer}
 
 
 class SaleController(Controller):
@@ -70,11 +70,14 @@ class SaleController(Controller):
         if identity.device_id is None:  # a sign-in made at a till, or sent with its X-Device-Token
             raise TillRequiredError("a sale is recorded by a paired till: send its X-Device-Token with the "
                                     "cashier's sign-in")
-        got = await request.app.state.db.write(_record, data, identity.device_id, identity.actor,
-                                               format_ts(utc_now()))
+        db = request.app.state.db
+        got = await db.write(_record, data, identity.device_id, identity.actor, format_ts(utc_now()))
         if got["printer"]:  # the till's receipt printer is the hub's: its worker prints the receipt now
             wake_printer(request.app.state, got["printer"])
-        return Response(msgspec.convert(got["sale"], schemas.SaleDetail), status_code=201 if got["created"] else 200)
+        # Read back once durable, off the one writer thread (a sale is never edited, only joined by
+        # later documents: what a reader sees now is the sale as recorded, or with what came after).
+        sale = await db.read(service.detail, data.id)
+        return Response(msgspec.convert(sale, schemas.SaleDetail), status_code=201 if got["created"] else 200)
 
     @get(opt=requires(VIEW), summary="Sales, newest first, with filters")
     async def list_sales(

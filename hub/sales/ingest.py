@@ -27,7 +27,7 @@ from hub.clock import format_ts
 from hub.customers import hooks as customer_hooks
 from hub.db import audit, sales as rows
 from hub.db.audit import Actor
-from hub.db.pricing import load_catalogue
+from hub.db.pricing import load_prices
 from hub.db.settings import get_setting
 from hub.devices.clock import corrected_time
 from hub.errors import ConflictError, FieldErrors
@@ -188,7 +188,7 @@ def _line_rows(conn: sqlite3.Connection, sale: SaleCreate, occurred_at: str) -> 
     """Line and discount rows, each line with the store's price at the sale's moment; and the
     products the lines name that the store knows."""
     named = [line.product_id for line in sale.lines if line.product_id]
-    catalogue = load_catalogue(conn, named, at=occurred_at, include_archived=True) if named else {"products": {}}
+    catalogue = load_prices(conn, named, at=occurred_at, include_archived=True) if named else {"products": {}}
     products = catalogue.get("products") or {}
     # A customer's pricing tier prices the sale as the till priced it (docs/sales.md, price_mismatch).
     tier = _customer_tier(conn, sale.customer_id) if sale.customer_id else None
@@ -202,7 +202,9 @@ def _line_rows(conn: sqlite3.Connection, sale: SaleCreate, occurred_at: str) -> 
             "gross": div_round(line.quantity * line.unit_price, QUANTITY_SCALE),
             "discount": sum(d.amount for d in line.discounts), "tax_class_id": line.tax_class_id,
             "tax_code": line.tax_code, "tax_rate_bp": line.tax_rate_bp, "tax_amount": line.tax_amount,
-            "total": line.total})
+            "total": line.total,
+            # the category at the sale's moment (m0028), so its trigger need not look it up again
+            "category_id": known["category"] if known else None})
         discounts += [{"sale_id": sale.id, "line_no": i, "seq": j, "amount": d.amount, "promotion_id": d.promotion_id,
                        "approved_by": d.approved_by, "reason": d.reason} for j, d in enumerate(line.discounts)]
     return lines, discounts, products
