@@ -4,6 +4,10 @@ It imports nothing from `hub`: the hub hands it HQ's URL, the token, the hub id 
 CA, and gets plain dicts back. Transport trouble (refused, reset, timed out, a cut body) is
 `HQUnreachable`; an answer HQ gave is `HQError` with its status, problem `code` and, on 429/503,
 `retry_after` seconds.
+
+httpx is imported when the first Link is made: a hub that is not enrolled never loads it (nor
+the rich and pygments that httpx's own command line imports with it, some 6 MiB resident),
+while the outbox and the worker use this module's hashing and errors from the start.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ import gzip
 import hashlib
 import json
 import zlib
-from typing import Any, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 API = "/api/hq/v1"
 GZIP_OVER = 4096  # a request body over 4 KiB goes gzip-compressed
@@ -71,6 +76,8 @@ class Link:
 
     def __init__(self, url: str, *, token: str | None = None, hub_id: str | None = None,
                  ca_pem: str | None = None, timeout: float = 30.0, user_agent: str = "soko-hub") -> None:
+        import httpx
+
         verify: Any = True
         if ca_pem:
             import ssl
@@ -96,6 +103,8 @@ class Link:
 
     def _call(self, method: str, path: str, *, body: Any = None, params: dict[str, Any] | None = None,
               timeout: float | None = None) -> dict[str, Any]:
+        import httpx
+
         headers = {}
         content = None
         if body is not None:
@@ -127,6 +136,8 @@ class Link:
     def put_backup(self, name: str, path: Any, *, timeout: float = 600.0) -> dict[str, Any]:
         """Upload an (encrypted) backup file to HQ, streamed from disk; HQ answers its size and
         SHA-256. Uploading the same name again replaces HQ's copy, so a retry is safe."""
+        import httpx
+
         try:
             with open(path, "rb") as body:
                 response = self.client.request(
@@ -157,6 +168,8 @@ class Link:
     def snapshot(self) -> Iterator[dict[str, Any]]:
         """The snapshot's lines, header first; raises HQUnreachable when it was cut off (no
         `end` line, another count, or a gzip stream that does not end cleanly)."""
+        import httpx
+
         try:
             with self.client.stream("GET", API + "/snapshot", timeout=300.0) as response:
                 if response.status_code >= 400:

@@ -5,6 +5,10 @@ Paths use the Swagger's PascalCase (`/Device/v1/{deviceID}/SubmitReceipt`): the 
 uncertain and the Swagger one is the safe reading (ZIMRA-FDMS.md §1.3). The model version header
 is `DeviceModelVersion` (Swagger and every live implementation), not the spec text's
 `DeviceModelVersionNo` (§1.2).
+
+httpx is imported on the first call: a hub with no fiscal device never loads it (nor the rich and
+pygments its command line brings, some 6 MiB resident), though the fiscal worker looks at the
+queue every few seconds.
 """
 
 from __future__ import annotations
@@ -12,12 +16,14 @@ from __future__ import annotations
 import ssl
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 # The spec's synchronous response timeout is 30 s (§7.4); connecting should be quick.
-TIMEOUT = httpx.Timeout(30.0, connect=10.0)
+TIMEOUT_S = 30.0
+CONNECT_TIMEOUT_S = 10.0
 PUBLIC_OPERATIONS = {"VerifyTaxpayerInformation", "RegisterDevice"}
 METHODS = {"VerifyTaxpayerInformation": "POST", "RegisterDevice": "POST", "GetConfig": "GET", "GetStatus": "GET",
            "Ping": "POST", "OpenDay": "POST", "SubmitReceipt": "POST", "CloseDay": "POST",
@@ -69,9 +75,17 @@ def _context(endpoint: Endpoint, with_cert: bool) -> ssl.SSLContext:
     return ctx
 
 
+def timeout() -> httpx.Timeout:
+    import httpx
+
+    return httpx.Timeout(TIMEOUT_S, connect=CONNECT_TIMEOUT_S)
+
+
 def call(endpoint: Endpoint, operation: str, body: dict[str, Any] | None = None, *,
          content: bytes | None = None) -> Call:
     """One request; never raises for what the network or FDMS does (the Call says it)."""
+    import httpx
+
     public = operation in PUBLIC_OPERATIONS
     path = f"/{'Public' if public else 'Device'}/v1/{endpoint.device_id}/{operation}"
     headers = {"DeviceModelName": endpoint.model_name, "DeviceModelVersion": endpoint.model_version,
@@ -81,7 +95,7 @@ def call(endpoint: Endpoint, operation: str, body: dict[str, Any] | None = None,
     started = time.monotonic()
     try:
         with httpx.Client(base_url=endpoint.base_url.rstrip("/"), verify=_context(endpoint, not public),
-                          timeout=TIMEOUT, headers=headers) as client:
+                          timeout=timeout(), headers=headers) as client:
             if METHODS.get(operation, "POST") == "GET":
                 response = client.get(path)
             elif content is not None:

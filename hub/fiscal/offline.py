@@ -33,8 +33,6 @@ import threading
 import time
 from typing import Any
 
-import httpx
-
 from hub.db import audit
 from hub.db.audit import Actor
 from hub.errors import ConflictError
@@ -61,13 +59,15 @@ def is_offline(device: dict[str, Any]) -> bool:
 def request(ep: fdms.Endpoint, method: str, operation: str, *, text: str | None = None,
             params: dict[str, Any] | None = None) -> fdms.Call:
     """One /Device call; never raises for what the network or FDMS does."""
+    import httpx  # on the first call (hub.fiscal.client)
+
     path = f"/Device/v1/{ep.device_id}/{operation}"
     headers = {"DeviceModelName": ep.model_name, "DeviceModelVersion": ep.model_version, "Accept": "application/json"}
     if text is not None:
         headers["Content-Type"] = "text/plain"
     started = time.monotonic()
     try:
-        with httpx.Client(base_url=ep.base_url.rstrip("/"), verify=fdms._context(ep, True), timeout=fdms.TIMEOUT,
+        with httpx.Client(base_url=ep.base_url.rstrip("/"), verify=fdms._context(ep, True), timeout=fdms.timeout(),
                           headers=headers) as client:
             response = client.request(method, path, content=text.encode() if text is not None else None,
                                       params=params)
