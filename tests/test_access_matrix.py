@@ -145,6 +145,13 @@ def _fiscal_device(m: Matrix, state: str) -> str:
     return fiscal_ops.cached(m, f"fiscal_{state}", make)
 
 
+def _signed_note(m: Matrix) -> tuple[str, str]:
+    """A voided fiscal sale and its signed credit note (tests/fiscal/documents_recipes.py)."""
+    from tests.fiscal.documents_recipes import signed_note
+
+    return signed_note(m.hub, m.people.root, _tills(m))
+
+
 def _fiscal_print(m: Matrix, state: str, tail: str) -> Call:
     fiscal_ops.printing_ready(m.people)
     return Call(f"{fiscal.FISCAL}/devices/{_fiscal_device(m, state)}{tail}", {})
@@ -461,6 +468,11 @@ RECIPES: dict[str, Recipe] = {
         f"{fiscal.FISCAL}/sales/{selling.recorded_sale(m.hub, _tills(m))['id']}/documents"),
     "GET /api/v1/sales/{sale_id}/receipt": lambda m, who, t: Call(
         f"{selling.SALES}/{selling.recorded_sale(m.hub, _tills(m))['id']}/receipt"),
+    "GET /api/v1/sales/{sale_id}/notes/{note_id}/receipt": lambda m, who, t: Call(
+        "{}/{}/notes/{}/receipt".format(selling.SALES, *_signed_note(m))),
+    "POST /api/v1/sales/{sale_id}/notes/{note_id}/print": lambda m, who, t: Call(
+        "{}/{}/notes/{}/print".format(selling.SALES, *_signed_note(m)),
+        {"printer_id": printing.printer(m.people, enabled=False)}),
     "GET /api/v1/printers/{printer_id}": lambda m, who, t: Call(f"/api/v1/printers/{printing.printer(m.people)}"),
     "GET /api/v1/print-jobs/{job_id}": lambda m, who, t: Call(f"/api/v1/print-jobs/{printing.waiting_job(m.people)}"),
     # The event stream's plain GET: past the access rule it answers 426 (use a WebSocket).

@@ -118,6 +118,13 @@ def _fiscal(p: People, tail: str, action: str, body: Any = None, **state: bool) 
     return Change(f"{fiscal.FISCAL}/devices/{device_id}{tail}", action, body, _root(p))
 
 
+def _signed_note(p: People) -> tuple[str, str]:
+    """A voided fiscal sale and its signed credit note (tests/fiscal/documents_recipes.py)."""
+    from tests.fiscal.documents_recipes import signed_note
+
+    return signed_note(p.hub, p.root, _tills(p))
+
+
 def _fiscal_print(p: People, tail: str, **state: bool) -> Change:
     fiscal_ops.printing_ready(p)
     if state:
@@ -376,6 +383,9 @@ RECIPES: dict[str, Callable[[People], Change]] = {
         f"{printing.JOBS}/{printing.waiting_job(p)}/cancel", "print_job.cancelled", token=_root(p)),
     "POST /api/v1/sales/{sale_id}/reprint": lambda p: Change(
         f"{selling.SALES}/{selling.recorded_sale(p.hub, _tills(p))['id']}/reprint", "sale.reprinted",
+        {"printer_id": printing.printer(p, enabled=False)}, _root(p)),
+    "POST /api/v1/sales/{sale_id}/notes/{note_id}/print": lambda p: Change(
+        "{}/{}/notes/{}/print".format(selling.SALES, *_signed_note(p)), "fiscal_note.printed",
         {"printer_id": printing.printer(p, enabled=False)}, _root(p)),
     "POST /api/v1/drawer/open": lambda p: Change(
         "/api/v1/drawer/open", "drawer.opened", {"reason": "Audited", "printer_id": printing.printer(p, enabled=False)},

@@ -4,12 +4,14 @@ and, once signed, what its printed fiscal block and A4 invoice show (hub.fiscal.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from litestar import Controller, Request, get
-from litestar.params import Parameter
+from litestar import Controller, Request, Response, get, post
+from litestar.params import JSONBody, Parameter, QueryParameter
 
 from hub.auth.access import requires
+from hub.auth.identity import Caller
+from hub.printing.schemas import PrintJob, Reprint
 
 PathId = Annotated[str, Parameter(max_length=64)]
 
@@ -37,4 +39,56 @@ class FiscalDocumentsController(Controller):
         return await request.app.state.db.read(read)
 
 
-CONTROLLERS: list = [FiscalDocumentsController]
+class FiscalNoteController(Controller):
+    """A refund's, void's or price correction's fiscal note, named by that document's id (the till
+    knows it), as the sale's receipt is: returned to the till, or printed on the receipt printer."""
+
+    path = "/api/v1/sales/{sale_id:str}/notes"
+    tags = ["fiscal"]
+
+    # sales.sell, as the sale's receipt: the cashier signed in at a till that prints on its own printer
+    @get("/{note_id:str}/receipt", opt=requires("sales.sell"),
+         summary="A refund's, void's or correction's credit or debit note as ESC/POS bytes, text or JSON")
+    async def receipt(
+        self, request: Request, sale_id: PathId, note_id: PathId,
+        format: Annotated[Literal["escpos", "text", "json"], Parameter(description="escpos: "
+                          "application/octet-stream for a till's own printer")] = "json",
+        profile: Annotated[str, Parameter(pattern="^(80mm-48|80mm-42|58mm-32|58mm-32-nodrawer)$")] = "80mm-48",
+        copy: Annotated[bool, QueryParameter(description="Mark it COPY, as a reprint")] = False,
+    ) -> Response:
+        """The note with the spec's fiscal block once signed (title CREDIT NOTE or DEBIT NOTE, the
+        credited invoice, the reason, QR and verification code), "CREDIT NOTE PENDING" before; the
+        same rendering the hub's printers get. 404 when the sale has no fiscal note of that id."""
+        from drivers import receipts
+        from drivers.printers.profiles import profile as profile_of
+        from hub.fiscal import notes
+
+        built = await request.app.state.db.read(notes.build, sale_id, note_id, copy=copy)
+        prof = profile_of(profile)
+        if format == "escpos":
+            return Response(receipts.render_escpos(built, prof), media_type="application/octet-stream",
+                            headers={"Content-Disposition": f'attachment; filename="{built.invoice_number}.bin"'})
+        text = receipts.render_text(built, prof.columns)
+        if format == "text":
+            return Response(text, media_type="text/plain; charset=utf-8")
+        return Response({"receipt": built.as_dict(), "text": text, "profile": prof.key, "columns": prof.columns})
+
+    @post("/{note_id:str}/print", opt=requires("sales.view"), status_code=202,
+          summary="Queue the credit or debit note to the receipt printer of the till that made it")
+    async def print_note(self, request: Request, identity: Caller, sale_id: PathId, note_id: PathId,
+                         data: JSONBody[Reprint | None] = None) -> PrintJob:
+        """Through the print-job path of the receipt and reprint (a `receipt` job, `copy` once the
+        note was printed before; rendered when it prints). 409 `no_printer` when neither the till
+        nor the store has a receipt printer. Audited as `fiscal_note.printed`."""
+        import msgspec
+
+        from hub.fiscal import notes
+        from hub.printing.subsystem import queued
+
+        row = await request.app.state.db.write(notes.print_note, identity.actor, sale_id, note_id,
+                                               data.printer_id if data else None)
+        queued(request.app.state, row)
+        return msgspec.convert(row, PrintJob, strict=False)
+
+
+CONTROLLERS: list = [FiscalDocumentsController, FiscalNoteController]

@@ -65,7 +65,7 @@ def sale_document(conn: sqlite3.Connection, sale_id: str) -> sqlite3.Row | None:
 def documents_of_sale(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
     """The sale's fiscal invoice and its credit and debit notes, in signing order, with their state."""
     rows = conn.execute(
-        "SELECT r.id, r.document_type, r.receipt_type, r.status, r.global_no, r.receipt_counter, r.invoice_no, "
+        "SELECT r.id, r.document_type, r.document_id, r.receipt_type, r.status, r.global_no, r.receipt_counter, r.invoice_no, "
         "r.receipt_date, r.colour, r.blocked FROM fiscal_receipts r WHERE (r.document_type = 'sale' AND "
         "r.document_id = :s) OR r.document_id IN (SELECT id FROM sale_refunds WHERE sale_id = :s UNION ALL "
         "SELECT id FROM sale_voids WHERE sale_id = :s UNION ALL SELECT id FROM sale_corrections WHERE sale_id = :s) "

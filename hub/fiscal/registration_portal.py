@@ -75,6 +75,76 @@ def settings_changes(values: dict[str, str]) -> dict[str, Any]:
     return changes
 
 
+FALLBACKS = "category_fallbacks."  # form fields category_fallbacks.<category id>.tax_id / .hs_code
+MAX_FALLBACKS = 500  # as the API's category_fallbacks map
+
+
+def fallback_changes(values: dict[str, str], known_taxes: set[int]) -> dict[str, Any]:
+    """The fallbacks form as put_settings' changes: the global fallback tax and HS code and the
+    whole `category_fallbacks` map (a category with neither left out). A tax FDMS did not give is
+    refused here for the global fallback; the service checks the categories' (and HS codes)."""
+    errors: list[tuple[str, str]] = []
+    tax_id = _int(values, "fallback_tax_id", 1, 2_147_483_647, errors)
+    if tax_id is not None and known_taxes and tax_id not in known_taxes:
+        errors.append(("fallback_tax_id", "is not one of the taxes FDMS gave in its configuration"))
+    hs = (values.get("fallback_hs_code") or "").strip()
+    if len(hs) > 8:
+        errors.append(("fallback_hs_code", "must be 8 digits (FDMS needs 8 on 0 % and exempt lines)"))
+    ids = sorted({k[len(FALLBACKS):].rsplit(".", 1)[0] for k in values
+                  if k.startswith(FALLBACKS) and k.rsplit(".", 1)[-1] in ("tax_id", "hs_code")})
+    fallbacks: dict[str, dict[str, Any]] = {}
+    for category_id in ids:
+        where = f"{FALLBACKS}{category_id}"
+        if not category_id or len(category_id) > 64:
+            errors.append((where, "no category has this id"))
+            continue
+        tax = _int(values, f"{where}.tax_id", 1, 2_147_483_647, errors)
+        code = (values.get(f"{where}.hs_code") or "").strip()
+        if len(code) > 8:
+            errors.append((f"{where}.hs_code", "must be 4 or 8 digits (8 for 0 % and exempt lines)"))
+        if tax is not None or code or any(e[0] == f"{where}.tax_id" for e in errors):
+            fallbacks[category_id] = {"tax_id": tax, "hs_code": code}
+    if len(fallbacks) > MAX_FALLBACKS:
+        errors.append(("category_fallbacks", f"at most {MAX_FALLBACKS} categories have their own fallback"))
+    if errors:
+        raise FieldErrors(errors)
+    return {"fallback_tax_id": tax_id, "fallback_hs_code": hs, "category_fallbacks": fallbacks}
+
+
+def _read_fallbacks(conn: Any) -> dict[str, Any]:
+    """The fallback settings, the FDMS taxes and the categories (active ones, and any other that has
+    a fallback), each named by its path ("Drinks › Water")."""
+    service = _service()
+    settings = service.get_settings(conn)
+    taxes = [{"tax_id": k, "percent": None if v is None else str(v)}
+             for k, v in sorted(service.applicable_taxes(conn).items())]
+    rows = {r["id"]: dict(r) for r in conn.execute("SELECT id, name, parent_id, active FROM categories")}
+    chosen = settings.get("category_fallbacks") or {}
+
+    def path(category_id: str) -> str:
+        names, seen, at = [], set(), rows.get(category_id)
+        while at is not None and at["id"] not in seen:
+            seen.add(at["id"])
+            names.append(at["name"])
+            at = rows.get(at["parent_id"] or "")
+        return " › ".join(reversed(names))
+
+    categories = sorted(({"id": c["id"], "path": path(c["id"]), "active": bool(c["active"])}
+                         for c in rows.values() if c["active"] or c["id"] in chosen),
+                        key=lambda c: (c["path"].casefold(), c["id"]))
+    return {"settings": settings, "taxes": taxes, "categories": categories}
+
+
+def _fallback_values(settings: dict[str, Any]) -> dict[str, str]:
+    values = {"fallback_tax_id": "" if settings.get("fallback_tax_id") is None else str(settings["fallback_tax_id"]),
+              "fallback_hs_code": settings.get("fallback_hs_code") or ""}
+    for category_id, fallback in (settings.get("category_fallbacks") or {}).items():
+        tax = fallback.get("tax_id")
+        values[f"{FALLBACKS}{category_id}.tax_id"] = "" if tax is None else str(tax)
+        values[f"{FALLBACKS}{category_id}.hs_code"] = fallback.get("hs_code") or ""
+    return values
+
+
 def _device_fields(values: dict[str, str]) -> dict[str, Any]:
     import msgspec
 
@@ -174,6 +244,42 @@ class FiscalSetupPortal(PortalController):
         except HubError as err:
             return await self._settings_page(request, refusal(err, "The fiscal settings were not saved"), values)
         return shell.redirect(request, "/fiscal/settings", "The fiscal settings were saved.")
+
+    # ---- fallbacks per category ------------------------------------------------------------------------
+
+    async def _fallbacks_page(self, request: Request, refused: Refusal | None = None,
+                              values: dict[str, Any] | None = None) -> Template:
+        data = await request.app.state.db.read(_read_fallbacks)
+        refused = refused or Refusal()
+        title = "Fiscal fallbacks per category"
+        return await shell.page(request, "fiscal/fallbacks.html", key="fiscal", title=title,
+                                crumbs=[("Fiscal settings", "/fiscal/settings"), (title, None)],
+                                status=refused.status, refused=refused, taxes=data["taxes"],
+                                values=values if values is not None else _fallback_values(data["settings"]),
+                                tax_options=tax_options(data["taxes"]), categories=data["categories"],
+                                tax_ids=[str(t["tax_id"]) for t in data["taxes"]],
+                                prefix=FALLBACKS, can_manage=request.state.identity.can(MANAGE))
+
+    @get("/settings/fallbacks", opt=requires(VIEW))
+    async def fallbacks(self, request: Request) -> Template:
+        return await self._fallbacks_page(request)
+
+    @post("/settings/fallbacks", opt=requires(MANAGE), status_code=303)
+    async def save_fallbacks(self, request: Request) -> Response | Template:
+        """The global and per-category fallbacks in one change: put_settings (one audit entry
+        `fiscal.settings_changed`), or the form again with each refusal beside its field."""
+        values = Form(await request.form()).values()
+        actor = request.state.identity.actor
+
+        def write(conn: Any) -> dict[str, Any]:
+            known = set(_service().applicable_taxes(conn))
+            return _service().put_settings(conn, actor, fallback_changes(values, known))
+
+        try:
+            await request.app.state.db.write(write)
+        except HubError as err:
+            return await self._fallbacks_page(request, refusal(err, "The fallbacks were not saved"), values)
+        return shell.redirect(request, "/fiscal/settings/fallbacks", "The fiscal fallbacks were saved.")
 
     # ---- a new fiscal device --------------------------------------------------------------------------
 

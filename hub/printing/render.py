@@ -37,6 +37,11 @@ def job_bytes(conn: sqlite3.Connection, job: dict[str, Any], printer: dict[str, 
         return label_render.render_escpos(shelf, profile, payload.get("kind", "shelf"), payload.get("copies", 1))
     if profile.language != "escpos":
         raise UnprintableError(f"{printer['name']} is a label printer: it prints labels only")
+    if kind in ("receipt", "copy") and payload.get("note_id"):  # a fiscal credit or debit note (hub.fiscal.notes)
+        from hub.fiscal import notes
+
+        return receipts.render_escpos(notes.build(conn, job["sale_id"], payload["note_id"], copy=kind == "copy"),
+                                      profile)
     if kind in ("receipt", "copy"):
         receipt = receipt_reads.build(conn, job["sale_id"], copy=kind == "copy")
         kick = bool(payload.get("kick")) and not payload.get("kicked")

@@ -254,6 +254,24 @@ class SalesPortal(PortalController):
         return shell.redirect(request, f"/sales/{sale_id}", f"A copy of the receipt is on its way to "
                                                             f"{job['printer_name']}.")
 
+    @post("/{sale_id:str}/notes/{note_id:str}/print", opt=requires(VIEW), status_code=303)
+    async def print_note(self, request: Request, sale_id: SaleId, note_id: SaleId) -> Response:
+        """Queue a refund's, void's or correction's fiscal credit or debit note to the receipt printer,
+        as the reprint does, through the API's own service (one audit entry `fiscal_note.printed`)."""
+        from hub.fiscal.notes import print_note
+        from hub.printing.subsystem import queued
+
+        await request.form()  # the CSRF guard read it; nothing else is in it
+        try:
+            job = await request.app.state.db.write(print_note, request.state.identity.actor, sale_id, note_id)
+        except HubError as err:
+            if isinstance(err, NotFoundError):
+                raise
+            return await self._receipt_page(request, sale_id, "sales/receipt.html",
+                                            refusal(err, "The note was not printed"))
+        queued(request.app.state, job)
+        return shell.redirect(request, f"/sales/{sale_id}", f"The note is on its way to {job['printer_name']}.")
+
     @post("/{sale_id:str}/void", opt=requires(VOID), status_code=303)
     async def void(self, request: Request, sale_id: SaleId) -> Response:
         """Void the whole sale with a reason, through the API's own service (one audit entry)."""

@@ -8,7 +8,7 @@ from typing import Any
 from tests.fiscal.recipes import FISCAL, configure, fiscal_till, map_every_class, open_day, shared_sim
 from tests.hubtest import Hub
 from tests.sales.build import line
-from tests.sales.recipes import Till
+from tests.sales.recipes import SALES, Till
 
 
 def signed_document(hub: Hub, root: Any, pairing: Any) -> str:
@@ -31,3 +31,26 @@ def signed_document(hub: Hub, root: Any, pairing: Any) -> str:
     assert r.status_code == 200 and r.json()["day_status"] == "closed", r.text
     hub.fiscal_signed_document = document["id"]  # type: ignore[attr-defined]
     return document["id"]
+
+
+def signed_note(hub: Hub, root: Any, pairing: Any) -> tuple[str, str]:
+    """(sale id, void id) of a voided fiscal sale whose credit note is signed and sent, its day
+    closed again (so the end of day's fiscal step stays done), made once per hub."""
+    found = getattr(hub, "fiscal_signed_note", None)
+    if found is not None:
+        return found
+    sim = shared_sim(hub)
+    if not getattr(hub, "fiscal_configured", False):
+        configure(hub, root, sim)
+        hub.fiscal_configured = True  # type: ignore[attr-defined]
+    till, device = fiscal_till(hub, root, sim, till=Till(hub, paired_by=pairing))
+    map_every_class(root, sim, device["id"])
+    open_day(root, device["id"])
+    sale = till.sell(till.body([line(500, tax_rate_bp=0)]))
+    r = root.post(f"{SALES}/{sale['id']}/void", json={"reason": "Rang up twice"})
+    assert r.status_code == 200, r.text
+    void_id = r.json()["void_id"]
+    r = root.post(f"{FISCAL}/devices/{device['id']}/day/close")
+    assert r.status_code == 200 and r.json()["day_status"] == "closed", r.text
+    hub.fiscal_signed_note = (sale["id"], void_id)  # type: ignore[attr-defined]
+    return sale["id"], void_id

@@ -1289,6 +1289,22 @@ def _fiscal_once(p: People, state: str) -> str:
     return _fiscal_ops().cached(p, f"fiscal_{state}", lambda: _fiscal_device(p, state))
 
 
+def _fallbacks_form(p: People) -> dict[str, str]:
+    """The fiscal fallbacks form as configure() leaves them (no category of its own)."""
+    from tests.fiscal.recipes import HS
+
+    _fiscal_ops().shared_settings_form(p.hub)  # the shared simulator configured
+    return {"fallback_tax_id": "517", "fallback_hs_code": HS}
+
+
+def _note_print(p: People) -> str:
+    """The sale page's Print button of a signed credit note, a store receipt printer to print on."""
+    from tests.fiscal.documents_recipes import signed_note
+
+    _printing().store_receipt_printer(p)
+    return "/sales/{}/notes/{}/print".format(*signed_note(p.hub, p.root, _tills(p)))
+
+
 def _fiscal_printable(p: People, state: str) -> str:
     _fiscal_ops().printing_ready(p)
     return _fiscal_once(p, state)
@@ -1297,6 +1313,9 @@ def _fiscal_printable(p: People, state: str) -> str:
 PAGE_CALLS.update({
     "GET /fiscal/settings": lambda p, who: PageCall("/fiscal/settings"),
     "POST /fiscal/settings": lambda p, who: PageCall("/fiscal/settings", _fiscal_ops().shared_settings_form(p.hub)),
+    "GET /fiscal/settings/fallbacks": lambda p, who: PageCall("/fiscal/settings/fallbacks"),
+    "POST /fiscal/settings/fallbacks": lambda p, who: PageCall("/fiscal/settings/fallbacks", _fallbacks_form(p)),
+    "POST /sales/{sale_id}/notes/{note_id}/print": lambda p, who: PageCall(_note_print(p)),
     "GET /fiscal/devices/new": lambda p, who: PageCall("/fiscal/devices/new"),
     "POST /fiscal/devices": lambda p, who: PageCall("/fiscal/devices", _fiscal_ops().device_form(p.hub, _tills(p))),
     "GET /fiscal/devices/{device_id}": lambda p, who: PageCall(f"/fiscal/devices/{_fiscal_once(p, 'register')}"),
@@ -1325,6 +1344,10 @@ PAGE_CALLS.update({
 PAGE_CHANGES.update({
     "POST /fiscal/settings": lambda p: PageChange(
         "/fiscal/settings", "fiscal.settings_changed", _fiscal_ops().shared_settings_form(p.hub), _root(p)),
+    "POST /fiscal/settings/fallbacks": lambda p: PageChange(
+        "/fiscal/settings/fallbacks", "fiscal.settings_changed", _fallbacks_form(p), _root(p)),
+    "POST /sales/{sale_id}/notes/{note_id}/print": lambda p: PageChange(_note_print(p), "fiscal_note.printed",
+                                                                       token=_root(p)),
     "POST /fiscal/devices": lambda p: PageChange(
         "/fiscal/devices", "fiscal_device.created", _fiscal_ops().device_form(p.hub, _tills(p)), _root(p)),
     "POST /fiscal/devices/{device_id}/verify": lambda p: PageChange(
