@@ -151,7 +151,9 @@ def build(conn: sqlite3.Connection, sale_id: str, note_id: str, *, copy: bool = 
 
 
 def printed_before(conn: sqlite3.Connection, note_id: str) -> bool:
-    return conn.execute("SELECT 1 FROM print_jobs WHERE kind IN ('receipt', 'copy') AND status != 'cancelled' AND "
+    """A job of this note printed or on its way (one that failed or was cancelled printed nothing)."""
+    return conn.execute("SELECT 1 FROM print_jobs WHERE kind IN ('receipt', 'copy') AND status NOT IN ('cancelled', "
+                        "'failed') AND "
                         "json_extract(payload, '$.note_id') = ? LIMIT 1", (note_id,)).fetchone() is not None
 
 

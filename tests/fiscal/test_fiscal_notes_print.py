@@ -125,6 +125,16 @@ def test_print_queues_the_note_on_the_receipt_printer_through_the_print_jobs(hub
     assert manager.post(NOTE.format(sold["id"], sold["id"]) + "/print").status_code == 404
     assert hub.as_user("cashier").post(url).status_code == 403  # as for the reprint: sales.view
 
+    # a job cancelled or failed before it printed leaves the next print the original, not a copy
+    idle = admin.post("/api/v1/printers", json={"name": "Idle", "address": "dummy://idle", "profile": "80mm-48",
+                                               "enabled": False}).json()["id"]
+    first = manager.post(url, json={"printer_id": idle})
+    assert first.status_code == 202 and first.json()["kind"] == "receipt", first.text
+    assert admin.post(f"/api/v1/print-jobs/{first.json()['id']}/cancel").status_code == 200
+    failed = manager.post(url, json={"printer_id": idle}).json()
+    assert failed["kind"] == "receipt"
+    hub.write("UPDATE print_jobs SET status = 'failed' WHERE id = ?", failed["id"])  # as the worker gives up
+
     with FakePrinter() as printer:
         assign(admin, add_printer(admin, printer.url, name="Back office"))  # the store's printer
         r = manager.post(url)
@@ -150,10 +160,11 @@ def test_print_queues_the_note_on_the_receipt_printer_through_the_print_jobs(hub
         copy = decode(printer.wait_for_jobs(2)[1])
         assert "*** COPY ***" in copy.text and any(ln.strip() == "DEBIT NOTE" for ln in copy.lines)
     kinds = [r[0] for r in query(hub, "SELECT kind FROM print_jobs WHERE sale_id = ? ORDER BY id", sold["id"])]
-    assert kinds == ["receipt", "copy"]
+    assert kinds == ["receipt", "receipt", "receipt", "copy"]
     entries = _audits(hub, "fiscal_note.printed")
-    assert len(entries) == 2 and all(e[0] == "fiscal_receipt" for e in entries)
-    assert re.search(r'"copy": ?true', entries[1][2]) and re.search(r'"signed": ?true', entries[0][2])
+    assert len(entries) == 4 and all(e[0] == "fiscal_receipt" for e in entries)
+    assert re.search(r'"copy": ?false', entries[2][2]) and re.search(r'"copy": ?true', entries[3][2])
+    assert re.search(r'"signed": ?true', entries[2][2])
 
 
 def test_a_void_prints_as_a_credit_note_of_the_whole_sale(hub, sim):
