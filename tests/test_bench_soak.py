@@ -23,5 +23,7 @@ def test_bench_soak_reports_the_hubs_rss_beside_the_bare_apps(tmp_path):
     assert "## Memory after a 5 s soak" in text
     _m, hub, bare, ratio, target = _cells(text, "RSS after a 5 s soak")
     assert float(hub.split()[0]) > float(bare.split()[0]) > 0 and float(ratio) > 0 and "80 MiB" in target
+    _m, hub, bare, _r, _t = _cells(text, "RSS at start-up (first health 200)")
+    assert float(hub.split()[0]) > 0 and float(bare.split()[0]) > 0
     _m, answered, bare_requests, _r, _t = _cells(text, "requests answered (errors)")
     assert answered.endswith("(0)") and int(answered.split()[0]) > 0 and int(bare_requests) > 0
