@@ -42,6 +42,7 @@ BUSY_TIMEOUT_MS = 5000
 # The most writes one commit carries: enough to absorb a burst of thirty tills, few enough that
 # the first of them does not wait long for the last.
 MAX_GROUP = 32
+WRITER_CACHE_KIB = 8192
 
 
 class DatabaseError(RuntimeError):
@@ -192,6 +193,15 @@ class Database:
 
     def _open_writer(self) -> HubConnection:
         conn = connect(self.path)
+        # Each write's savepoint keeps the original of every page it changes until it is
+        # released: ~600 KiB for a 15-line sale, past SQLite's 64 KiB threshold for spilling that
+        # sub-journal to a temporary file. In memory it costs no write calls (about an eighth of a
+        # sale's CPU here) and no writes to the card; it is emptied at every release.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        # A commit carries up to MAX_GROUP writes of ~150 pages each (a 15-line sale): with
+        # SQLite's default 2 MiB cache the writer spilled dirty pages to the WAL mid-transaction
+        # and read evicted ones back. The cache grows only as far as the writes use it.
+        conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         self.auth_generation.install(conn)
         return conn
 
