@@ -59,19 +59,10 @@ class FiscalNoteController(Controller):
         """The note with the spec's fiscal block once signed (title CREDIT NOTE or DEBIT NOTE, the
         credited invoice, the reason, QR and verification code), "CREDIT NOTE PENDING" before; the
         same rendering the hub's printers get. 404 when the sale has no fiscal note of that id."""
-        from drivers import receipts
-        from drivers.printers.profiles import profile as profile_of
         from hub.fiscal import notes
+        from hub.printing.api import rendered
 
-        built = await request.app.state.db.read(notes.build, sale_id, note_id, copy=copy)
-        prof = profile_of(profile)
-        if format == "escpos":
-            return Response(receipts.render_escpos(built, prof), media_type="application/octet-stream",
-                            headers={"Content-Disposition": f'attachment; filename="{built.invoice_number}.bin"'})
-        text = receipts.render_text(built, prof.columns)
-        if format == "text":
-            return Response(text, media_type="text/plain; charset=utf-8")
-        return Response({"receipt": built.as_dict(), "text": text, "profile": prof.key, "columns": prof.columns})
+        return rendered(await request.app.state.db.read(notes.build, sale_id, note_id, copy=copy), format, profile)
 
     @post("/{note_id:str}/print", opt=requires("sales.view"), status_code=202,
           summary="Queue the credit or debit note to the receipt printer of the till that made it")

@@ -36,6 +36,22 @@ def _job(row: dict[str, Any]) -> schemas.PrintJob:
     return msgspec.convert(row, schemas.PrintJob, strict=False)
 
 
+
+def rendered(built: Any, format: str, profile: str) -> Response:
+    """A built receipt (a sale's, or a fiscal note's) as a till asks for it: ESC/POS bytes for its
+    own printer, the text the paper shows, or both as JSON with the receipt's fields."""
+    from drivers import receipts
+    from drivers.printers.profiles import profile as profile_of
+
+    prof = profile_of(profile)
+    if format == "escpos":
+        return Response(receipts.render_escpos(built, prof), media_type="application/octet-stream",
+                        headers={"Content-Disposition": f'attachment; filename="{built.invoice_number}.bin"'})
+    text = receipts.render_text(built, prof.columns)
+    if format == "text":
+        return Response(text, media_type="text/plain; charset=utf-8")
+    return Response({"receipt": built.as_dict(), "text": text, "profile": prof.key, "columns": prof.columns})
+
 class PrinterController(Controller):
     path = "/api/v1/printers"
     tags = ["peripherals"]
@@ -171,19 +187,10 @@ class SaleReceiptController(Controller):
         copy: Annotated[bool, QueryParameter(description="Mark it COPY, as a reprint")] = False,
     ) -> Response:
         """The same rendering the hub's printers get (fiscal block included once the fiscal feature fills it)."""
-        from drivers import receipts
-        from drivers.printers.profiles import profile as profile_of
         from hub.printing import receipt as receipt_reads
 
         built = await request.app.state.db.read(receipt_reads.build, sale_id, copy=copy)
-        prof = profile_of(profile)
-        if format == "escpos":
-            return Response(receipts.render_escpos(built, prof), media_type="application/octet-stream",
-                            headers={"Content-Disposition": f'attachment; filename="{built.invoice_number}.bin"'})
-        text = receipts.render_text(built, prof.columns)
-        if format == "text":
-            return Response(text, media_type="text/plain; charset=utf-8")
-        return Response({"receipt": built.as_dict(), "text": text, "profile": prof.key, "columns": prof.columns})
+        return rendered(built, format, profile)
 
     @post("/reprint", opt=requires("sales.view"), status_code=202,
           summary="Queue a copy of the receipt (marked COPY) to the till's receipt printer")
