@@ -32,6 +32,7 @@ SETUP = """\
 store_name = "Smoke Test Store"
 store_code = "SMK"
 timezone = "Africa/Harare"
+base_currency = "ZWG"
 admin_username = "owner"
 admin_password = "correct horse battery staple"
 hotspot_passphrase = "smoke-test-passphrase"
