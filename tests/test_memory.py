@@ -48,3 +48,28 @@ def test_serve_tunes_the_allocator_before_it_starts_a_thread(tmp_path, monkeypat
     (tmp_path / "hub.db").write_bytes(b"SQLite format 3\x00" + b"\x42" * 8192)
     result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve"])
     assert result.exit_code == 1 and calls == [threading.active_count()]
+
+
+@glibc
+def test_trim_hands_free_heap_pages_back():
+    from hub import memory
+
+    assert isinstance(memory.trim(), bool)
+
+
+def test_a_backup_run_trims_the_heaps_when_it_is_done(settings, demo_store, monkeypatch):
+    import zoneinfo
+
+    from hub import memory
+    from hub.db.connection import connect
+    from hub.ops import backups, config
+
+    trims = []
+    monkeypatch.setattr(memory, "trim", lambda: trims.append(True) or True)
+    conn = connect(settings.db_path, readonly=True)
+    try:
+        cfg = {**config.load(conn), "hq_copies": False}
+    finally:
+        conn.close()
+    run = backups.run_backup(settings, cfg, zoneinfo.ZoneInfo("Africa/Harare"))
+    assert run.status == "ok" and trims == [True]

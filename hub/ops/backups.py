@@ -226,6 +226,17 @@ def run_backup(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, *
                copy_progress: Callable[[int, int], None] | None = None,
                seal_progress: Callable[[int], None] | None = None) -> Run:
     """Take, verify, seal, copy and prune one backup (blocking); never raises for a failed backup."""
+    try:
+        return _run_backup(settings, config, zone, trigger, copy_progress, seal_progress)
+    finally:
+        from hub import memory
+
+        memory.trim()  # what copying and verifying allocated is free now: give it back (hub.memory)
+
+
+def _run_backup(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, trigger: str,
+                copy_progress: Callable[[int, int], None] | None,
+                seal_progress: Callable[[int], None] | None) -> Run:
     started = time.monotonic()
     run = Run(trigger=trigger, started_at=format_ts(utc_now()))
     try:
