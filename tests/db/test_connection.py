@@ -310,3 +310,29 @@ async def test_a_write_whose_caller_went_away_before_it_ran_is_skipped_and_the_w
     finally:
         release.set()
         db.close()
+
+
+async def test_the_checkpointer_thread_copies_the_wal_back_not_the_committing_writer(db_path, monkeypatch):
+    from hub.db import connection
+
+    monkeypatch.setattr(connection, "CHECKPOINT_BYTES", 64 * 1024)
+    db = Database(db_path)
+    db.open()
+    try:
+        assert db._writer.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == connection.WRITER_AUTOCHECKPOINT_PAGES
+        for i in range(40):  # a page or more of WAL each: past the lowered threshold
+            await db.write(lambda conn, i=i: conn.execute("INSERT INTO t (n) VALUES (?)", (i,)))
+        for _ in range(200):  # bounded: the checkpointer runs within moments of the last commit
+            if db.checkpoints:
+                break
+            await asyncio.sleep(0.05)
+        assert db.checkpoints >= 1
+        assert db._checkpointer_thread.is_alive()
+    finally:
+        db.close()
+    assert db._checkpointer_thread is None
+    conn = connect(db_path, readonly=True)
+    try:
+        assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 40
+    finally:
+        conn.close()
