@@ -25,10 +25,15 @@ from typing import Any, Awaitable, Callable
 FREE_TEXT_KEYS = ("reference", "note", "notes", "reason", "comment", "comments", "memo", "remarks", "name",
                   "description", "display_name", "message", "detail", "void_reason")
 _KEYS = "|".join(FREE_TEXT_KEYS)
-_JSON_FIELD = re.compile(rb'"(?:' + _KEYS.encode() + rb')"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# Where a JSON field can start: a quote, then a key and its closing quote (looked at, not taken,
+# so a key whose opening quote closes the one before is found too).
+_FIELD_START = re.compile(rb'"(?=(?:' + _KEYS.encode() + rb')")')
+# The value is `(?:[^"\\]|\\.)*` unrolled (the same strings, matched several times faster).
+_JSON_FIELD = re.compile(rb'"(?:' + _KEYS.encode() + rb')"\s*:\s*"([^"\\]*(?:\\.[^"\\]*)*)"')
 _FORM_FIELD = re.compile(rb"(?:^|&)(?:" + _KEYS.encode() + rb")=([^&]*)")
 _SEPARATOR = rb"(?:[ +-]|%20)"  # a space, a dash, or a space as a form encodes it
 _CANDIDATE = re.compile(rb"(?<![0-9])[0-9](?:" + _SEPARATOR + rb"?[0-9]){12,18}(?![0-9])")
+_DIGITS = b"0123456789"
 _QUICK = re.compile(rb"[0-9](?:" + _SEPARATOR + rb"?[0-9]){12}")  # any body worth a closer look
 MAX_MASKED_BODY = 8 * 1024 * 1024  # larger bodies (catalogue imports) pass untouched
 
@@ -116,16 +121,38 @@ def _rehash_events(original: bytes, masked: bytes) -> bytes:
     return masked
 
 
+def _mask_json_fields(body: bytes) -> bytes:
+    """`_mask_fields(body, _JSON_FIELD)`, found faster: a field can only start where one of the
+    keys stands quoted, so only those places are tried, left to right, each skipped when inside
+    the field matched before, exactly as `re.sub` scans. A sale's body (4 KiB of ids and amounts,
+    digit runs everywhere) took ~500 µs the other way, on the event loop; this ~60 µs."""
+    parts: list[bytes] = []
+    copied = resume = 0
+    for start in (m.start() for m in _FIELD_START.finditer(body)):
+        if start < resume:
+            continue
+        match = _JSON_FIELD.match(body, start)
+        if match is None:
+            continue
+        resume = match.end()
+        value = match.group(1)
+        if len(value) - len(value.translate(None, _DIGITS)) < 13 or not _QUICK.search(value):
+            continue  # fewer than 13 digits: no card number
+        masked = mask_pans(value)
+        if masked != value:
+            parts += [body[copied:match.start(1)], masked]
+            copied = match.end(1)
+    return b"".join(parts) + body[copied:] if parts else body
+
+
 def mask_body(content_type: str, body: bytes) -> bytes:
     """The body with card numbers masked in its free-text fields (the same bytes when there are none)."""
-    if not _QUICK.search(body):
-        return body
     if "json" in content_type:
-        masked = _mask_fields(body, _JSON_FIELD)
+        masked = _mask_json_fields(body)
         if masked != body and b'"payload_hash"' in body:
             masked = _rehash_events(body, masked)
         return masked
-    if "x-www-form-urlencoded" in content_type:
+    if "x-www-form-urlencoded" in content_type and _QUICK.search(body):
         return _mask_fields(body, _FORM_FIELD)
     return body
 

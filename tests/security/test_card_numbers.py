@@ -118,6 +118,31 @@ def test_only_free_text_fields_are_masked_and_the_body_keeps_its_length():
     assert mask_body("application/x-www-form-urlencoded", form) == b"csrf=4111111111111111&reason=card+****+****+****+1111"
 
 
+def test_json_masking_finds_exactly_the_fields_a_plain_regex_substitution_finds():
+    """The JSON path only tries the places where a key stands quoted; on any bytes it must mask
+    what one left-to-right `re.sub` of the field pattern masks, no more and no less."""
+    import random
+    import re
+
+    from hub.privacy import FREE_TEXT_KEYS, mask_body, mask_pans
+
+    keys = "|".join(FREE_TEXT_KEYS).encode()
+    plain = re.compile(rb'"(?:' + keys + rb')"\s*:\s*"((?:[^"\\]|\\.)*)"')
+
+    def reference(body: bytes) -> bytes:
+        def one(m: re.Match[bytes]) -> bytes:
+            return m.group()[:m.start(1) - m.start()] + mask_pans(m.group(1)) + m.group()[m.end(1) - m.start():]
+        return plain.sub(one, body)
+
+    pieces = [b'"name"', b'"note"', b'"notes"', b'"reference"', b'"reason":"', b'"name"note"', b":", b" ", b'"',
+              b"\\", b'\\"', b"\n", b"4111 1111 1111 1111", b"4111-1111-1111-1111", b"5500005555555559", b"12",
+              b"0190f0a0-0000-7000-8000-000000000009", b"x", b",", b"{", b"}"]
+    rng = random.Random(2026)
+    for _ in range(5000):
+        body = b"".join(rng.choice(pieces) for _ in range(rng.randint(0, 30)))
+        assert mask_body("application/json", body) == reference(body), body
+
+
 def test_a_masked_sync_payload_is_hashed_again_only_when_its_hash_matched():
     from hub.privacy import mask_body
     from hub.sync.upload import payload_hash
