@@ -11,11 +11,9 @@ from tests.sales.build import line
 from tests.sales.recipes import SALES, Till
 
 
-def signed_document(hub: Hub, root: Any, pairing: Any) -> str:
-    """The id of a signed fiscal invoice (its A4 page prints), its day closed with FDMS."""
-    found = getattr(hub, "fiscal_signed_document", None)
-    if found is not None:
-        return found
+def _fiscal_sale(hub: Hub, root: Any, pairing: Any) -> tuple[dict, dict]:
+    """A new fiscal till's device and one sale it made and the hub signed (the fiscal settings
+    configured once per hub, every tax class mapped, the day open)."""
     sim = shared_sim(hub)
     if not getattr(hub, "fiscal_configured", False):
         configure(hub, root, sim)
@@ -23,7 +21,15 @@ def signed_document(hub: Hub, root: Any, pairing: Any) -> str:
     till, device = fiscal_till(hub, root, sim, till=Till(hub, paired_by=pairing))
     map_every_class(root, sim, device["id"])
     open_day(root, device["id"])
-    sale = till.sell(till.body([line(500, tax_rate_bp=0)]))
+    return device, till.sell(till.body([line(500, tax_rate_bp=0)]))
+
+
+def signed_document(hub: Hub, root: Any, pairing: Any) -> str:
+    """The id of a signed fiscal invoice (its A4 page prints), its day closed with FDMS."""
+    found = getattr(hub, "fiscal_signed_document", None)
+    if found is not None:
+        return found
+    device, sale = _fiscal_sale(hub, root, pairing)
     [document] = root.get(f"{FISCAL}/sales/{sale['id']}/documents").json()["items"]
     assert document["signed"], document
     # sent and the day closed again, so the end of day's fiscal step stays done for later recipes
@@ -39,14 +45,7 @@ def signed_note(hub: Hub, root: Any, pairing: Any) -> tuple[str, str]:
     found = getattr(hub, "fiscal_signed_note", None)
     if found is not None:
         return found
-    sim = shared_sim(hub)
-    if not getattr(hub, "fiscal_configured", False):
-        configure(hub, root, sim)
-        hub.fiscal_configured = True  # type: ignore[attr-defined]
-    till, device = fiscal_till(hub, root, sim, till=Till(hub, paired_by=pairing))
-    map_every_class(root, sim, device["id"])
-    open_day(root, device["id"])
-    sale = till.sell(till.body([line(500, tax_rate_bp=0)]))
+    device, sale = _fiscal_sale(hub, root, pairing)
     r = root.post(f"{SALES}/{sale['id']}/void", json={"reason": "Rang up twice"})
     assert r.status_code == 200, r.text
     void_id = r.json()["void_id"]
