@@ -99,11 +99,8 @@ def block(conn: sqlite3.Connection, row: sqlite3.Row) -> Any:
 def build(conn: sqlite3.Connection, sale_id: str, note_id: str, *, copy: bool = False) -> Any:
     """The note as a drivers.receipts.Receipt (404 NotFoundError for no such note of the sale)."""
     from drivers.receipts import Receipt, ReceiptLine
-    from hub.db.pricing import DEFAULT_TIMEZONE
-    from hub.db.settings import get_setting
-    from hub.clock import parse_ts
     from hub.portal.parse import amount_text
-    from hub.printing.receipt import METHODS, WHEN_FORMAT, _zone, header_lines
+    from hub.printing.receipt import METHODS, footer_lines, header_lines, printed_when
     from hub.sales import _portal_reads as reads
     from hub.store import service as store
 
@@ -137,16 +134,14 @@ def build(conn: sqlite3.Connection, sale_id: str, note_id: str, *, copy: bool = 
     what = KIND_NAMES[found["type"]] + (f" ({source['kind']})" if found["type"] == "correction" else "")
     extra = (("Original invoice", sale["invoice_number"]), ("Document", what),
              ("Reason", source["reason"][:200]))
-    zone = _zone(get_setting(conn, "store.timezone", DEFAULT_TIMEZONE))
-    when = parse_ts(source["occurred_at"]).astimezone(zone).strftime(WHEN_FORMAT)
     number = row["invoice_no"] or f"{sale['invoice_number']} {KIND_NAMES[found['type']].lower()}"
     totals = (("Tax", money(source["tax_total"])),) if sale["tax_mode"] == "exclusive" else ()
-    footer = tuple(line for line in (profile.get("receipt_footer") or "").splitlines() if line.strip())
     return Receipt(
-        store_name=profile["name"], invoice_number=number, when=when,
+        store_name=profile["name"], invoice_number=number, when=printed_when(conn, source["occurred_at"]),
         till=(till[0] if till else "") or sale["till_name"] or "", cashier=source["by_name"] or "",
         currency=currency, lines=lines, total=money(source["total"]), header=header_lines(profile),
-        totals=totals, tenders=tuple(tenders), footer=footer, code=number, copy=copy, extra=extra, fiscal=block(conn, row),
+        totals=totals, tenders=tuple(tenders), footer=footer_lines(profile), code=number, copy=copy, extra=extra,
+        fiscal=block(conn, row),
         logo_png=store.get_logo(conn))
 
 

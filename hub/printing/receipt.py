@@ -55,13 +55,23 @@ def header_lines(profile: dict[str, Any]) -> tuple[str, ...]:
     return tuple(line for line in lines if line.strip())
 
 
+def footer_lines(profile: dict[str, Any]) -> tuple[str, ...]:
+    """The store's own footer text, as printed."""
+    return tuple(line for line in (profile.get("receipt_footer") or "").splitlines() if line.strip())
+
+
+def printed_when(conn: sqlite3.Connection, stamp: str) -> str:
+    """A stored UTC stamp as a receipt prints it, in the store's time zone."""
+    return parse_ts(stamp).astimezone(_zone(get_setting(conn, "store.timezone", DEFAULT_TIMEZONE))).strftime(
+        WHEN_FORMAT)
+
+
 def build(conn: sqlite3.Connection, sale_id: str, *, copy: bool = False) -> Receipt:
     """The receipt of a sale (404 NotFoundError when the hub holds no such sale)."""
     sale = service.detail(conn, sale_id)
     profile = store.get_profile(conn)
     decimals = reads.currency_decimals(conn)
     names = reads.receipt_names(conn, sale)
-    zone = _zone(get_setting(conn, "store.timezone", DEFAULT_TIMEZONE))
     currency = sale["currency"]
 
     def money(minor: int, code: str = currency) -> str:
@@ -106,15 +116,12 @@ def build(conn: sqlite3.Connection, sale_id: str, *, copy: bool = False) -> Rece
         notices.append("TRAINING - NOT A SALE")
     if sale.get("void_id"):
         notices.append("VOIDED")
-    footer = tuple(line for line in (profile.get("receipt_footer") or "").splitlines() if line.strip())
-    logo = store.get_logo(conn)
-    when = parse_ts(sale["occurred_at"]).astimezone(zone).strftime(WHEN_FORMAT)
     return Receipt(
-        store_name=profile["name"], invoice_number=sale["invoice_number"], when=when,
+        store_name=profile["name"], invoice_number=sale["invoice_number"], when=printed_when(conn, sale["occurred_at"]),
         till=sale.get("device_name") or sale["till_code"], cashier=sale["cashier_name"] or "", currency=currency,
         lines=tuple(lines), total=money(sale["total"]), header=header_lines(profile), totals=tuple(totals),
-        taxes=taxes, tenders=tuple(tenders), change=change, footer=footer, code=sale["invoice_number"], copy=copy,
-        notices=tuple(notices), fiscal=fiscal_block(conn, sale), logo_png=logo)
+        taxes=taxes, tenders=tuple(tenders), change=change, footer=footer_lines(profile), code=sale["invoice_number"],
+        copy=copy, notices=tuple(notices), fiscal=fiscal_block(conn, sale), logo_png=store.get_logo(conn))
 
 
 def fiscal_block(conn: sqlite3.Connection, sale: dict[str, Any]) -> FiscalBlock | None:
