@@ -7,14 +7,26 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Callable
 
 COPY_CHUNK = 1 << 20
+
+
+def _ignore(path: Path) -> None:
+    pass
+
+
+# Told of every file a backup makes (a temp file as it is made, a backup's final name as it is
+# linked): a backup run in a child process reports them, so the hub can remove them if the child
+# dies half way (hub.ops.backup_child). Nothing by default.
+announce: Callable[[Path], None] = _ignore
 
 
 def private_temp(directory: Path, prefix: str) -> Path:
     """An empty file readable by its owner only, in `directory` (so a rename stays atomic)."""
     fd, name = tempfile.mkstemp(prefix=prefix, suffix=".tmp", dir=directory)  # mode 0600
     os.close(fd)
+    announce(Path(name))
     return Path(name)
 
 
@@ -60,10 +72,13 @@ def link_unique(source: Path, directory: Path, stem: str, suffix: str, *, also_f
                 fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             except FileExistsError:
                 continue
+            announce(path)
             with os.fdopen(fd, "wb") as out, open(source, "rb") as src:
                 shutil.copyfileobj(src, out, COPY_CHUNK)
                 out.flush()
                 os.fsync(out.fileno())
+            return path
+        announce(path)  # only once it is ours: a name taken by another process is never reported
         return path
     raise AssertionError("unreachable")
 

@@ -1,12 +1,13 @@
 """Operations' backups: a verified, sealed backup with the hub's identity, copied out, pruned.
 
-One run (`run_backup`, blocking: call it off the event loop) takes the online backup
-(hub.backup.service.create_backup: stepped copy of one snapshot), verifies it by restoring it
-into a scratch file (hub.backup.service.verify_backup: facts, stock ledger, audit chain against
-the manifest), writes the hub's identity beside it (`<stem>.identity.tar`: the TLS key and
-certificate, the fiscal device keys and certificates, the HQ credentials), seals the three into
-`<stem>.sokobak` to the recovery key's public half (hub.ops.crypto), copies that to the USB
-directory, queues it for HQ, and prunes what retention no longer keeps. `record_run` then writes
+One run (`run_backup`, blocking; the running hub runs it in a child process,
+hub.ops.backup_child) takes the online backup (hub.backup.service.create_backup: stepped copy
+of one snapshot), verifies it by restoring it into a scratch file
+(hub.backup.service.verify_backup: facts, stock ledger, audit chain against the manifest),
+writes the hub's identity beside it (`<stem>.identity.tar`: the TLS key and certificate, the
+fiscal device keys and certificates, the HQ credentials), seals the three into `<stem>.sokobak`
+to the recovery key's public half (hub.ops.crypto), copies that to the USB directory, queues it
+for HQ, and prunes what retention no longer keeps. `record_run` then writes
 its `ops_backups` row and audit entry in one transaction.
 
 A sealed bundle is the only form that leaves the hub: `open_bundle` unseals one with the
@@ -63,6 +64,7 @@ class Run:
     error: str = ""
     pruned: list[str] = dataclasses.field(default_factory=list)
     duration_ms: int = 0
+    pid: int = dataclasses.field(default_factory=os.getpid)  # the process that ran it (hub.ops.backup_child)
 
     def row(self) -> dict[str, Any]:
         return {**dataclasses.asdict(self), "verified": int(self.verified)}

@@ -1,7 +1,8 @@
 """The operations subsystem: scheduled backups, time from the tills, the UPS watch, the
 clean-shutdown marker (docs/operations.md).
 
-Three loops on the event loop, each doing its blocking work in a thread: a backup loop that
+Three loops on the event loop, each doing its blocking work in a thread (a backup's in a child
+process, hub.ops.backup_child, so its memory never stays with the hub): a backup loop that
 checks every BACKUP_TICK_S (from FIRST_BACKUP_DELAY_S after start, so a booting hub settles
 first) whether a scheduled backup is due; a clock loop (hub.ops.clock) that notices the tills'
 clock readings and, while network time is not synchronised, sets the clock to their median; and
@@ -93,12 +94,12 @@ class OpsSubsystem:
         return await self.state.db.read(read)
 
     async def backup_now(self, actor: Any, trigger: str = "manual") -> Any:
-        """Take one backup (waiting for a running one); the Run, recorded and audited."""
-        from hub.ops import backups
+        """Take one backup (waiting for a running one) in a child process; the Run, recorded and audited."""
+        from hub.ops import backup_child, backups
 
         async with self.lock:
             cfg, zone, _last = await self._config()
-            run = await asyncio.to_thread(backups.run_backup, self.state.settings, cfg, zone, trigger=trigger)
+            run = await backup_child.run(self.state.settings, cfg, zone, trigger)
             await self.state.db.write(backups.record_run, actor, run)
             if run.status != "ok":
                 log.error("backup %s failed: %s", run.name, run.error)
