@@ -220,11 +220,13 @@ def insert_void(conn: sqlite3.Connection, void: dict[str, Any]) -> None:
     conn.execute(INSERT_VOID_SQL, void)
 
 
+STOCK_MOVED_SQL = ("SELECT product_id, quantity, source_line FROM stock_movements WHERE source_type = 'sale'"
+                   " AND source_id = :id ORDER BY source_line")
+
+
 def stock_moved(conn: sqlite3.Connection, sale_id: str) -> list[dict[str, Any]]:
     """The sale's own stock movements (what a void gives back)."""
-    return [dict(r) for r in conn.execute(
-        "SELECT product_id, quantity, source_line FROM stock_movements WHERE source_type = 'sale'"
-        " AND source_id = :id ORDER BY source_line", {"id": sale_id})]
+    return [dict(r) for r in conn.execute(STOCK_MOVED_SQL, {"id": sale_id})]
 
 
 # ---- refunds (m0016): a new document against a sale ----------------------------------------------

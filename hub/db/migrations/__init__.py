@@ -67,6 +67,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(28, "sale_line_category", _module("m0028_sale_line_category")),
     Migration(29, "fiscal_recovery", _module("m0029_fiscal_recovery")),
     Migration(30, "bridge_product_local", _module("m0030_bridge_product_local")),
+    Migration(31, "movement_indexes", _module("m0031_movement_indexes")),
 )
 
 TRACKING_SQL = """
