@@ -34,3 +34,7 @@ def test_bench_sales_commits_real_sales_and_reports_them_beside_raw_sqlite(tmp_p
     assert target == ">= 0.60" and int(hub_rate.removesuffix("/s")) > 0 and int(raw_rate.removesuffix("/s")) > 0
     acknowledged = _cells(text, "sales acknowledged (errors)")[1]
     assert re.fullmatch(r"(\d+) \(0\)", acknowledged) and int(acknowledged.split()[0]) >= 20
+    # the bytes each sale sends to storage, beside raw sqlite3's: both processes wrote a WAL
+    _m, hub_kib, raw_kib, ratio, _t = _cells(text, "disk written per sale")
+    hub_n, raw_n = int(hub_kib.removesuffix(" KiB")), int(raw_kib.removesuffix(" KiB"))
+    assert hub_n > 0 and raw_n > 0 and abs(float(ratio) - hub_n / raw_n) <= 0.05 * hub_n / raw_n + 0.1

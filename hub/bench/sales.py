@@ -56,6 +56,7 @@ class Phase:
     errors: int = 0
     wall_s: float = 0.0
     first_error: str = ""
+    written: int = 0  # bytes the process sent to storage during the phase (/proc/<pid>/io), 0 if unknown
 
     def pct(self, q: float) -> float:
         return percentile(self.latencies_ms, q)
@@ -76,6 +77,7 @@ class Result:
     load_average: float = 0.0
     stack: str = ""
     products: int = 0
+    hub_written: int = 0  # bytes the hub process sent to storage over both phases (/proc/<pid>/io)
 
 
 @dataclass
@@ -269,6 +271,19 @@ REFERENCE_SCHEMA = (
 )
 
 
+def written_bytes(pid: int | str = "self") -> int:
+    """Bytes the process has caused to be sent to storage (the kernel's per-process I/O
+    accounting: the WAL, checkpoints, logs); 0 where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/io") as io:
+            for line in io:
+                if line.startswith("write_bytes:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
 def reference(directory: Path, products: list[dict[str, Any]], rng: random.Random) -> Phase:
     """Raw sqlite3 committing the same sale rows one sale per transaction, as fast as it can,
     with the hub's pragmas, into a scratch file beside the hub's."""
@@ -283,6 +298,7 @@ def reference(directory: Path, products: list[dict[str, Any]], rng: random.Rando
     bodies = [json.loads(sale_body(till, products, rng)) for _ in range(REFERENCE_SALES)]
     phase = Phase()
     began = time.perf_counter()
+    written = written_bytes()
     try:
         for body in bodies:
             since = time.perf_counter()
@@ -301,6 +317,7 @@ def reference(directory: Path, products: list[dict[str, Any]], rng: random.Rando
     finally:
         conn.close()
     phase.wall_s = time.perf_counter() - began
+    phase.written = written_bytes() - written
     return phase
 
 
@@ -348,7 +365,9 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
             _wait_ready(proc, base)
             _sign_in(base, paired, password)
             load_average = os.getloadavg()[0]
+            written = written_bytes(proc.pid)
             load, burst = _run(run_phases(port, paired, sellable, rate, seconds, rng))
+            hub_written = written_bytes(proc.pid) - written
         finally:
             _stop(proc)
         ref = reference(data, sellable, rng)
@@ -359,7 +378,7 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
                                f"{len(differences)} stock levels differ from the ledger")
         if raised:
             raise RuntimeError(f"the bench's sales raised {raised} exceptions: they should be clean sales")
-    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products)
+    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products, hub_written)
 
 
 def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
@@ -375,6 +394,13 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
     share = result.burst.rate / ref.rate if ref.rate else float("nan")
     out.append((f"sustained sales/s, {result.tills}-till burst", f"{result.burst.rate:.0f}/s", f"{ref.rate:.0f}/s",
                 f"{share:.2f}", f">= {TARGET_SHARE:.2f}"))
+    acknowledged = len(result.load.latencies_ms) + len(result.burst.latencies_ms) + result.tills * WARMUP_SALES
+    if result.hub_written and ref.written and ref.latencies_ms:
+        # what an SD card wears and waits for: the WAL's frames and the checkpoints that copy them back
+        hub_kib = result.hub_written / acknowledged / 1024
+        ref_kib = ref.written / len(ref.latencies_ms) / 1024
+        out.append(("disk written per sale", f"{hub_kib:.0f} KiB", f"{ref_kib:.0f} KiB", f"{hub_kib / ref_kib:.1f}",
+                    "-"))
     errors = result.load.errors + result.burst.errors
     out.append(("sales acknowledged (errors)",
                 f"{len(result.load.latencies_ms) + len(result.burst.latencies_ms)} ({errors})", "-", "-", "0 errors"))
