@@ -19,9 +19,14 @@ A lone write is not held back waiting for company.
 Checkpoints: copying the WAL's pages back into the database file (SQLite's autocheckpoint, every
 1,000 pages, ran inside the committing write: ~6% of the writer's time under a 30-till burst) is
 done by a checkpointer thread on its own connection instead. After a commit the writer only
-signals it; it runs a PASSIVE checkpoint once the WAL passes CHECKPOINT_BYTES, alongside the
-writer and the readers (a PASSIVE checkpoint waits for neither). Should it fall behind, the
-writer's own autocheckpoint at WRITER_AUTOCHECKPOINT_PAGES is the backstop.
+signals it; it runs a PASSIVE checkpoint once the frames not yet copied back pass
+CHECKPOINT_BYTES, alongside the writer and the readers (a PASSIVE checkpoint waits for neither).
+It reads that from the WAL index (`wal_pending_bytes`), not the WAL file's size: SQLite rewinds
+the log after a complete checkpoint but keeps the file at its largest, so once it had grown past
+the threshold every commit was copied back at once, paying a checkpoint and its fsyncs per
+sale and writing the pages a busy store touches again and again (stock levels, the product
+indexes) once per sale instead of once per checkpoint. Should it fall behind, the writer's own
+autocheckpoint at WRITER_AUTOCHECKPOINT_PAGES is the backstop.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import contextlib
 import contextvars
 import logging
 import sqlite3
+import struct
 import threading
 import queue
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -52,6 +58,35 @@ MAX_GROUP = 32
 WRITER_CACHE_KIB = 8192
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # about SQLite's own 1,000 pages
 WRITER_AUTOCHECKPOINT_PAGES = 16_384  # 64 MiB: only when the checkpointer cannot keep up
+# The WAL index (the `-shm` file, https://www.sqlite.org/walformat.html): a 48-byte header whose
+# iVersion (offset 0) is 3007000, szPage at 14 and mxFrame (the last valid frame) at 16, in the
+# machine's byte order; the checkpoint info follows two copies of it, nBackfill (frames already
+# copied back) at 96.
+_WAL_INDEX = struct.Struct("=I4xI2xHI")  # iVersion, iChange, szPage, mxFrame
+_WAL_INDEX_VERSION = 3007000
+_WAL_BACKFILL = struct.Struct("=I")
+_WAL_BACKFILL_AT = 96
+_WAL_FRAME_HEADER = 24
+
+
+def wal_pending_bytes(path: Path | str) -> int | None:
+    """Bytes of WAL frames committed but not yet copied back into the database, from the WAL
+    index; None when it cannot be read (no `-shm`, another format): then the caller checkpoints.
+    Read without SQLite's locks, so a figure can be a commit stale: it only decides when to
+    checkpoint, never what."""
+    try:
+        with open(f"{path}-shm", "rb") as shm:
+            head = shm.read(_WAL_BACKFILL_AT + _WAL_BACKFILL.size)
+    except OSError:
+        return None
+    if len(head) < _WAL_BACKFILL_AT + _WAL_BACKFILL.size:
+        return None
+    version, _change, page_size, frames = _WAL_INDEX.unpack_from(head, 0)
+    if version != _WAL_INDEX_VERSION:
+        return None
+    page_size = 65536 if page_size == 1 else page_size  # stored as 1 for 64 KiB pages
+    (backfilled,) = _WAL_BACKFILL.unpack_from(head, _WAL_BACKFILL_AT)
+    return max(frames - backfilled, 0) * (page_size + _WAL_FRAME_HEADER)
 
 
 class DatabaseError(RuntimeError):
@@ -267,9 +302,8 @@ class Database:
             conn.close()
 
     def _checkpointer_loop(self) -> None:
-        """The checkpointer thread: after commits, a PASSIVE checkpoint once the WAL has grown past
-        CHECKPOINT_BYTES; closes its connection when the database closes."""
-        wal = Path(f"{self.path}-wal")
+        """The checkpointer thread: after commits, a PASSIVE checkpoint once the frames not yet
+        copied back pass CHECKPOINT_BYTES; closes its connection when the database closes."""
         conn: sqlite3.Connection | None = None
         try:
             while not self._closed:
@@ -277,7 +311,8 @@ class Database:
                     continue
                 self._committed.clear()
                 try:
-                    if wal.stat().st_size < CHECKPOINT_BYTES:
+                    pending = wal_pending_bytes(self.path)
+                    if pending is not None and pending < CHECKPOINT_BYTES:
                         continue
                     if conn is None:
                         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)

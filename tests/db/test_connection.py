@@ -6,7 +6,7 @@ import pytest
 
 from hub.db import meta
 from hub.db.connection import (Database, DatabaseCorruptError, DatabaseError, connect, quick_check,
-                               transaction)
+                               transaction, wal_pending_bytes)
 from hub.db.migrations import migrate
 
 
@@ -336,3 +336,51 @@ async def test_the_checkpointer_thread_copies_the_wal_back_not_the_committing_wr
         assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 40
     finally:
         conn.close()
+
+
+def test_wal_pending_bytes_counts_the_frames_not_yet_copied_back_not_the_file(tmp_path):
+    path = tmp_path / "w.db"
+    assert wal_pending_bytes(path) is None  # no WAL index: the checkpointer checkpoints
+    conn = sqlite3.connect(path, isolation_level=None)
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA wal_autocheckpoint = 0")
+        conn.execute("CREATE TABLE b (x BLOB)")
+        for _ in range(20):
+            conn.execute("INSERT INTO b VALUES (zeroblob(8000))")  # two or three pages each
+        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert frames > 40 and copied == frames
+        assert wal_pending_bytes(path) == 0  # all copied back, though the file keeps its size
+        grown = (tmp_path / "w.db-wal").stat().st_size
+        conn.execute("INSERT INTO b VALUES (zeroblob(8000))")  # the log rewinds: a few frames
+        pending = wal_pending_bytes(path)
+        assert 0 < pending <= 4 * (4096 + 24) < grown
+        assert (tmp_path / "w.db-wal").stat().st_size == grown
+    finally:
+        conn.close()
+
+
+async def test_the_checkpointer_waits_for_new_frames_not_for_the_wal_files_size(db_path, monkeypatch):
+    """Once the WAL file has grown past the threshold it keeps that size; checkpointing whenever
+    it is that big copied every commit back on its own (a checkpoint and its fsyncs per sale)."""
+    from hub.db import connection
+
+    monkeypatch.setattr(connection, "CHECKPOINT_BYTES", 256 * 1024)
+    db = Database(db_path)
+    db.open()
+    try:
+        await db.write(lambda conn: conn.executemany("INSERT INTO t (n) VALUES (?)",
+                                                     [(n,) for n in range(60_000)]))  # > 256 KiB of WAL
+        for _ in range(200):  # bounded: the checkpointer runs within moments of the commit
+            if db.checkpoints:
+                break
+            await asyncio.sleep(0.05)
+        assert db.checkpoints >= 1
+        assert (db_path.parent / "hub.db-wal").stat().st_size > connection.CHECKPOINT_BYTES
+        before = db.checkpoints
+        for i in range(30):  # a page or two each: far less than the threshold in all
+            await db.write(lambda conn, i=i: conn.execute("INSERT INTO t (n) VALUES (?)", (i,)))
+            await asyncio.sleep(0.01)  # the checkpointer sees each commit
+        assert db.checkpoints - before <= 1
+    finally:
+        db.close()
