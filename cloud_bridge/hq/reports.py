@@ -46,14 +46,26 @@ LEFT JOIN store_products sp ON sp.store_id = l.store_id AND sp.product_id = l.pr
 WHERE {LIVE} AND l.business_date BETWEEN %(from)s AND %(to)s AND (%(store)s::text IS NULL OR st.code = %(store)s)
 GROUP BY 1, l.currency ORDER BY l.currency, sum(l.net)::bigint DESC, 1 LIMIT 2000"""
 
+# A category HQ's catalogue lacks (one a store made) is named as the store's products named it
+# when they were last sent (`category` in their product_local facts), else shown by its id.
 BY_CATEGORY_SQL = f"""
-SELECT coalesce(l.category_id, '') AS category_id, coalesce(c.data->>'name', l.category_id, 'Uncategorised') AS category,
-       l.currency, count(DISTINCT l.store_id) AS stores, sum(l.quantity)::bigint AS quantity, sum(l.net)::bigint AS net, sum(l.tax)::bigint AS tax
-FROM sale_lines l JOIN sales s ON s.store_id = l.store_id AND s.sale_id = l.sale_id
-JOIN stores st ON st.id = l.store_id
-LEFT JOIN reference c ON c.entity = 'category' AND c.id = l.category_id
-WHERE {LIVE} AND l.business_date BETWEEN %(from)s AND %(to)s AND (%(store)s::text IS NULL OR st.code = %(store)s)
-GROUP BY 1, 2, l.currency ORDER BY l.currency, sum(l.net)::bigint DESC, 2"""
+WITH g AS (
+    SELECT l.category_id, l.currency, count(DISTINCT l.store_id) AS stores, sum(l.quantity)::bigint AS quantity,
+           sum(l.net)::bigint AS net, sum(l.tax)::bigint AS tax
+    FROM sale_lines l JOIN sales s ON s.store_id = l.store_id AND s.sale_id = l.sale_id
+    JOIN stores st ON st.id = l.store_id
+    WHERE {LIVE} AND l.business_date BETWEEN %(from)s AND %(to)s AND (%(store)s::text IS NULL OR st.code = %(store)s)
+    GROUP BY 1, 2),
+store_named AS (
+    SELECT DISTINCT ON (category_id) category_id, data->>'category' AS name FROM store_products
+    WHERE category_id IN (SELECT category_id FROM g) AND data->>'category' <> ''
+    ORDER BY category_id, changed_at DESC)
+SELECT coalesce(g.category_id, '') AS category_id,
+       coalesce(c.data->>'name', n.name, g.category_id, 'Uncategorised') AS category,
+       g.currency, g.stores, g.quantity, g.net, g.tax
+FROM g LEFT JOIN reference c ON c.entity = 'category' AND c.id = g.category_id
+LEFT JOIN store_named n ON n.category_id = g.category_id
+ORDER BY g.currency, g.net DESC, 2"""
 
 # Cost is in the store's cost currency (its first); the margin is shown only where the sales'
 # currency is that one, and revenue in another currency stands beside its cost unconverted.

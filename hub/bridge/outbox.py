@@ -170,10 +170,11 @@ def _product_local(conn: sqlite3.Connection, ref: str) -> dict[str, Any] | None:
     a fact names the version that made it; its data is the product's current version, so a
     product HQ changed since carries HQ's fields too, and `version` says which one it is)."""
     product = _row(conn, """SELECT p.id, p.version, p.sku, p.name, p.receipt_name AS short_name, p.category_id,
-                                   u.code AS unit, t.code AS tax_class, p.hs_code, p.sold_by_weight,
-                                   p.stock_tracked, p.active, p.cost_price,
+                                   c.name AS category, u.code AS unit, t.code AS tax_class, p.hs_code,
+                                   p.sold_by_weight, p.stock_tracked, p.active, p.cost_price,
                                    (SELECT code FROM currencies WHERE is_base = 1) AS cost_currency, p.updated_at
                             FROM products p LEFT JOIN units u ON u.id = p.unit_id
+                            LEFT JOIN categories c ON c.id = p.category_id
                             LEFT JOIN tax_classes t ON t.id = p.tax_class_id WHERE p.id = ?""", ref)
     if product is None:
         return None

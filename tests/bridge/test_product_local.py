@@ -129,3 +129,18 @@ def test_the_backfill_finds_the_stores_products_at_their_current_version(store):
     assert {r["event_id"] for r in local_rows(conn)} == {f"{mine['id']}:2", f"{HQ_PRODUCT}:{hq_version + 1}"}
     seqs = [r["seq"] for r in conn.execute("SELECT seq FROM bridge_outbox ORDER BY seq")]
     assert len(seqs) == len(set(seqs))
+
+
+def test_the_fact_names_the_products_category_so_hq_can_name_a_store_made_one(store):
+    from hub.catalogue.categories.service import create_category
+
+    conn, _ids = store
+    with transaction(conn):
+        bakery = create_category(conn, MANAGER, {"name": "Bakery"})
+    product = make(conn, category_id=bakery["id"])
+    [fact] = [f for f in outbox.pending(conn, 0) if f["kind"] == "product_local"]
+    assert (fact["data"]["category_id"], fact["data"]["category"]) == (bakery["id"], "Bakery")
+    plain = make(conn, sku="LOC-2", name="Loose sweets", barcode="6001234000020")
+    [later] = [f for f in outbox.pending(conn, 0) if f["kind"] == "product_local" and f["data"]["id"] == plain["id"]]
+    assert (later["data"]["category_id"], later["data"]["category"]) == (None, None)
+    assert product["id"] != plain["id"]

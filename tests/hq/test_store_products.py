@@ -74,3 +74,23 @@ def test_reports_name_store_products_and_mark_them(hq):
     assert [(x["sku"], x["name"], x["store_product"], x["on_hand"]) for x in stock] == [
         ("LOC-1", "Store-baked bread", "True", "10000")]
     assert "store product" in client.get("/stock").text
+
+
+def test_a_category_a_store_made_is_named_as_its_products_named_it(hq):
+    """HQ's catalogue lacks a store's own categories: the by-category report names one from the
+    `category` its products' facts carried, HQ's own name wins where it has one, and a category
+    no fact named stays shown by its id."""
+    lines = [("lp1", "cat-bakery", 1000, 500, 0), ("lp2", "cat-drinks", 1000, 300, 0),
+             ("lp3", "cat-unknown", 1000, 100, 0)]
+    push(hq, "S1", [local(1, "lp1", 1, "Store-baked bread", category_id="cat-bakery", category="Bakery (old)"),
+                    local(2, "lp1", 2, "Store-baked bread", category_id="cat-bakery", category="Bakery"),
+                    local(3, "lp2", 1, "Own-brand water", category_id="cat-drinks", category="Water"),
+                    fact(4, "a", "sale", sale("a", "USD", lines))])
+    r = hq.admin.put("/api/hq/v1/reference/category/cat-drinks", json={"id": "cat-drinks", "name": "Drinks"})
+    assert r.status_code in (200, 201), r.text
+    client = _browser(hq, ANALYST)
+    q = {"from": "2026-11-20", "to": "2026-11-20", "format": "csv"}
+    rows = [(x["category_id"], x["category"], x["net"])
+            for x in csv.DictReader(io.StringIO(client.get("/categories", params=q).text))]
+    assert rows == [("cat-bakery", "Bakery", "500"), ("cat-drinks", "Drinks", "300"),
+                    ("cat-unknown", "cat-unknown", "100")]
