@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import logging
@@ -98,6 +99,24 @@ def portal_handlers() -> list[Any]:
     return portal.portal_handlers()
 
 
+class FirstAnswer:
+    """Sets `app.state.answered` once the app has answered an HTTP request, then takes itself out
+    of the app's handler chain, so later requests do not pass through it. The lifespan puts it
+    outermost; subsystems wait for it before first rounds no request needs (so that those rounds
+    do not hold up the first answer)."""
+
+    def __init__(self, app: Litestar, handler: Any) -> None:
+        self.app = app
+        self.handler = handler
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.handler(scope, receive, send)
+        if scope["type"] == "http" and self.app.asgi_handler is self:
+            self.app.asgi_handler = self.handler
+            if (answered := getattr(self.app.state, "answered", None)) is not None:
+                answered.set()
+
+
 def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -> Litestar:
     """Build the app; its lifespan starts `subsystems` in order and stops them in reverse."""
     parts = list(subsystems) if subsystems is not None else default_subsystems(settings)
@@ -105,6 +124,9 @@ def create_app(settings: Settings, *, subsystems: Sequence[Any] | None = None) -
     @contextlib.asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         started = []
+        app.state.answered = asyncio.Event()  # set by FirstAnswer (hub.subsystems.after_first_answer)
+        if not isinstance(app.asgi_handler, FirstAnswer):
+            app.asgi_handler = FirstAnswer(app, app.asgi_handler)
         try:
             for part in parts:
                 await part.start(app.state)

@@ -5,6 +5,8 @@ Each is a small object with `start(state)` and `stop()`; tests replace any with 
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from typing import Any, Protocol
@@ -93,6 +95,21 @@ def default_subsystems(settings: Settings) -> list[Any]:
     return [DatabaseSubsystem(settings), ScheduledPriceSubsystem(), TlsSubsystem(settings.tls_path),
             PrintSubsystem(), ScannerSubsystem(), FiscalSubsystem(), BridgeSubsystem(),
             OpsSubsystem()]
+
+
+# A subsystem's first round that a request does not need waits for the hub's first answer, so that
+# it does not hold up that answer; at the latest this long after it began waiting.
+FIRST_ROUND_LATEST_S = 5.0
+
+
+async def after_first_answer(state: Any) -> None:
+    """Return once the hub has answered its first HTTP request (`state.answered`, set by the app)
+    or FIRST_ROUND_LATEST_S have passed; at once where nothing sets it (a subsystem started alone)."""
+    answered = getattr(state, "answered", None)
+    if answered is None or answered.is_set():
+        return
+    with contextlib.suppress(asyncio.TimeoutError):
+        await asyncio.wait_for(answered.wait(), FIRST_ROUND_LATEST_S)
 
 
 class Uptime:

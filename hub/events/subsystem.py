@@ -4,7 +4,8 @@ The scanners are the settings' `scanners` URLs plus, with `scanner_autodetect`, 
 and reports as plugged in or out. Readers are threads; each scan is handed to the event loop and
 published there as a "scan" event. `state.scanners` is the manager: `.devices()` lists every
 scanner (kind, connector, address, identity, status, last_error, last_scan_at) for the
-Peripherals page. udev is set up in a thread after start, so it costs start-up nothing.
+Peripherals page. udev is set up in a thread once the hub has answered its first request
+(hub.subsystems.after_first_answer), so it costs start-up nothing.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ class ScannerSubsystem:
         self.grab = grab
         self.manager: Any = None
         self._follow: asyncio.Future | None = None
+        self._following = False  # udev is being (or was) looked at in a thread
 
     async def start(self, state: Any) -> None:
         from drivers.scanners.manager import ScannerManager
@@ -55,7 +57,15 @@ class ScannerSubsystem:
         if factory is None and settings.scanner_autodetect:
             factory = _udev_source
         if factory is not None:
-            self._follow = loop.run_in_executor(None, self._follow_source, factory)
+            self._following = False
+            self._follow = asyncio.ensure_future(self._follow_later(state, factory))
+
+    async def _follow_later(self, state: Any, factory: Callable[[], Any]) -> None:
+        from hub.subsystems import after_first_answer
+
+        await after_first_answer(state)  # udev's import and first look do not hold up the first answer
+        self._following = True
+        await asyncio.get_running_loop().run_in_executor(None, self._follow_source, factory)
 
     def _follow_source(self, factory: Callable[[], Any]) -> None:
         try:
@@ -70,7 +80,9 @@ class ScannerSubsystem:
 
     async def stop(self) -> None:
         if self._follow is not None:
-            with contextlib.suppress(Exception):
+            if not self._following:  # still waiting for the first answer
+                self._follow.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._follow
             self._follow = None
         if self.manager is not None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import sqlite3
-import statistics
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -116,6 +115,8 @@ class TillClockKeeper:
         if len(clocks) < MIN_TILLS:
             return None
         epoch = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+        import statistics  # (and fractions): imported when the tills' clocks are first compared
+
         median_s = statistics.median((c - epoch).total_seconds() for c in clocks.values())
         median = epoch + dt.timedelta(seconds=median_s)
         return Proposal(median, now, {k: format_ts(v) for k, v in sorted(clocks.items())})

@@ -6,8 +6,9 @@ process, hub.ops.backup_child, so its memory never stays with the hub): a backup
 checks every BACKUP_TICK_S (from FIRST_BACKUP_DELAY_S after start, so a booting hub settles
 first) whether a scheduled backup is due; a clock loop (hub.ops.clock) that notices the tills'
 clock readings and, while network time is not synchronised, sets the clock to their median; and
-a UPS loop (hub.ops.power) when a UPS is configured. `backup_now` is the same run on demand; a
-lock keeps two backups from overlapping.
+a UPS loop (hub.ops.power) when a UPS is configured; the clock and UPS loops begin once the hub
+has answered its first request (hub.subsystems.after_first_answer). `backup_now` is the same run
+on demand; a lock keeps two backups from overlapping.
 """
 
 from __future__ import annotations
@@ -106,10 +107,10 @@ class OpsSubsystem:
             return run
 
     async def _backups(self) -> None:
+        await asyncio.sleep(FIRST_BACKUP_DELAY_S)
         from hub.db.audit import Actor
         from hub.ops import backups
 
-        await asyncio.sleep(FIRST_BACKUP_DELAY_S)
         while True:
             try:
                 cfg, zone, last = await self._config()
@@ -160,7 +161,9 @@ class OpsSubsystem:
 
     async def _clock(self) -> None:
         from hub.ops import clock
+        from hub.subsystems import after_first_answer
 
+        await after_first_answer(self.state)  # not before the hub's first answer
         while True:
             try:
                 await self.clock_round()
@@ -185,6 +188,9 @@ class OpsSubsystem:
         self.shutdown(reason)
 
     async def _ups(self) -> None:
+        from hub.subsystems import after_first_answer
+
+        await after_first_answer(self.state)  # not before the hub's first answer
         from hub.ops import power
 
         while True:
