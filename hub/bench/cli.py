@@ -92,15 +92,20 @@ def lookup(products: int, seconds: float, rounds: int, rate: int, seed: int, out
 @click.option("--rate", type=click.IntRange(1, 5000), default=150, show_default=True,
               help="Sales per second of the store-load phase, sent at a constant rate (open loop).")
 @click.option("--seed", type=int, default=263, show_default=True, help="Seed of the catalogue and baskets.")
+@click.option("--fsync-ms", type=click.FloatRange(0, 100), default=0, show_default=True,
+              help="Make every fsync of the hub and the reference this much slower (an SD card's, emulated "
+                   "with an LD_PRELOAD shim; needs a C compiler).")
 @appends_results
-def sales(products: int, tills: int, seconds: float, rate: int, seed: int, output: Path, no_write: bool) -> None:
+def sales(products: int, tills: int, seconds: float, rate: int, seed: int, fsync_ms: float, output: Path,
+          no_write: bool) -> None:
     """Sale commits through the API (1 header + 15 lines): p50/p99/p999 at a store's load (target
     p99 <= 10 ms at 150 sales/s) and the sustained rate of a 30-till burst (target >= 60% of raw
     SQLite committing the same rows)."""
     from hub.bench import sales as measure_sales
 
-    result = measure_sales.measure(products, tills, seconds, rate, seed)
-    _show(measure_sales, result, f"Sale commits, {tills} tills", output, no_write)
+    result = measure_sales.measure(products, tills, seconds, rate, seed, fsync_ms)
+    title = f"Sale commits, {tills} tills" + (f", fsync +{fsync_ms:g} ms (SD card emulated)" if fsync_ms else "")
+    _show(measure_sales, result, title, output, no_write)
 
 
 @bench.command()

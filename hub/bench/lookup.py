@@ -123,8 +123,8 @@ def prepare(data: Path, products: int, seed: int) -> tuple[list[str], str, float
     return codes, password, time.perf_counter() - started
 
 
-def _start_hub(data: Path, port: int) -> subprocess.Popen:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")}
+def _start_hub(data: Path, port: int, extra_env: dict[str, str] | None = None) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SOKO_HUB_")} | (extra_env or {})
     env["SOKO_HUB_LOG_LEVEL"] = "warning"
     env["SOKO_HUB_MDNS_INTERFACES"] = "127.0.0.1"  # never multicast on the machine's own network
     return subprocess.Popen([sys.executable, "-m", "hub", "--data-dir", str(data), "serve", "--host",

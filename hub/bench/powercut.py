@@ -27,23 +27,29 @@ class ShimError(RuntimeError):
     """The shim could not be built, or does not do what it claims."""
 
 
-def build(directory: Path | None = None) -> Path:
-    """Compile the shim (cached by the source's hash) and return the shared object's path."""
+def compile_shim(source: Path, what: str, directory: Path | None = None) -> Path:
+    """Compile an LD_PRELOAD shim of hub/bench/shim (cached by the source's hash) and return the
+    shared object's path; `what` names it in errors."""
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
     if not compiler:
         raise ShimError("no C compiler (cc or gcc): install build-essential")
-    digest = hashlib.sha256(SOURCE.read_bytes()).hexdigest()[:16]
-    where = directory or Path(tempfile.gettempdir()) / f"soko-powercut-{os.getuid()}"
+    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
+    where = directory or Path(tempfile.gettempdir()) / f"soko-{source.stem}-{os.getuid()}"
     where.mkdir(parents=True, exist_ok=True)
-    target = where / f"powercut-{digest}.so"
+    target = where / f"{source.stem}-{digest}.so"
     if not target.exists():
         partial = where / f".{target.name}.{os.getpid()}"
-        done = subprocess.run([compiler, "-O2", "-Wall", "-shared", "-fPIC", "-o", str(partial), str(SOURCE),
+        done = subprocess.run([compiler, "-O2", "-Wall", "-shared", "-fPIC", "-o", str(partial), str(source),
                                "-ldl", "-lpthread"], capture_output=True, text=True)
         if done.returncode != 0:
-            raise ShimError(f"the power-cut shim did not compile: {done.stderr[-2000:]}")
+            raise ShimError(f"the {what} did not compile: {done.stderr[-2000:]}")
         partial.replace(target)
     return target
+
+
+def build(directory: Path | None = None) -> Path:
+    """Compile the power-cut shim (cached by the source's hash) and return the shared object's path."""
+    return compile_shim(SOURCE, "power-cut shim", directory)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,10 @@ The reference is raw sqlite3 in this process committing the same sale rows (a he
 and a tender, one transaction per sale) with the hub's pragmas (WAL, synchronous=FULL) into a
 scratch file on the same disk: its one-at-a-time rate and latency. The target for the burst is a
 sustained rate of at least 60% of that.
+
+`fsync_ms` runs the hub and the reference (then in a child process) under the slow-fsync shim
+(hub.bench.slowsync): every fsync returns that much later, as on a Raspberry Pi's SD card, which is
+where sharing one fsync among the sales waiting at once (group commit) is meant to pay.
 """
 
 from __future__ import annotations
@@ -29,6 +33,8 @@ import os
 import random
 import sqlite3
 import statistics
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -78,6 +84,7 @@ class Result:
     stack: str = ""
     products: int = 0
     hub_written: int = 0  # bytes the hub process sent to storage over both phases (/proc/<pid>/io)
+    fsync_ms: float = 0.0  # added to every fsync of the hub and the reference (hub.bench.slowsync)
 
 
 @dataclass
@@ -351,8 +358,28 @@ def _checked(data: Path) -> tuple[int, int, list[Any]]:
         conn.close()
 
 
-def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> Result:
+def _reference_in_child(directory: Path, products: list[dict[str, Any]], seed: int, env: dict[str, str]) -> Phase:
+    """`reference` in a child process started with `env` (the slow-fsync shim must be loaded when
+    a process starts, and this one is not under it)."""
+    given = directory / "reference-products.json"
+    given.write_text(json.dumps(products))
+    done = subprocess.run([sys.executable, "-m", "hub.bench.sales", str(directory), str(given), str(seed)],
+                          env={**os.environ, **env}, capture_output=True, text=True, timeout=600)
+    if done.returncode != 0:
+        raise RuntimeError(f"the reference run failed: {done.stderr[-2000:]}")
+    got = json.loads(done.stdout)
+    return Phase(latencies_ms=got["latencies_ms"], wall_s=got["wall_s"], written=got["written"])
+
+
+def measure(products: int, tills: int, seconds: float, rate: int, seed: int, fsync_ms: float = 0.0) -> Result:
     rng = random.Random(seed)
+    slow: dict[str, str] = {}
+    if fsync_ms:
+        from hub.bench import slowsync
+
+        library = slowsync.build()
+        slowsync.self_test(library, fsync_ms)
+        slow = slowsync.env(library, fsync_ms)
     with tempfile.TemporaryDirectory(prefix="soko-bench-sales-") as tmp:
         data = Path(tmp)
         paired, sellable, password = prepare(data, products, tills, seed)
@@ -360,7 +387,7 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
             raise RuntimeError(f"only {len(sellable)} priced stock-tracked products; a sale needs {LINES_PER_SALE}")
         port = _free_port()
         base = f"https://127.0.0.1:{port}"
-        proc = _start_hub(data, port)
+        proc = _start_hub(data, port, slow)
         try:
             _wait_ready(proc, base)
             _sign_in(base, paired, password)
@@ -370,7 +397,7 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
             hub_written = written_bytes(proc.pid) - written
         finally:
             _stop(proc)
-        ref = reference(data, sellable, rng)
+        ref = _reference_in_child(data, sellable, seed, slow) if slow else reference(data, sellable, rng)
         sent = len(load.latencies_ms) + len(burst.latencies_ms) + tills * WARMUP_SALES
         held, raised, differences = _checked(data)
         if held != sent or differences:
@@ -378,7 +405,7 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int) -> 
                                f"{len(differences)} stock levels differ from the ledger")
         if raised:
             raise RuntimeError(f"the bench's sales raised {raised} exceptions: they should be clean sales")
-    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products, hub_written)
+    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products, hub_written, fsync_ms)
 
 
 def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
@@ -417,5 +444,13 @@ def summary(result: Result) -> str:
             f"Every acknowledged sale was found in the database afterwards, once, and the stock ledger "
             f"checked clean. Reference: raw sqlite3 committing the same sale rows (header, lines, tender) "
             f"one sale per transaction, WAL and synchronous=FULL, on the same disk (median "
-            f"{median:.2f} ms). Load average {result.load_average:.1f} when it began; {result.stack}."
+            f"{median:.2f} ms). "
+            + (f"Both ran with every fsync {result.fsync_ms:g} ms slower than this disk's (the slow-fsync "
+               f"shim: an SD card's, emulated). " if result.fsync_ms else "")
+            + f"Load average {result.load_average:.1f} when it began; {result.stack}."
             + (f" First error: {first}" if first else ""))
+
+
+if __name__ == "__main__":  # the reference in a child process: `_reference_in_child`
+    _phase = reference(Path(sys.argv[1]), json.loads(Path(sys.argv[2]).read_text()), random.Random(int(sys.argv[3])))
+    print(json.dumps({"latencies_ms": _phase.latencies_ms, "wall_s": _phase.wall_s, "written": _phase.written}))
