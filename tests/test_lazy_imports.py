@@ -66,6 +66,8 @@ NOT_LOADED_BY_A_SERVING_HUB = {
     "httpx": "the HQ link (cloud_bridge.link) before the hub is enrolled; FDMS (hub.fiscal.client) before a call",
     "rich": "httpx's own command line",
     "pygments": "httpx's own command line",
+    "anyio.streams": "Litestar's event emitter, started only when the app has listeners (hub.app.ListenersOnlyEmitter)",
+    "statistics": "the clock keeper's median of the tills' clocks (hub.ops.clock.TillClockKeeper.propose)",
 }
 
 

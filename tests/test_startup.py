@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import subprocess
 import sys
+from typing import Any
 
 from litestar.datastructures import State
 
@@ -66,3 +67,34 @@ def test_a_refused_serve_leaves_the_garbage_collector_as_it_was(tmp_path):
     result = CliRunner().invoke(main, ["--data-dir", str(tmp_path), "serve"])
     assert result.exit_code == 1 and "backup restore" in result.output
     assert gc.isenabled() and gc.get_freeze_count() == frozen
+
+
+def test_the_event_emitter_refuses_an_event_without_listeners_and_serves_listeners_as_litestar_does():
+    from litestar import Litestar, get
+    from litestar.events import listener
+    from litestar.exceptions import ImproperlyConfiguredException
+    from litestar.testing import TestClient
+
+    from hub.app import ListenersOnlyEmitter
+
+    heard = []
+
+    @listener("sold")
+    async def on_sold(what: str) -> None:
+        heard.append(what)
+
+    @get("/emit/{event:str}", sync_to_thread=False)
+    def emit(event: str, request: Any) -> str:
+        try:
+            request.app.emit(event, "bread")
+        except ImproperlyConfiguredException:
+            return "refused"
+        return "sent"
+
+    with TestClient(Litestar([emit], event_emitter_backend=ListenersOnlyEmitter, logging_config=None)) as client:
+        assert client.get("/emit/sold").text == "refused"
+    with TestClient(Litestar([emit], listeners=[on_sold], event_emitter_backend=ListenersOnlyEmitter,
+                             logging_config=None)) as client:
+        assert client.get("/emit/other").text == "refused"
+        assert client.get("/emit/sold").text == "sent"
+    assert heard == ["bread"]
