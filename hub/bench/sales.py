@@ -54,6 +54,7 @@ TARGET_SHARE = 0.60  # of raw SQLite's rate, under the burst
 REFERENCE_SALES = 600
 OPENING_STOCK = 10_000_000  # thousandths: 10,000 of each product
 WARMUP_SALES = 2  # per till, before either phase: first requests pay for connection set-up
+ALONE_SALES = 60  # one till selling on an otherwise idle hub: the floor under every latency
 
 
 @dataclass
@@ -85,6 +86,7 @@ class Result:
     products: int = 0
     hub_written: int = 0  # bytes the hub process sent to storage over both phases (/proc/<pid>/io)
     fsync_ms: float = 0.0  # added to every fsync of the hub and the reference (hub.bench.slowsync)
+    alone: Phase = field(default_factory=Phase)  # one till, one sale at a time, nothing else running
 
 
 @dataclass
@@ -205,19 +207,24 @@ async def _send(connection: _Connection, till: Till, products: list[dict[str, An
 
 
 async def run_phases(port: int, tills: list[Till], products: list[dict[str, Any]], rate: int, seconds: float,
-                     rng: random.Random) -> tuple[Phase, Phase]:
+                     rng: random.Random) -> tuple[Phase, Phase, Phase]:
     connections = [await _till_connection(port, till) for till in tills]
     try:
         warm = Phase()
         for _ in range(WARMUP_SALES):
             await asyncio.gather(*(_send(c, t, products, rng, warm, time.perf_counter())
                                    for c, t in zip(connections, tills)))
+        alone = Phase()
+        began = time.perf_counter()
+        for _ in range(ALONE_SALES):
+            await _send(connections[0], tills[0], products, rng, alone, time.perf_counter())
+        alone.wall_s = time.perf_counter() - began
         load = await _open_loop(connections, tills, products, rate, seconds, rng)
         burst = await _burst(connections, tills, products, seconds, rng)
     finally:
         for connection in connections:
             await connection.close()
-    return load, burst
+    return alone, load, burst
 
 
 async def _open_loop(connections: list[_Connection], tills: list[Till], products: list[dict[str, Any]],
@@ -393,24 +400,28 @@ def measure(products: int, tills: int, seconds: float, rate: int, seed: int, fsy
             _sign_in(base, paired, password)
             load_average = os.getloadavg()[0]
             written = written_bytes(proc.pid)
-            load, burst = _run(run_phases(port, paired, sellable, rate, seconds, rng))
+            alone, load, burst = _run(run_phases(port, paired, sellable, rate, seconds, rng))
             hub_written = written_bytes(proc.pid) - written
         finally:
             _stop(proc)
         ref = _reference_in_child(data, sellable, seed, slow) if slow else reference(data, sellable, rng)
-        sent = len(load.latencies_ms) + len(burst.latencies_ms) + tills * WARMUP_SALES
+        sent = len(alone.latencies_ms) + len(load.latencies_ms) + len(burst.latencies_ms) + tills * WARMUP_SALES
         held, raised, differences = _checked(data)
         if held != sent or differences:
             raise RuntimeError(f"the hub holds {held} sales of the {sent} it acknowledged, "
                                f"{len(differences)} stock levels differ from the ledger")
         if raised:
             raise RuntimeError(f"the bench's sales raised {raised} exceptions: they should be clean sales")
-    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products, hub_written, fsync_ms)
+    return Result(tills, rate, seconds, load, burst, ref, load_average, _stack(), products, hub_written, fsync_ms,
+                  alone)
 
 
 def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
     ref = result.reference
     out = []
+    for name, q in (("p50", 0.50), ("p99", 0.99)):  # the floor: what one sale costs with nothing queued
+        h, r = result.alone.pct(q), ref.pct(q)
+        out.append((f"sale commit {name}, one till alone", f"{h:.2f} ms", f"{r:.2f} ms", f"{h / r:.1f}", "-"))
     for label, phase in ((f"at {result.rate} sales/s", result.load), (f"{result.tills}-till burst", result.burst)):
         for name, q in (("p50", 0.50), ("p99", 0.99), ("p999", 0.999)):
             h, r = phase.pct(q), ref.pct(q)
@@ -421,25 +432,27 @@ def rows(result: Result) -> list[tuple[str, str, str, str, str]]:
     share = result.burst.rate / ref.rate if ref.rate else float("nan")
     out.append((f"sustained sales/s, {result.tills}-till burst", f"{result.burst.rate:.0f}/s", f"{ref.rate:.0f}/s",
                 f"{share:.2f}", f">= {TARGET_SHARE:.2f}"))
-    acknowledged = len(result.load.latencies_ms) + len(result.burst.latencies_ms) + result.tills * WARMUP_SALES
+    acknowledged = (len(result.alone.latencies_ms) + len(result.load.latencies_ms) + len(result.burst.latencies_ms)
+                    + result.tills * WARMUP_SALES)
     if result.hub_written and ref.written and ref.latencies_ms:
         # what an SD card wears and waits for: the WAL's frames and the checkpoints that copy them back
         hub_kib = result.hub_written / acknowledged / 1024
         ref_kib = ref.written / len(ref.latencies_ms) / 1024
         out.append(("disk written per sale", f"{hub_kib:.0f} KiB", f"{ref_kib:.0f} KiB", f"{hub_kib / ref_kib:.1f}",
                     "-"))
-    errors = result.load.errors + result.burst.errors
-    out.append(("sales acknowledged (errors)",
-                f"{len(result.load.latencies_ms) + len(result.burst.latencies_ms)} ({errors})", "-", "-", "0 errors"))
+    errors = result.alone.errors + result.load.errors + result.burst.errors
+    counted = len(result.alone.latencies_ms) + len(result.load.latencies_ms) + len(result.burst.latencies_ms)
+    out.append(("sales acknowledged (errors)", f"{counted} ({errors})", "-", "-", "0 errors"))
     return out
 
 
 def summary(result: Result) -> str:
     median = statistics.median(result.reference.latencies_ms or [0.0])
-    first = result.load.first_error or result.burst.first_error
+    first = result.alone.first_error or result.load.first_error or result.burst.first_error
     return (f"{result.tills} paired tills, each with the demo cashier signed in and a shift open; each sale 1 "
             f"header + {LINES_PER_SALE} lines of stock-tracked products ({result.products} generated), paid in "
-            f"cash, over HTTPS on 127.0.0.1; {result.seconds:g} s at {result.rate} sales/s open loop, then "
+            f"cash, over HTTPS on 127.0.0.1; first {ALONE_SALES} sales from one till, one at a time, on an "
+            f"otherwise idle hub; then {result.seconds:g} s at {result.rate} sales/s open loop, then "
             f"{result.seconds:g} s with every till sending its next sale as soon as the last was answered. "
             f"Every acknowledged sale was found in the database afterwards, once, and the stock ledger "
             f"checked clean. Reference: raw sqlite3 committing the same sale rows (header, lines, tender) "
