@@ -76,6 +76,8 @@ class Result:
 
 # -- the benches, each in its quick mode --------------------------------------------------------------
 
+SD_CARD_FSYNC_MS = 8.0  # a small synchronous write on a class-10 card: a few to tens of ms
+
 def _sales(quick: dict[str, Any]) -> list[Target]:
     from hub.bench import sales
 
@@ -86,7 +88,25 @@ def _sales(quick: dict[str, Any]) -> list[Target]:
                limit=sales.TARGET_P99_MS),
         Target("sustained sale rate, 30-till burst", ">= 60% of raw", r.burst.rate, "/s", r.reference.rate,
                "raw SQLite commit of the same rows", limit=sales.TARGET_SHARE, at_least=True, share=True),
+        _sd_card_burst(quick),
     ]
+
+
+def _sd_card_burst(quick: dict[str, Any]) -> Target:
+    """The burst again with every fsync of hub and reference SD_CARD_FSYNC_MS slower (the slow-fsync
+    shim): group commit is for a Pi's card, whose fsync this machine's disk does not have."""
+    from hub.bench import sales
+    from hub.bench.powercut import ShimError
+
+    what = f"sustained sale rate, 30-till burst, every fsync +{SD_CARD_FSYNC_MS:g} ms (an SD card's, emulated)"
+    try:
+        r = sales.measure(products=2000, tills=30, seconds=quick["seconds"], rate=sales.TARGET_RATE, seed=263,
+                          fsync_ms=SD_CARD_FSYNC_MS)
+    except ShimError as err:  # no C compiler here: said, not measured
+        return Target(what, ">= 60% of raw", None, "/s", note=f"not run: {err}"[:200])
+    return Target(what, ">= 60% of raw", r.burst.rate, "/s", r.reference.rate,
+                  "raw SQLite commit of the same rows, the same fsync", limit=sales.TARGET_SHARE, at_least=True,
+                  share=True)
 
 
 def _lookup(quick: dict[str, Any]) -> list[Target]:

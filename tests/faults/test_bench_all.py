@@ -11,7 +11,8 @@ from hub.bench import table
 from hub.bench.pgcluster import find_bin_dir
 from hub.cli import main
 
-ROW_STARTS = ("sale commit through the API", "sustained sale rate", "barcode lookup p99",
+ROW_STARTS = ("sale commit through the API", "sustained sale rate, 30-till burst",
+              "sustained sale rate, 30-till burst, every fsync +8 ms", "barcode lookup p99",
               "catalogue full sync", "delta sync", "cold start", "RSS after a soak", "RSS growth",
               "receipt path", "mDNS", "kill -9 during load: acknowledged", "kill -9 during load: integrity",
               "slowest report over", "store day")
