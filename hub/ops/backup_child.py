@@ -10,7 +10,8 @@ settings and the operations config as JSON on its stdin and reads JSON lines fro
 `{"made": path}` for every file the run makes (hub.backup._files.announce: temp files as they
 are made, the backup's name once linked), then `{"run": {...}}`, the Run that
 hub.ops.backups.run_backup returned. The run counts only when the child exits with 0 after
-saying it. A child that dies (killed, out of memory, a bug) is a failed Run whose error says how
+saying it. `create(settings)` is the same for a bare hub.backup.service.create_backup (the
+`POST /api/v1/backups` backup): its BackupInfo, or BackupError. A child that dies (killed, out of memory, a bug) is a failed Run whose error says how
 it ended, and every file it made is removed: no half backup is left under a backup's name. When
 the hub cancels the run (the hub stopping), the child gets SIGTERM, removes what it made and
 exits; the cancellation goes on (nothing is recorded, as when the hub stops with no backup
@@ -81,14 +82,39 @@ def _failed(trigger: str, started_at: str, error: str) -> Any:
 async def run(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, trigger: str) -> Any:
     """One backup run (hub.ops.backups.run_backup) in a child process; the Run, never raising for a
     failed backup (CancelledError passes through once the child has stopped and cleaned up)."""
-    import msgspec
-
     from hub.clock import format_ts, utc_now
     from hub.ops.backups import Run
 
     started_at = format_ts(utc_now())
-    request = msgspec.json.encode({"settings": msgspec.to_builtins(settings), "config": config,
-                                   "zone": zone.key, "trigger": trigger, "parent": os.getpid()})
+    said, failure = await _in_child({"action": "run", "settings": settings, "config": config, "zone": zone.key,
+                                     "trigger": trigger}, config.get("usb_path") or "")
+    if said is None or "run" not in said:
+        return _failed(trigger, started_at, failure)
+    return Run(**said["run"])
+
+
+async def create(settings: Any) -> Any:
+    """hub.backup.service.create_backup (copy, check, manifest; no verify or copies) in a child
+    process: its BackupInfo, or BackupError, also when the child dies (its files removed)."""
+    import msgspec
+
+    from hub.backup.service import BackupError, BackupInfo, Manifest
+
+    said, failure = await _in_child({"action": "create", "settings": settings}, "")
+    if said is None:
+        raise BackupError(failure)
+    if "error" in said:
+        raise BackupError(said["error"])
+    return BackupInfo(Path(said["path"]), msgspec.convert(said["manifest"], Manifest))
+
+
+async def _in_child(request: dict[str, Any], usb_path: str) -> tuple[dict[str, Any] | None, str]:
+    """Run `request` in a child; (what it said last, "") when it exited with 0 after saying it,
+    else (None, why it failed) with every file it made removed."""
+    import msgspec
+
+    payload = msgspec.json.encode({**request, "settings": msgspec.to_builtins(request["settings"]),
+                                   "parent": os.getpid()})
     scratch = tempfile.mkdtemp(prefix="hub-backup-run-")  # the child's TMPDIR: its verify scratch
     env = {**os.environ, "TMPDIR": scratch}
     made: list[str] = []
@@ -103,8 +129,8 @@ async def run(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, tr
             return
         if "made" in said:
             made.append(said["made"])
-        elif "run" in said:
-            result = said["run"]
+        else:
+            result = said
 
     async def out_lines(stream: asyncio.StreamReader) -> None:
         while line := await stream.readline():
@@ -121,11 +147,11 @@ async def run(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, tr
             stderr=asyncio.subprocess.PIPE, env=env)
     except OSError as err:
         _remove_tree(scratch)
-        return _failed(trigger, started_at, f"could not start the backup process: {err}")
+        return None, f"could not start the backup process: {err}"
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
     try:
         try:
-            proc.stdin.write(request)
+            proc.stdin.write(payload)
             await proc.stdin.drain()
             proc.stdin.close()
         except (BrokenPipeError, ConnectionResetError):
@@ -137,21 +163,20 @@ async def run(settings: Any, config: dict[str, Any], zone: zoneinfo.ZoneInfo, tr
         for line in (await proc.stdout.read()).splitlines():
             take(line)
         if not (proc.returncode == 0 and result is not None):
-            discard(made, config.get("usb_path") or "")
+            discard(made, usb_path)
             log.warning("a backup was stopped half way (the hub is stopping); the files it made were removed")
         _remove_tree(scratch)
         raise
     _remove_tree(scratch)
-    tail = errors.decode(errors="replace").strip()
     if code == 0 and result is not None:
-        return Run(**result)
-    discard(made, config.get("usb_path") or "")
+        return result, ""
+    discard(made, usb_path)
+    tail = errors.decode(errors="replace").strip()
     how = (f"was killed by {_signal_name(code)}" if code < 0 else
            f"exited with code {code}" if code else "exited without reporting its result")
     last = tail.splitlines()[-1] if tail else ""
     log.error("the backup process %s; the files it made were removed%s", how, f":\n{tail}" if tail else "")
-    return _failed(trigger, started_at, f"the backup process {how} before it finished; nothing was kept"
-                   + (f" ({last})" if last else ""))
+    return None, f"the backup process {how} before it finished; nothing was kept" + (f" ({last})" if last else "")
 
 
 async def _stop(proc: asyncio.subprocess.Process) -> None:
@@ -221,11 +246,22 @@ def main() -> int:
         request = json.loads(sys.stdin.buffer.read())
         _die_with(int(request["parent"]))
         settings = msgspec.convert(request["settings"], Settings)
-        config = request["config"]
+        config = request.get("config") or {}
         usb_path = config.get("usb_path") or ""
+        _files.announce = note
+        if request["action"] == "create":
+            from hub.backup import service
+
+            try:
+                info = service.create_backup(settings.db_path, settings.backup_path)
+            except service.BackupError as err:
+                say(error=str(err))  # it removed what it made
+                return 0
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)  # it is done: a stop now must not undo it
+            say(path=str(info.path), manifest=msgspec.to_builtins(info.manifest))
+            return 0
         from hub.ops import backups
 
-        _files.announce = note
         done = backups.run_backup(settings, config, zoneinfo.ZoneInfo(request["zone"]), trigger=request["trigger"])
         signal.signal(signal.SIGTERM, signal.SIG_IGN)  # it is done: a stop now must not undo it
         say(run={**done.row(), "verified": done.verified})

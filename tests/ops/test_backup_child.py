@@ -122,3 +122,28 @@ def test_a_backup_stopped_with_the_hub_leaves_no_half_backup(settings, demo_stor
     asyncio.run(stopped_half_way())
 
     assert _files(settings.backup_path) == []
+
+
+def test_a_backup_taken_through_the_backups_api_is_copied_in_another_process(ops_hub, monkeypatch):
+    from hub.backup import service
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the hub's own process took the backup")
+
+    monkeypatch.setattr(service, "create_backup", not_here)
+    admin = ops_hub.as_user("admin")
+
+    made = admin.post("/api/v1/backups")
+    _in_child_with(monkeypatch, "from hub.backup import service\n"
+                                "service.examine = lambda conn: os.kill(os.getpid(), signal.SIGKILL)")
+    killed = admin.post("/api/v1/backups")
+    _in_child_with(monkeypatch, "from hub.backup import service\n"
+                                "service.examine = lambda conn: {'integrity': ['page 3 is never used']}")
+    refused = admin.post("/api/v1/backups")
+
+    assert made.status_code == 201, made.text
+    assert killed.status_code == refused.status_code == 500
+    assert "killed by SIGKILL" in killed.json()["detail"] and "page 3 is never used" in refused.json()["detail"]
+    name = made.json()["name"]
+    assert _files(ops_hub.server.settings.backup_path) == [name, name.removesuffix(".db") + ".json"]
+    assert _runs_and_actions(ops_hub.db_path)[1] == ["backup.created"]
