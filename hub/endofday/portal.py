@@ -9,7 +9,6 @@ needs backups.manage. Every change calls the same service function as the API, i
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from typing import Annotated, Any
 
@@ -187,10 +186,10 @@ class EndOfDayPortal(PortalController):
         form = Form(await request.form())
         day = _day(form.get("date"))
         back = f"/end-of-day?date={day.isoformat()}" if day else "/end-of-day"
-        settings = request.app.state.settings
-        try:
-            info = await asyncio.get_running_loop().run_in_executor(
-                None, backups.create_backup, settings.db_path, settings.backup_path)
+        from hub.ops import backup_child
+
+        try:  # in a child process, as the API's: what copying and checking allocate never stays in the hub
+            info = await backup_child.create(request.app.state.settings)
         except backups.BackupError as err:
             return shell.redirect(request, back, f"The backup failed: {err}", kind="error")
         await request.app.state.db.write(backups.record_created, request.state.identity.actor, info)

@@ -121,3 +121,17 @@ def test_the_day_and_its_summary_show_refunds_and_the_net_per_currency(hub, port
     assert "(net USD 1.50)" in text(portal.call("GET", "/end-of-day", token)).replace("US$", "USD")
     summary = text(portal.call("GET", "/end-of-day/summary", token))
     assert "Refunds" in summary and "Net" in summary, summary[:1500]
+
+
+def test_the_end_of_day_backup_is_taken_in_a_child_process(hub, portal, monkeypatch):
+    """Copying and checking the database allocate megabytes that glibc keeps: the page's backup,
+    like the API's and the scheduler's, runs in a child (hub.ops.backup_child), never in the hub."""
+    from hub.backup import service
+
+    def not_here(*_args, **_kwargs):
+        raise AssertionError("the hub's own process took the backup")
+
+    monkeypatch.setattr(service, "create_backup", not_here)
+    token = portal.token("manager")
+    r = portal.call("POST", "/end-of-day/backup", token, {"date": recipes.today(hub.as_user("admin"))})
+    assert r.status_code == 303 and audit_entries(hub)[-1]["action"] == "backup.created"
