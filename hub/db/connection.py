@@ -58,7 +58,7 @@ BUSY_TIMEOUT_MS = 5000
 # The most writes one commit carries: enough to absorb a burst of thirty tills, few enough that
 # the first of them does not wait long for the last.
 MAX_GROUP = 32
-WRITER_CACHE_KIB = 8192
+WRITER_CACHE_KIB = 4096
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # about SQLite's own 1,000 pages
 WRITER_AUTOCHECKPOINT_PAGES = 4_096  # 16 MiB: see the module docstring
 # The WAL index (the `-shm` file, https://www.sqlite.org/walformat.html): a 48-byte header whose
@@ -251,9 +251,11 @@ class Database:
         # sub-journal to a temporary file. In memory it costs no write calls (about an eighth of a
         # sale's CPU here) and no writes to the card; it is emptied at every release.
         conn.execute("PRAGMA temp_store = MEMORY")
-        # A commit carries up to MAX_GROUP writes of ~150 pages each (a 15-line sale): with
-        # SQLite's default 2 MiB cache the writer spilled dirty pages to the WAL mid-transaction
-        # and read evicted ones back. The cache grows only as far as the writes use it.
+        # A commit carries up to MAX_GROUP writes of up to ~150 pages each (a 15-line sale in a
+        # grown store); past the cache, the writer spills dirty pages to the WAL mid-transaction
+        # and reads evicted ones back. 4 MiB holds a group of a dozen such sales; the cache grows
+        # only as far as the writes use it, but then stays resident: 8 MiB cost ~6 MiB of RSS
+        # for no throughput the sales bench could tell apart from 2 MiB's (A/B, 2026-11-26).
         conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}")  # the checkpointer's job
         self.auth_generation.install(conn)
