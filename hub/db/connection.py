@@ -21,11 +21,17 @@ Checkpoints: copying the WAL's pages back into the database file (SQLite's autoc
 done by a checkpointer thread on its own connection instead. After a commit the writer only
 signals it; it runs a PASSIVE checkpoint once the frames not yet copied back pass
 CHECKPOINT_BYTES, alongside the writer and the readers (a PASSIVE checkpoint waits for neither).
-It reads that from the WAL index (`wal_pending_bytes`), not the WAL file's size: SQLite rewinds
-the log after a complete checkpoint but keeps the file at its largest, so once it had grown past
-the threshold every commit was copied back at once, paying a checkpoint and its fsyncs per
-sale and writing the pages a busy store touches again and again (stock levels, the product
-indexes) once per sale instead of once per checkpoint. The writer's own autocheckpoint at
+It judges that from the WAL file's size and what its last checkpoint copied back
+(`WalWatch`). SQLite rewinds the log after a complete checkpoint but by default keeps the file at
+its largest, so once it had grown past the threshold every commit was copied back at once,
+paying a checkpoint and its fsyncs per sale and writing the pages a busy store touches again and
+again (stock levels, the product indexes) once per sale instead of once per checkpoint. The
+writer therefore sets `journal_size_limit = 0`: when it rewinds the log it truncates the file to
+the frames of that commit, so the file's size is always the current log's. (The WAL index in
+`-shm` holds the same figures, but the hub must never open SQLite's files itself: closing any
+handle of a file drops every POSIX lock this process holds on it, SQLite's included, and another
+connection may then rebuild the index under the mapped pages of the others: SIGBUS.) The
+writer's own autocheckpoint at
 WRITER_AUTOCHECKPOINT_PAGES is the backstop should it fall behind, and it also bounds the log under
 nonstop writing: SQLite rewinds the log only when a write begins after a checkpoint that caught
 up, which a checkpoint running beside the writer never quite does while sales keep coming; the
@@ -40,7 +46,6 @@ import contextlib
 import contextvars
 import logging
 import sqlite3
-import struct
 import threading
 import queue
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -61,35 +66,30 @@ MAX_GROUP = 32
 WRITER_CACHE_KIB = 4096
 CHECKPOINT_BYTES = 4 * 1024 * 1024  # about SQLite's own 1,000 pages
 WRITER_AUTOCHECKPOINT_PAGES = 4_096  # 16 MiB: see the module docstring
-# The WAL index (the `-shm` file, https://www.sqlite.org/walformat.html): a 48-byte header whose
-# iVersion (offset 0) is 3007000, szPage at 14 and mxFrame (the last valid frame) at 16, in the
-# machine's byte order; the checkpoint info follows two copies of it, nBackfill (frames already
-# copied back) at 96.
-_WAL_INDEX = struct.Struct("=I4xI2xHI")  # iVersion, iChange, szPage, mxFrame
-_WAL_INDEX_VERSION = 3007000
-_WAL_BACKFILL = struct.Struct("=I")
-_WAL_BACKFILL_AT = 96
-_WAL_FRAME_HEADER = 24
+WAL_HEADER = 32  # bytes before the first frame (https://www.sqlite.org/fileformat.html#the_write_ahead_log)
+WAL_FRAME_HEADER = 24
 
 
-def wal_pending_bytes(path: Path | str) -> int | None:
-    """Bytes of WAL frames committed but not yet copied back into the database, from the WAL
-    index; None when it cannot be read (no `-shm`, another format): then the caller checkpoints.
-    Read without SQLite's locks, so a figure can be a commit stale: it only decides when to
-    checkpoint, never what."""
-    try:
-        with open(f"{path}-shm", "rb") as shm:
-            head = shm.read(_WAL_BACKFILL_AT + _WAL_BACKFILL.size)
-    except OSError:
-        return None
-    if len(head) < _WAL_BACKFILL_AT + _WAL_BACKFILL.size:
-        return None
-    version, _change, page_size, frames = _WAL_INDEX.unpack_from(head, 0)
-    if version != _WAL_INDEX_VERSION:
-        return None
-    page_size = 65536 if page_size == 1 else page_size  # stored as 1 for 64 KiB pages
-    (backfilled,) = _WAL_BACKFILL.unpack_from(head, _WAL_BACKFILL_AT)
-    return max(frames - backfilled, 0) * (page_size + _WAL_FRAME_HEADER)
+@dataclass
+class WalWatch:
+    """How much of the WAL is not yet copied back, from its file's size alone (stat, never open:
+    see the module docstring). With the writer's `journal_size_limit = 0` the file holds exactly
+    the current log's frames; `copied` is how many of them the last checkpoint copied back. A
+    file shorter than that means the log was rewound since, and every frame in it is new."""
+
+    page_size: int
+    copied: int = 0
+
+    def frames(self, wal_bytes: int) -> int:
+        return max(wal_bytes - WAL_HEADER, 0) // (self.page_size + WAL_FRAME_HEADER)
+
+    def pending_bytes(self, wal_bytes: int) -> int:
+        frames = self.frames(wal_bytes)
+        fresh = frames if frames < self.copied else frames - self.copied
+        return fresh * (self.page_size + WAL_FRAME_HEADER)
+
+    def checkpointed(self, copied_frames: int) -> None:
+        self.copied = max(copied_frames, 0)
 
 
 class DatabaseError(RuntimeError):
@@ -258,6 +258,7 @@ class Database:
         # for no throughput the sales bench could tell apart from 2 MiB's (A/B, 2026-11-26).
         conn.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KIB}")
         conn.execute(f"PRAGMA wal_autocheckpoint = {WRITER_AUTOCHECKPOINT_PAGES}")  # the checkpointer's job
+        conn.execute("PRAGMA journal_size_limit = 0")  # a rewound log truncates the file: its size tells (WalWatch)
         self.auth_generation.install(conn)
         return conn
 
@@ -309,6 +310,8 @@ class Database:
     def _checkpointer_loop(self) -> None:
         """The checkpointer thread: after commits, a PASSIVE checkpoint once the frames not yet
         copied back pass CHECKPOINT_BYTES; closes its connection when the database closes."""
+        wal = Path(f"{self.path}-wal")
+        watch: WalWatch | None = None
         conn: sqlite3.Connection | None = None
         try:
             while not self._closed:
@@ -316,15 +319,19 @@ class Database:
                     continue
                 self._committed.clear()
                 try:
-                    pending = wal_pending_bytes(self.path)
-                    if pending is not None and pending < CHECKPOINT_BYTES:
+                    size = wal.stat().st_size
+                    if watch is not None and watch.pending_bytes(size) < CHECKPOINT_BYTES:
                         continue
                     if conn is None:
                         conn = sqlite3.connect(str(self.path), isolation_level=None, check_same_thread=False)
                         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
                         # fsync the WAL before copying it back and the file after, whatever the build's default
                         conn.execute("PRAGMA synchronous = FULL")
-                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                        watch = WalWatch(conn.execute("PRAGMA page_size").fetchone()[0])
+                        if watch.pending_bytes(size) < CHECKPOINT_BYTES:
+                            continue
+                    _busy, _log, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                    watch.checkpointed(copied)
                     self.checkpoints += 1
                 except FileNotFoundError:  # no WAL: nothing to copy back
                     continue

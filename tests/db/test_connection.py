@@ -5,8 +5,8 @@ import threading
 import pytest
 
 from hub.db import meta
-from hub.db.connection import (Database, DatabaseCorruptError, DatabaseError, connect, quick_check,
-                               transaction, wal_pending_bytes)
+from hub.db.connection import (Database, DatabaseCorruptError, DatabaseError, WalWatch, connect, quick_check,
+                               transaction)
 from hub.db.migrations import migrate
 
 
@@ -338,26 +338,34 @@ async def test_the_checkpointer_thread_copies_the_wal_back_not_the_committing_wr
         conn.close()
 
 
-def test_wal_pending_bytes_counts_the_frames_not_yet_copied_back_not_the_file(tmp_path):
-    path = tmp_path / "w.db"
-    assert wal_pending_bytes(path) is None  # no WAL index: the checkpointer checkpoints
-    conn = sqlite3.connect(path, isolation_level=None)
+def test_the_wal_watch_counts_frames_not_yet_copied_back_from_the_files_size():
+    frame = 4096 + 24
+    watch = WalWatch(4096)
+    assert watch.pending_bytes(0) == 0 and watch.pending_bytes(32 + 10 * frame) == 10 * frame
+    watch.checkpointed(10)
+    assert watch.pending_bytes(32 + 10 * frame) == 0  # all copied back
+    assert watch.pending_bytes(32 + 14 * frame) == 4 * frame  # four more since
+    assert watch.pending_bytes(32 + 3 * frame) == 3 * frame  # shorter: the log was rewound, all new
+
+
+async def test_a_rewound_log_truncates_the_wal_file_so_its_size_is_the_logs(db_path):
+    db = Database(db_path)
+    db.open()
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
-        conn.execute("PRAGMA wal_autocheckpoint = 0")
-        conn.execute("CREATE TABLE b (x BLOB)")
-        for _ in range(20):
-            conn.execute("INSERT INTO b VALUES (zeroblob(8000))")  # two or three pages each
-        _busy, frames, copied = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
-        assert frames > 40 and copied == frames
-        assert wal_pending_bytes(path) == 0  # all copied back, though the file keeps its size
-        grown = (tmp_path / "w.db-wal").stat().st_size
-        conn.execute("INSERT INTO b VALUES (zeroblob(8000))")  # the log rewinds: a few frames
-        pending = wal_pending_bytes(path)
-        assert 0 < pending <= 4 * (4096 + 24) < grown
-        assert (tmp_path / "w.db-wal").stat().st_size == grown
+        assert db._writer.execute("PRAGMA journal_size_limit").fetchone()[0] == 0
+        await db.write(lambda conn: conn.executemany("INSERT INTO t (n) VALUES (?)", [(n,) for n in range(30_000)]))
+        wal = db_path.parent / "hub.db-wal"
+        grown = wal.stat().st_size
+        other = sqlite3.connect(db_path, isolation_level=None)
+        try:
+            _busy, frames, copied = other.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        finally:
+            other.close()
+        assert frames == copied > 50
+        await db.write(lambda conn: conn.execute("INSERT INTO t (n) VALUES (1)"))  # rewinds the log
+        assert wal.stat().st_size <= 32 + 4 * (4096 + 24) < grown
     finally:
-        conn.close()
+        db.close()
 
 
 async def test_the_checkpointer_waits_for_new_frames_not_for_the_wal_files_size(db_path, monkeypatch):
