@@ -373,12 +373,12 @@ async def test_the_checkpointer_waits_for_new_frames_not_for_the_wal_files_size(
     it is that big copied every commit back on its own (a checkpoint and its fsyncs per sale)."""
     from hub.db import connection
 
-    monkeypatch.setattr(connection, "CHECKPOINT_BYTES", 256 * 1024)
+    monkeypatch.setattr(connection, "CHECKPOINT_BYTES", 1024 * 1024)
     db = Database(db_path)
     db.open()
     try:
         await db.write(lambda conn: conn.executemany("INSERT INTO t (n) VALUES (?)",
-                                                     [(n,) for n in range(60_000)]))  # > 256 KiB of WAL
+                                                     [(n,) for n in range(200_000)]))  # > 1 MiB of WAL
         for _ in range(200):  # bounded: the checkpointer runs within moments of the commit
             if db.checkpoints:
                 break
@@ -386,7 +386,7 @@ async def test_the_checkpointer_waits_for_new_frames_not_for_the_wal_files_size(
         assert db.checkpoints >= 1
         assert (db_path.parent / "hub.db-wal").stat().st_size > connection.CHECKPOINT_BYTES
         before = db.checkpoints
-        for i in range(30):  # a page or two each: far less than the threshold in all
+        for i in range(30):  # a few pages each: some 0.4 MiB in all, well under the threshold
             await db.write(lambda conn, i=i: conn.execute("INSERT INTO t (n) VALUES (?)", (i,)))
             await asyncio.sleep(0.01)  # the checkpointer sees each commit
         assert db.checkpoints - before <= 1
