@@ -30,12 +30,13 @@ writer therefore sets `journal_size_limit = 0`: when it rewinds the log it trunc
 the frames of that commit, so the file's size is always the current log's. (The WAL index in
 `-shm` holds the same figures, but the hub must never open SQLite's files itself: closing any
 handle of a file drops every POSIX lock this process holds on it, SQLite's included, and another
-connection may then rebuild the index under the mapped pages of the others: SIGBUS.) The
-writer's own autocheckpoint at
-WRITER_AUTOCHECKPOINT_PAGES is the backstop should it fall behind, and it also bounds the log under
-nonstop writing: SQLite rewinds the log only when a write begins after a checkpoint that caught
-up, which a checkpoint running beside the writer never quite does while sales keep coming; the
-writer's own, run right after its commit, does (the checkpointer has copied most frames already).
+connection may then rebuild the index under the mapped pages of the others: SIGBUS.)
+
+The writer's own autocheckpoint at WRITER_AUTOCHECKPOINT_PAGES is the backstop should the
+checkpointer fall behind, and it also bounds the log under nonstop writing: SQLite rewinds the
+log only when a write begins after a checkpoint that caught up, which a checkpoint running beside
+the writer never quite does while sales keep coming; the writer's own, run right after its
+commit, does (the checkpointer has copied most frames already).
 """
 
 from __future__ import annotations
