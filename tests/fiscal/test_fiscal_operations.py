@@ -42,7 +42,12 @@ def _audits(hub, action):
 
 def _shift_day(hub, sim, dev, hours: float) -> None:
     """Pretend the open day opened `hours` ago, at the hub and at FDMS alike."""
-    opened = (_local_now(hub) - dt.timedelta(hours=hours)).strftime(dayjobs.LOCAL)
+    _opened_at(hub, sim, dev, _local_now(hub) - dt.timedelta(hours=hours))
+
+
+def _opened_at(hub, sim, dev, moment: dt.datetime) -> None:
+    """Pretend the open day opened at `moment` (store time), at the hub and at FDMS alike."""
+    opened = moment.strftime(dayjobs.LOCAL)
     hub.write("UPDATE fiscal_devices SET day_opened = ? WHERE id = ?", opened, dev["id"])
     sim.devices[dev["fdms_device_id"]].day_opened = opened
 
@@ -142,6 +147,9 @@ def test_the_worker_opens_and_closes_the_day_at_the_configured_times(hub, sim):
     assert (day["day_status"], day["day_no"]) == ("opened", 1)
     [opened] = _audits(hub, "fiscal_day.opened")
     assert opened["username"] == "fiscal-worker"
+    # The day is stamped with the real clock; run late in the evening, that is after 22:00, and a
+    # day opened after the closing time rightly stays open. The worker ran at 06:00, so it opened then.
+    _opened_at(hub, sim, dev, at(6, 0))
     till.sell(till.body([line(650)]))
     _run(hub, at(21, 59))
     assert manager.get(f"{FISCAL}/devices/{dev['id']}/day").json()["day_status"] == "opened"
