@@ -52,9 +52,10 @@ def discard(made: list[str], usb_path: str = "") -> None:
         path = Path(name)
         found = [path, path.with_name(path.name + "-journal")]
         if NAME_PATTERN.match(path.name):
-            found += backups._files_of(path)
+            named = backups._files_of(path)
+            found += named
             if usb_path:
-                bundle = backups._files_of(path)[-1].name
+                bundle = named[-1].name
                 folder = Path(usb_path) / backups.USB_FOLDER
                 found += [folder / f".{bundle}.tmp", folder / bundle]
         for each in found:
